@@ -1,0 +1,60 @@
+package org.transferkit.backbone;
+
+import java.util.List;
+import java.util.stream.Collectors;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.transferkit.TransferKitException;
+import org.transferkit.data.InputShape;
+import org.transferkit.data.Preprocessing;
+
+/**
+ * A pretrained (or randomly initialised) image network that TransferKit cuts and puts a new head on.
+ * Implementations are immutable and thread-safe; {@link #loadGraph()} hands each caller its own graph.
+ */
+public interface Backbone {
+    /** @return the catalogue name, e.g. {@code demo} or {@code squeezenet} */
+    String id();
+
+    /** @return the input shape the weights were trained at */
+    InputShape inputShape();
+
+    /** @return the preprocessing the weights expect */
+    Preprocessing preprocessing();
+
+    /** @return the cut points, from the input towards the output */
+    List<CutPoint> cutPoints();
+
+    /** @return the cut point used when the user names none */
+    CutPoint defaultCutPoint();
+
+    /**
+     * @return a short identity of the weights: a SHA-256 of the weights file, or
+     *     {@code random(seed=N)} for untrained weights
+     */
+    String weightsId();
+
+    /**
+     * Loads a new graph with this backbone's weights. The caller owns the result.
+     *
+     * @return a fresh, initialised graph
+     * @throws TransferKitException if the weights cannot be read
+     */
+    ComputationGraph loadGraph() throws TransferKitException;
+
+    /**
+     * Looks a cut point up by its public name.
+     *
+     * @param name the cut point name
+     * @return the cut point
+     * @throws IllegalArgumentException if there is no such cut point; the message lists the valid ones
+     */
+    default CutPoint cutPoint(String name) {
+        for (CutPoint c : cutPoints()) {
+            if (c.name().equals(name)) {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException("backbone '" + id() + "' has no cut point '" + name + "'; valid: "
+                + cutPoints().stream().map(CutPoint::name).collect(Collectors.joining(", ")));
+    }
+}

@@ -1,0 +1,264 @@
+package org.transferkit.bundle;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.time.Instant;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.transferkit.ModelFormatException;
+import org.transferkit.TransferKitException;
+import org.transferkit.backbone.Backbone;
+import org.transferkit.data.InputShape;
+import org.transferkit.train.EpochStats;
+import org.transferkit.train.FineTune;
+import org.transferkit.train.TrainingResult;
+
+/**
+ * A classifier in one file: a zip holding {@value #MANIFEST} (labels, input, preprocessing,
+ * provenance, metrics) and {@value #NETWORK} (the DL4J graph without updater state). Loading needs
+ * nothing else. Holds native memory: close it. Not thread-safe; {@link org.transferkit.serve.ImageClassifier}
+ * is the thread-safe way to predict.
+ */
+public final class ClassifierBundle implements AutoCloseable {
+    /** Bundle format written by this version; readers accept this and older ones. */
+    public static final int FORMAT_VERSION = 1;
+    /** Zip entry of the JSON manifest. */
+    public static final String MANIFEST = "transferkit-bundle.json";
+    /** Zip entry of the DL4J network. */
+    public static final String NETWORK = "network.zip";
+
+    static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private final BundleManifest manifest;
+    private final ComputationGraph graph;
+
+    /**
+     * @param manifest the metadata
+     * @param graph the network; the bundle takes ownership
+     */
+    public ClassifierBundle(BundleManifest manifest, ComputationGraph graph) {
+        this.manifest = manifest;
+        this.graph = graph;
+    }
+
+    /**
+     * Makes a bundle of a finished training run, with its provenance.
+     *
+     * @param result the run; the bundle takes ownership of its graph
+     * @param backbone the backbone it was trained on
+     * @param settings the run's settings
+     * @param metrics final evaluation metrics (e.g. {@code EvaluationReport.toMap()})
+     * @return the bundle
+     */
+    public static ClassifierBundle fromTraining(TrainingResult result, Backbone backbone, FineTune settings,
+            Map<String, Object> metrics) {
+        Map<String, Object> training = new LinkedHashMap<>(settings.toMap());
+        training.put("cut_point", result.cutPoint().name());
+        training.put("best_epoch", result.bestEpoch());
+        training.put("train_images", result.trainImages());
+        training.put("val_images", result.valImages());
+        training.put("skipped_images", result.skipped().size());
+        List<Map<String, Object>> history = new ArrayList<>();
+        for (EpochStats e : result.history()) {
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("epoch", e.epoch());
+            h.put("train_loss", e.trainLoss());
+            h.put("train_accuracy", e.trainAccuracy());
+            h.put("val_loss", Double.isNaN(e.valLoss()) ? null : e.valLoss());
+            h.put("val_accuracy", Double.isNaN(e.valAccuracy()) ? null : e.valAccuracy());
+            h.put("seconds", e.seconds());
+            history.add(h);
+        }
+        training.put("history", history);
+        InputShape in = backbone.inputShape();
+        BundleManifest m = new BundleManifest(FORMAT_VERSION, result.labels(),
+                new int[] {in.channels(), in.height(), in.width()},
+                BundleManifest.PreprocessingJson.of(backbone.preprocessing()), backbone.id(), backbone.weightsId(),
+                result.cutPoint().name(), result.frozenLayers(), training, metrics, Provenance.versions(),
+                Instant.now().toString());
+        return new ClassifierBundle(m, result.graph());
+    }
+
+    /** @return the metadata */
+    public BundleManifest manifest() {
+        return manifest;
+    }
+
+    /** @return the network (owned by this bundle) */
+    public ComputationGraph graph() {
+        return graph;
+    }
+
+    /**
+     * Writes the bundle. The file appears complete or not at all: it is written beside the target
+     * and moved into place, so an existing file at {@code file} is only replaced by a whole new one.
+     *
+     * @param file where to write; parent folders are created
+     * @throws TransferKitException if the file cannot be written; the message names it
+     */
+    public void save(Path file) throws TransferKitException {
+        Path abs = file.toAbsolutePath();
+        Path tmp = null;
+        try {
+            Files.createDirectories(abs.getParent());
+            tmp = Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".part");
+            try (OutputStream os = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(os)) {
+                zip.putNextEntry(new ZipEntry(MANIFEST));
+                zip.write(JSON.writeValueAsBytes(manifest));
+                zip.closeEntry();
+                zip.putNextEntry(new ZipEntry(NETWORK));
+                ModelSerializer.writeModel(graph, new NonClosing(zip), false);
+                zip.closeEntry();
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new TransferKitException("cannot write classifier bundle " + abs + ": " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort: a leftover .part file is never read as a bundle
+                }
+            }
+        }
+    }
+
+    /**
+     * Reads only the manifest of a bundle (fast: the network is not loaded).
+     *
+     * @param file the bundle
+     * @return its manifest
+     * @throws ModelFormatException if the file is missing, not a zip, truncated, not a TransferKit
+     *     bundle, or of a newer format
+     */
+    public static BundleManifest readManifest(Path file) throws ModelFormatException {
+        try (ZipFile zip = open(file)) {
+            return manifest(zip, file);
+        } catch (IOException e) {
+            throw new ModelFormatException("cannot read classifier bundle " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Loads a bundle with its network.
+     *
+     * @param file the bundle
+     * @return the loaded bundle; close it
+     * @throws ModelFormatException if the file is missing, not a zip, truncated, not a TransferKit
+     *     bundle, of a newer format, or its network does not load
+     */
+    public static ClassifierBundle load(Path file) throws ModelFormatException {
+        try (ZipFile zip = open(file)) {
+            BundleManifest m = manifest(zip, file);
+            ZipEntry net = zip.getEntry(NETWORK);
+            if (net == null) {
+                throw new ModelFormatException(file + " is a TransferKit bundle without its network entry '"
+                        + NETWORK + "' (damaged or edited by hand)");
+            }
+            ComputationGraph g;
+            try (InputStream in = zip.getInputStream(net)) {
+                g = ModelSerializer.restoreComputationGraph(in, false);
+            } catch (IOException | RuntimeException e) {
+                throw new ModelFormatException("network in " + file + " does not load: " + e, e);
+            }
+            if (g.getConfiguration().getNetworkOutputs().size() != 1) {
+                throw new ModelFormatException("network in " + file + " has " + g.getConfiguration()
+                        .getNetworkOutputs().size() + " outputs; a classifier has exactly 1");
+            }
+            return new ClassifierBundle(m, g);
+        } catch (IOException e) {
+            throw new ModelFormatException("cannot read classifier bundle " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ZipFile open(Path file) throws ModelFormatException {
+        if (!Files.isRegularFile(file)) {
+            throw new ModelFormatException("classifier file " + file.toAbsolutePath() + " does not exist");
+        }
+        try {
+            return new ZipFile(file.toFile());
+        } catch (ZipException e) {
+            throw new ModelFormatException(file.toAbsolutePath() + " is not a TransferKit classifier bundle: not a "
+                    + "zip file, or truncated (" + e.getMessage() + ")", e);
+        } catch (IOException e) {
+            throw new ModelFormatException("cannot open " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static BundleManifest manifest(ZipFile zip, Path file) throws IOException, ModelFormatException {
+        ZipEntry e = zip.getEntry(MANIFEST);
+        if (e == null) {
+            List<String> names = new ArrayList<>();
+            Enumeration<? extends ZipEntry> en = zip.entries();
+            while (en.hasMoreElements() && names.size() < 5) {
+                names.add(en.nextElement().getName());
+            }
+            throw new ModelFormatException(file.toAbsolutePath() + " is a zip but not a TransferKit classifier bundle "
+                    + "(no '" + MANIFEST + "' entry; entries start " + names + ")");
+        }
+        BundleManifest m;
+        try (InputStream in = zip.getInputStream(e)) {
+            m = JSON.readValue(in, BundleManifest.class);
+        } catch (IOException ex) {
+            throw new ModelFormatException("manifest of " + file.toAbsolutePath() + " is not valid JSON: "
+                    + ex.getMessage(), ex);
+        }
+        if (m.formatVersion() < 1 || m.formatVersion() > FORMAT_VERSION) {
+            throw new ModelFormatException(file.toAbsolutePath() + " has bundle format " + m.formatVersion()
+                    + "; this TransferKit reads formats 1 to " + FORMAT_VERSION + " (a newer TransferKit wrote it)");
+        }
+        if (m.labels() == null || m.labels().size() < 2 || m.input() == null || m.input().length != 3
+                || m.preprocessing() == null) {
+            throw new ModelFormatException("manifest of " + file.toAbsolutePath()
+                    + " lacks labels (>= 2), input [c, h, w] or preprocessing");
+        }
+        return m;
+    }
+
+    /** Releases the network's native memory. Idempotent. */
+    @Override
+    public void close() {
+        graph.close();
+    }
+
+    /** Lets ModelSerializer write into a zip entry without closing the zip. */
+    private static final class NonClosing extends java.io.FilterOutputStream {
+        NonClosing(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
+    }
+}

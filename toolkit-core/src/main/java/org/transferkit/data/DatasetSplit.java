@@ -1,0 +1,65 @@
+package org.transferkit.data;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Train, validation and test parts of a dataset. Immutable.
+ *
+ * @param train images to fit on
+ * @param val images to choose epochs and settings on
+ * @param test images to report the final score on (may be empty)
+ */
+public record DatasetSplit(ImageDataset train, ImageDataset val, ImageDataset test) {
+
+    /**
+     * Splits one dataset by seeded stratified sampling: each class is shuffled with the seed and cut
+     * at the given fractions, so every part keeps the class proportions. The same seed and files give
+     * the same split.
+     *
+     * @param all the dataset
+     * @param valFraction share for validation, in [0, 1)
+     * @param testFraction share for test, in [0, 1)
+     * @param seed random seed
+     * @return the split; skipped files of {@code all} are kept on the training part
+     * @throws IllegalArgumentException if the fractions are out of range or leave nothing to train on,
+     *     or a class has too few images to put at least one in every non-empty part
+     */
+    public static DatasetSplit stratified(ImageDataset all, double valFraction, double testFraction, long seed) {
+        if (valFraction < 0 || testFraction < 0 || valFraction + testFraction >= 1) {
+            throw new IllegalArgumentException("val and test fractions must be >= 0 and sum to < 1, got val "
+                    + valFraction + " and test " + testFraction);
+        }
+        List<List<LabelledImage>> byClass = new ArrayList<>();
+        for (int i = 0; i < all.labels().size(); i++) {
+            byClass.add(new ArrayList<>());
+        }
+        for (LabelledImage img : all.images()) {
+            byClass.get(img.label()).add(img);
+        }
+        List<LabelledImage> train = new ArrayList<>();
+        List<LabelledImage> val = new ArrayList<>();
+        List<LabelledImage> test = new ArrayList<>();
+        int minNeeded = 1 + (valFraction > 0 ? 1 : 0) + (testFraction > 0 ? 1 : 0);
+        for (int c = 0; c < byClass.size(); c++) {
+            List<LabelledImage> imgs = byClass.get(c);
+            if (imgs.size() < minNeeded) {
+                throw new IllegalArgumentException("class '" + all.labels().get(c) + "' has " + imgs.size()
+                        + " image(s); a split into train/val/test needs at least " + minNeeded + " per class");
+            }
+            Collections.shuffle(imgs, new Random(seed + 31L * c));
+            int n = imgs.size();
+            int nTest = testFraction > 0 ? Math.max(1, (int) Math.round(n * testFraction)) : 0;
+            int nVal = valFraction > 0 ? Math.max(1, (int) Math.round(n * valFraction)) : 0;
+            test.addAll(imgs.subList(0, nTest));
+            val.addAll(imgs.subList(nTest, nTest + nVal));
+            train.addAll(imgs.subList(nTest + nVal, n));
+        }
+        return new DatasetSplit(
+                new ImageDataset(all.labels(), train, all.skipped()),
+                all.withImages(val),
+                all.withImages(test));
+    }
+}

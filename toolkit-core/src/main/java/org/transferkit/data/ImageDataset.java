@@ -1,0 +1,169 @@
+package org.transferkit.data;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.transferkit.DatasetException;
+
+/**
+ * Labelled image files with their class names. Immutable and thread-safe; nothing is decoded here
+ * (files that do not decode are found and reported by the {@link ImagePipeline}).
+ *
+ * <p>A folder-per-class dataset has one sub-folder per class, named by its label, holding the images
+ * of that class. Files whose name does not end in a known image extension are not used and are listed
+ * in {@link #skipped()}.
+ */
+public final class ImageDataset {
+    /** File name endings (lower case) taken as images. */
+    public static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "gif", "bmp", "wbmp");
+
+    private final List<String> labels;
+    private final List<LabelledImage> images;
+    private final List<SkippedFile> skipped;
+
+    /**
+     * @param labels class names; index i is label i
+     * @param images the labelled files
+     * @param skipped files seen but not used, with reasons
+     * @throws IllegalArgumentException if an image's label is out of range
+     */
+    public ImageDataset(List<String> labels, List<LabelledImage> images, List<SkippedFile> skipped) {
+        this.labels = List.copyOf(labels);
+        this.images = List.copyOf(images);
+        this.skipped = List.copyOf(skipped);
+        for (LabelledImage img : this.images) {
+            if (img.label() >= this.labels.size()) {
+                throw new IllegalArgumentException("label index " + img.label() + " of " + img.path()
+                        + " is out of range; the dataset has " + this.labels.size() + " labels " + this.labels);
+            }
+        }
+    }
+
+    /**
+     * Scans a folder-per-class directory; class names are the sub-folder names in sorted order.
+     *
+     * @param dir the dataset root
+     * @return the dataset
+     * @throws DatasetException if {@code dir} is not a readable directory or holds no class folder
+     */
+    public static ImageDataset fromFolder(Path dir) throws DatasetException {
+        return fromFolder(dir, null);
+    }
+
+    /**
+     * Scans a folder-per-class directory against a fixed label list (so that validation and test
+     * folders index their classes the same way as the training folder).
+     *
+     * @param dir the dataset root
+     * @param labels the label list to use, or null to take the sorted sub-folder names
+     * @return the dataset
+     * @throws DatasetException if {@code dir} is not a readable directory, holds no class folder, or
+     *     holds a class folder whose name is not in {@code labels}
+     */
+    public static ImageDataset fromFolder(Path dir, List<String> labels) throws DatasetException {
+        if (!Files.isDirectory(dir)) {
+            throw new DatasetException("dataset folder " + dir.toAbsolutePath()
+                    + " does not exist or is not a directory; expected one sub-folder per class");
+        }
+        List<Path> classDirs;
+        try (Stream<Path> s = Files.list(dir)) {
+            classDirs = s.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith("."))
+                    .sorted().toList();
+        } catch (IOException e) {
+            throw new DatasetException("cannot list dataset folder " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+        if (classDirs.isEmpty()) {
+            throw new DatasetException("dataset folder " + dir.toAbsolutePath()
+                    + " has no class sub-folders; expected one sub-folder per class, e.g. " + dir.resolve("cats"));
+        }
+        List<String> names = classDirs.stream().map(p -> p.getFileName().toString()).toList();
+        List<String> useLabels = labels == null ? names : labels;
+        List<LabelledImage> images = new ArrayList<>();
+        List<SkippedFile> skipped = new ArrayList<>();
+        for (Path classDir : classDirs) {
+            String name = classDir.getFileName().toString();
+            int label = useLabels.indexOf(name);
+            if (label < 0) {
+                throw new DatasetException("class folder " + classDir.toAbsolutePath() + " is not one of the "
+                        + "training classes " + useLabels);
+            }
+            scanClass(classDir, label, images, skipped);
+        }
+        return new ImageDataset(useLabels, images, skipped);
+    }
+
+    private static void scanClass(Path classDir, int label, List<LabelledImage> images, List<SkippedFile> skipped)
+            throws DatasetException {
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(classDir)) {
+            files = s.filter(p -> !Files.isDirectory(p)).sorted().toList();
+        } catch (IOException | RuntimeException e) {
+            throw new DatasetException("cannot list class folder " + classDir.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+        for (Path f : files) {
+            String ext = extension(f);
+            if (!IMAGE_EXTENSIONS.contains(ext)) {
+                skipped.add(new SkippedFile(f, "not an image file (extension '" + ext + "'; allowed "
+                        + IMAGE_EXTENSIONS.stream().sorted().toList() + ")"));
+            } else if (!Files.isReadable(f)) {
+                skipped.add(new SkippedFile(f, "not readable (permissions)"));
+            } else {
+                images.add(new LabelledImage(f, label));
+            }
+        }
+    }
+
+    private static String extension(Path f) {
+        String n = f.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot < 0 ? "" : n.substring(dot + 1).toLowerCase(Locale.ROOT);
+    }
+
+    /** @return class names; index i is label i */
+    public List<String> labels() {
+        return labels;
+    }
+
+    /** @return the labelled files */
+    public List<LabelledImage> images() {
+        return images;
+    }
+
+    /** @return files seen while scanning but not used, with reasons */
+    public List<SkippedFile> skipped() {
+        return skipped;
+    }
+
+    /** @return number of labelled files */
+    public int size() {
+        return images.size();
+    }
+
+    /** @return images per class, indexed by label */
+    public int[] classCounts() {
+        int[] counts = new int[labels.size()];
+        for (LabelledImage i : images) {
+            counts[i.label()]++;
+        }
+        return counts;
+    }
+
+    /**
+     * @param subset images of this dataset
+     * @return a dataset with the same labels and the given images (skipped files are not carried over)
+     */
+    public ImageDataset withImages(List<LabelledImage> subset) {
+        return new ImageDataset(labels, subset, Collections.emptyList());
+    }
+
+    @Override
+    public String toString() {
+        return "ImageDataset[" + images.size() + " images, labels " + labels + "]";
+    }
+}

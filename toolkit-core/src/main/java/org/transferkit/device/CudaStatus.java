@@ -1,0 +1,49 @@
+package org.transferkit.device;
+
+/**
+ * Whether the CUDA backend could be used, and if not, why.
+ *
+ * @param usable true if nd4j-cuda is on the classpath and reports a usable GPU
+ * @param reason why not, when not usable (one line)
+ */
+public record CudaStatus(boolean usable, String reason) {
+    /** Name of ND4J's CUDA backend class. */
+    public static final String CUDA_BACKEND_CLASS = "org.nd4j.linalg.jcublas.JCublasBackend";
+
+    /** @return a usable status */
+    public static CudaStatus available() {
+        return new CudaStatus(true, "");
+    }
+
+    /** @param reason why not @return an unusable status */
+    public static CudaStatus unavailable(String reason) {
+        return new CudaStatus(false, reason);
+    }
+
+    /**
+     * Probes this JVM: is the CUDA backend on the classpath, and does it say it can run? Loading the
+     * backend class may load CUDA's native libraries; no ND4J array is created.
+     *
+     * @return the status
+     */
+    public static CudaStatus probe() {
+        Class<?> c;
+        try {
+            c = Class.forName(CUDA_BACKEND_CLASS);
+        } catch (ClassNotFoundException | LinkageError e) {
+            return unavailable("the CUDA backend (nd4j-cuda-11.6) is not on the classpath; build with -Pcuda");
+        }
+        try {
+            Object backend = c.getDeclaredConstructor().newInstance();
+            boolean avail = (Boolean) c.getMethod("isAvailable").invoke(backend);
+            boolean run = avail && (Boolean) c.getMethod("canRun").invoke(backend);
+            return run ? available() : unavailable("nd4j-cuda is present but reports no usable GPU or CUDA driver");
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            return unavailable("nd4j-cuda is present but cannot start: " + root);
+        }
+    }
+}

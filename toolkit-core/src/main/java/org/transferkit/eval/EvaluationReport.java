@@ -1,0 +1,178 @@
+package org.transferkit.eval;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.transferkit.data.SkippedFile;
+
+/**
+ * Metrics of one classifier on one set of labelled images. Immutable; built from a confusion matrix
+ * (rows: true class, columns: predicted class).
+ */
+public final class EvaluationReport {
+    private final List<String> labels;
+    private final long[][] confusion;
+    private final List<SkippedFile> skipped;
+
+    /**
+     * @param labels class names
+     * @param confusion counts, {@code [true][predicted]}, square of the labels' size
+     * @param skipped files that could not be evaluated
+     * @throws IllegalArgumentException if the matrix is not square of the labels' size
+     */
+    public EvaluationReport(List<String> labels, long[][] confusion, List<SkippedFile> skipped) {
+        this.labels = List.copyOf(labels);
+        if (confusion.length != labels.size()) {
+            throw new IllegalArgumentException("confusion matrix has " + confusion.length + " rows for "
+                    + labels.size() + " labels");
+        }
+        this.confusion = new long[confusion.length][];
+        for (int i = 0; i < confusion.length; i++) {
+            if (confusion[i].length != labels.size()) {
+                throw new IllegalArgumentException("confusion matrix row " + i + " has " + confusion[i].length
+                        + " columns for " + labels.size() + " labels");
+            }
+            this.confusion[i] = confusion[i].clone();
+        }
+        this.skipped = List.copyOf(skipped);
+    }
+
+    /** @return class names */
+    public List<String> labels() {
+        return labels;
+    }
+
+    /** @return images evaluated */
+    public long total() {
+        long n = 0;
+        for (long[] row : confusion) {
+            for (long v : row) {
+                n += v;
+            }
+        }
+        return n;
+    }
+
+    /** @return a copy of the confusion matrix {@code [true][predicted]} */
+    public long[][] confusion() {
+        long[][] c = new long[confusion.length][];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = confusion[i].clone();
+        }
+        return c;
+    }
+
+    /** @return files that could not be evaluated */
+    public List<SkippedFile> skipped() {
+        return skipped;
+    }
+
+    /** @return share of images whose top prediction is right; NaN with no images */
+    public double accuracy() {
+        long right = 0;
+        for (int i = 0; i < confusion.length; i++) {
+            right += confusion[i][i];
+        }
+        long n = total();
+        return n == 0 ? Double.NaN : right / (double) n;
+    }
+
+    /** @param c class index @return images of class {@code c} */
+    public long support(int c) {
+        long n = 0;
+        for (long v : confusion[c]) {
+            n += v;
+        }
+        return n;
+    }
+
+    /** @param c class index @return of the images predicted as {@code c}, the share that are {@code c}; 0 if none */
+    public double precision(int c) {
+        long predicted = 0;
+        for (long[] row : confusion) {
+            predicted += row[c];
+        }
+        return predicted == 0 ? 0 : confusion[c][c] / (double) predicted;
+    }
+
+    /** @param c class index @return of the images of class {@code c}, the share predicted as {@code c}; 0 if none */
+    public double recall(int c) {
+        long s = support(c);
+        return s == 0 ? 0 : confusion[c][c] / (double) s;
+    }
+
+    /** @param c class index @return harmonic mean of precision and recall; 0 if both are 0 */
+    public double f1(int c) {
+        double p = precision(c);
+        double r = recall(c);
+        return p + r == 0 ? 0 : 2 * p * r / (p + r);
+    }
+
+    /** @return macro-averaged F1 (unweighted mean over classes) */
+    public double macroF1() {
+        double s = 0;
+        for (int c = 0; c < labels.size(); c++) {
+            s += f1(c);
+        }
+        return s / labels.size();
+    }
+
+    /**
+     * @return the metrics as a JSON-ready map: {@code accuracy}, {@code macro_f1}, {@code images},
+     *     {@code per_class} (precision, recall, f1, support by label), {@code labels},
+     *     {@code confusion_matrix}, {@code skipped} (path and reason)
+     */
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("accuracy", accuracy());
+        m.put("macro_f1", macroF1());
+        m.put("images", total());
+        Map<String, Object> perClass = new LinkedHashMap<>();
+        for (int c = 0; c < labels.size(); c++) {
+            Map<String, Object> pc = new LinkedHashMap<>();
+            pc.put("precision", precision(c));
+            pc.put("recall", recall(c));
+            pc.put("f1", f1(c));
+            pc.put("support", support(c));
+            perClass.put(labels.get(c), pc);
+        }
+        m.put("per_class", perClass);
+        m.put("labels", labels);
+        m.put("confusion_matrix", confusion());
+        List<Map<String, String>> sk = new ArrayList<>();
+        for (SkippedFile s : skipped) {
+            sk.add(Map.of("path", s.path().toString(), "reason", s.reason()));
+        }
+        m.put("skipped", sk);
+        return m;
+    }
+
+    /** @return a console table: per-class metrics, then the confusion matrix */
+    public String toTable() {
+        StringBuilder sb = new StringBuilder();
+        int w = Math.max(8, labels.stream().mapToInt(String::length).max().orElse(8));
+        sb.append(String.format(Locale.ROOT, "%-" + w + "s  precision  recall     f1  support%n", "class"));
+        for (int c = 0; c < labels.size(); c++) {
+            sb.append(String.format(Locale.ROOT, "%-" + w + "s  %9.3f  %6.3f  %5.3f  %7d%n", labels.get(c),
+                    precision(c), recall(c), f1(c), support(c)));
+        }
+        sb.append(String.format(Locale.ROOT, "accuracy %.4f on %d images (macro F1 %.4f)%n", accuracy(), total(),
+                macroF1()));
+        sb.append("confusion matrix (rows: true, columns: predicted)\n");
+        sb.append(String.format(Locale.ROOT, "%-" + w + "s", ""));
+        for (String l : labels) {
+            sb.append(String.format(Locale.ROOT, " %" + Math.max(6, l.length()) + "s", l));
+        }
+        sb.append('\n');
+        for (int r = 0; r < labels.size(); r++) {
+            sb.append(String.format(Locale.ROOT, "%-" + w + "s", labels.get(r)));
+            for (int c = 0; c < labels.size(); c++) {
+                sb.append(String.format(Locale.ROOT, " %" + Math.max(6, labels.get(c).length()) + "d", confusion[r][c]));
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,104 @@
+package org.transferkit.head;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * The layers of a new classifier head: how a feature map is reduced to a vector, hidden Dense+ReLU
+ * layers, dropout, then a softmax output sized to the dataset's classes. Immutable; build with
+ * {@link #builder()}.
+ */
+public final class HeadSpec {
+    /** How a spatial cut point's feature map becomes a vector. Ignored for vector cut points. */
+    public enum Pooling { AVG, MAX, FLATTEN }
+
+    private final int[] hidden;
+    private final double dropout;
+    private final Pooling pooling;
+
+    private HeadSpec(Builder b) {
+        this.hidden = b.hidden.clone();
+        this.dropout = b.dropout;
+        this.pooling = b.pooling;
+    }
+
+    /** @return a builder with the defaults: one hidden layer of 128, dropout 0.2, average pooling */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return a linear head: no hidden layers, no dropout, average pooling */
+    public static HeadSpec linear() {
+        return builder().hidden().dropout(0).build();
+    }
+
+    /** @return sizes of the hidden Dense+ReLU layers (may be empty) */
+    public int[] hidden() {
+        return hidden.clone();
+    }
+
+    /** @return probability of dropping an input of each layer after the features, in [0, 1) */
+    public double dropout() {
+        return dropout;
+    }
+
+    /** @return how feature maps are reduced */
+    public Pooling pooling() {
+        return pooling;
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "hidden %s, dropout %.2f, pooling %s", Arrays.toString(hidden), dropout,
+                pooling.name().toLowerCase(Locale.ROOT));
+    }
+
+    /** Fluent settings for a {@link HeadSpec}. */
+    public static final class Builder {
+        private int[] hidden = {128};
+        private double dropout = 0.2;
+        private Pooling pooling = Pooling.AVG;
+
+        private Builder() {
+        }
+
+        /**
+         * @param sizes hidden layer sizes, each >= 1; none for a linear head
+         * @return this
+         * @throws IllegalArgumentException if a size is < 1
+         */
+        public Builder hidden(int... sizes) {
+            for (int s : sizes) {
+                if (s < 1) {
+                    throw new IllegalArgumentException("hidden layer sizes must be >= 1, got " + Arrays.toString(sizes));
+                }
+            }
+            this.hidden = sizes.clone();
+            return this;
+        }
+
+        /**
+         * @param p drop probability in [0, 1)
+         * @return this
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder dropout(double p) {
+            if (!(p >= 0 && p < 1)) {
+                throw new IllegalArgumentException("dropout must be in [0, 1), got " + p);
+            }
+            this.dropout = p;
+            return this;
+        }
+
+        /** @param p pooling for feature maps @return this */
+        public Builder pooling(Pooling p) {
+            this.pooling = java.util.Objects.requireNonNull(p, "pooling");
+            return this;
+        }
+
+        /** @return the spec */
+        public HeadSpec build() {
+            return new HeadSpec(this);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package org.transferkit.head;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
+import org.deeplearning4j.nn.transferlearning.TransferLearning;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.transferkit.backbone.CutPoint;
+
+/**
+ * Puts a new head on a backbone graph: keeps the cut vertex and everything it depends on, removes every
+ * other vertex (the old classifier), freezes what is kept, and adds the head's layers with their
+ * {@code nIn} and any input preprocessor worked out from the cut point's shape. Stateless.
+ *
+ * <p>The new vertices are named {@value #POOL}, {@code tk_dense0..}, and {@value #OUTPUT}.
+ */
+public final class TransferModel {
+    /** Name of the pooling vertex added for spatial cut points. */
+    public static final String POOL = "tk_pool";
+    /** Name of the softmax output vertex. */
+    public static final String OUTPUT = "tk_output";
+
+    private TransferModel() {
+    }
+
+    /**
+     * Builds the transfer graph. The backbone graph passed in is not changed.
+     *
+     * @param backboneGraph the loaded backbone graph
+     * @param cut where to cut; its vertex must exist in {@code backboneGraph}
+     * @param head the head's layers
+     * @param numClasses classes of the output, >= 2
+     * @param updater the updater (and learning rate) for the trainable layers
+     * @param seed seed for the new layers' initial weights
+     * @return a new graph: frozen backbone up to {@code cut}, then the head
+     * @throws IllegalArgumentException if the cut vertex is not in the graph or {@code numClasses < 2}
+     */
+    public static ComputationGraph build(ComputationGraph backboneGraph, CutPoint cut, HeadSpec head, int numClasses,
+            IUpdater updater, long seed) {
+        Objects.requireNonNull(head, "head");
+        if (numClasses < 2) {
+            throw new IllegalArgumentException("a classifier needs at least 2 classes, got " + numClasses);
+        }
+        ComputationGraphConfiguration conf = backboneGraph.getConfiguration();
+        if (!conf.getVertices().containsKey(cut.vertex())) {
+            throw new IllegalArgumentException("cut point " + cut.name() + " maps to vertex '" + cut.vertex()
+                    + "', which is not in this graph; its vertices are " + conf.getVertices().keySet());
+        }
+        Set<String> keep = ancestors(conf.getVertexInputs(), cut.vertex());
+        FineTuneConfiguration ftc = new FineTuneConfiguration.Builder().updater(updater).seed(seed).build();
+        TransferLearning.GraphBuilder b = new TransferLearning.GraphBuilder(backboneGraph)
+                .fineTuneConfiguration(ftc)
+                .setFeatureExtractor(cut.vertex());
+        for (String v : removable(conf, keep)) {
+            b.removeVertexAndConnections(v);
+        }
+        String prev = cut.vertex();
+        long nIn = cut.flatSize();
+        boolean flattenNext = false;
+        if (cut.spatial()) {
+            if (head.pooling() == HeadSpec.Pooling.FLATTEN) {
+                flattenNext = true;
+            } else {
+                PoolingType type = head.pooling() == HeadSpec.Pooling.MAX ? PoolingType.MAX : PoolingType.AVG;
+                b.addLayer(POOL, new GlobalPoolingLayer.Builder(type).build(), prev);
+                prev = POOL;
+                nIn = cut.channels();
+            }
+        }
+        long[] shape = cut.outputShape();
+        int[] hidden = head.hidden();
+        for (int i = 0; i <= hidden.length; i++) {
+            boolean last = i == hidden.length;
+            String name = last ? OUTPUT : "tk_dense" + i;
+            // Keras-style: dropout between layers (DL4J applies it to a layer's input, as a retain probability)
+            boolean drop = head.dropout() > 0 && (i > 0 || hidden.length == 0);
+            org.deeplearning4j.nn.conf.layers.Layer layer;
+            if (last) {
+                OutputLayer.Builder ob = new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .nIn(nIn).nOut(numClasses).activation(Activation.SOFTMAX)
+                        .weightInit(WeightInit.XAVIER).updater(updater);
+                if (drop) {
+                    ob.dropOut(1.0 - head.dropout());
+                }
+                layer = ob.build();
+            } else {
+                DenseLayer.Builder db = new DenseLayer.Builder().nIn(nIn).nOut(hidden[i])
+                        .activation(Activation.RELU).weightInit(WeightInit.RELU).updater(updater);
+                if (drop) {
+                    db.dropOut(1.0 - head.dropout());
+                }
+                layer = db.build();
+            }
+            if (flattenNext) {
+                b.addLayer(name, layer, new CnnToFeedForwardPreProcessor(shape[1], shape[2], shape[0]), prev);
+                flattenNext = false;
+            } else {
+                b.addLayer(name, layer, prev);
+            }
+            prev = name;
+            if (!last) {
+                nIn = hidden[i];
+            }
+        }
+        b.setOutputs(OUTPUT);
+        return b.build();
+    }
+
+    /** @return {@code vertex} and every vertex it depends on, transitively */
+    static Set<String> ancestors(Map<String, List<String>> inputs, String vertex) {
+        Set<String> seen = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>();
+        todo.add(vertex);
+        while (!todo.isEmpty()) {
+            String v = todo.poll();
+            if (seen.add(v)) {
+                List<String> in = inputs.get(v);
+                if (in != null) {
+                    todo.addAll(in);
+                }
+            }
+        }
+        return seen;
+    }
+
+    private static List<String> removable(ComputationGraphConfiguration conf, Set<String> keep) {
+        List<String> out = new ArrayList<>();
+        for (String v : conf.getVertices().keySet()) {
+            if (!keep.contains(v) && !conf.getNetworkInputs().contains(v)) {
+                out.add(v);
+            }
+        }
+        return out;
+    }
+}

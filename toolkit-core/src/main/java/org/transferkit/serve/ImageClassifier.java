@@ -1,0 +1,165 @@
+package org.transferkit.serve;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.transferkit.ModelFormatException;
+import org.transferkit.TransferKitException;
+import org.transferkit.bundle.BundleManifest;
+import org.transferkit.bundle.ClassifierBundle;
+import org.transferkit.data.ImageDecoder;
+import org.transferkit.data.InputShape;
+import org.transferkit.data.Preprocessing;
+
+/**
+ * Classifies images with a saved bundle. Thread-safe: decoding and preprocessing run in the calling
+ * thread, the network runs one batch at a time (DL4J graphs are not safe for concurrent use), so
+ * concurrent callers get exactly the results they would get alone. Holds native memory: close it.
+ */
+public final class ImageClassifier implements AutoCloseable {
+    private final ClassifierBundle bundle;
+    private final InputShape shape;
+    private final Preprocessing preprocessing;
+    private final List<String> labels;
+    private final Object lock = new Object();
+    private volatile boolean closed;
+
+    private ImageClassifier(ClassifierBundle bundle) {
+        this.bundle = bundle;
+        BundleManifest m = bundle.manifest();
+        this.shape = m.inputShape();
+        this.preprocessing = m.preprocessing().toPreprocessing();
+        this.labels = List.copyOf(m.labels());
+    }
+
+    /**
+     * Loads a classifier bundle.
+     *
+     * @param file a bundle written by {@link ClassifierBundle#save}
+     * @return the classifier
+     * @throws ModelFormatException if the file is missing, corrupt or not a bundle
+     */
+    public static ImageClassifier load(Path file) throws ModelFormatException {
+        return new ImageClassifier(ClassifierBundle.load(file));
+    }
+
+    /** @return class names, index = output unit */
+    public List<String> labels() {
+        return labels;
+    }
+
+    /** @return the bundle's metadata */
+    public BundleManifest manifest() {
+        return bundle.manifest();
+    }
+
+    /**
+     * @param image an image file
+     * @param topK how many classes to return, >= 1 (capped at the number of classes)
+     * @return the top classes, most probable first
+     * @throws TransferKitException if the file cannot be read or decoded; the message names it
+     * @throws IllegalArgumentException if {@code topK < 1}
+     */
+    public List<Prediction> predict(Path image, int topK) throws TransferKitException {
+        try {
+            return predict(ImageDecoder.read(image), topK);
+        } catch (IOException e) {
+            throw new TransferKitException("cannot classify " + image + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * @param encoded encoded image bytes (JPEG, PNG, GIF, BMP)
+     * @param topK how many classes to return, >= 1
+     * @return the top classes, most probable first
+     * @throws TransferKitException if the bytes are not a decodable image
+     */
+    public List<Prediction> predict(byte[] encoded, int topK) throws TransferKitException {
+        try {
+            return predict(ImageDecoder.read(encoded), topK);
+        } catch (IOException e) {
+            throw new TransferKitException("cannot classify image bytes: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * @param encoded a stream of encoded image bytes; read, not closed
+     * @param topK how many classes to return, >= 1
+     * @return the top classes, most probable first
+     * @throws TransferKitException if the stream is not a decodable image
+     */
+    public List<Prediction> predict(InputStream encoded, int topK) throws TransferKitException {
+        try {
+            return predict(ImageDecoder.read(encoded), topK);
+        } catch (IOException e) {
+            throw new TransferKitException("cannot classify image stream: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * @param image a decoded image
+     * @param topK how many classes to return, >= 1
+     * @return the top classes, most probable first
+     */
+    public List<Prediction> predict(BufferedImage image, int topK) {
+        return predictAll(List.of(image), topK).get(0);
+    }
+
+    /**
+     * Classifies several decoded images in one network pass.
+     *
+     * @param images decoded images
+     * @param topK how many classes to return per image, >= 1
+     * @return per image, its top classes
+     * @throws IllegalArgumentException if {@code topK < 1}
+     * @throws IllegalStateException if the classifier is closed
+     */
+    public List<List<Prediction>> predictAll(List<BufferedImage> images, int topK) {
+        if (topK < 1) {
+            throw new IllegalArgumentException("top-k must be >= 1, got " + topK);
+        }
+        if (images.isEmpty()) {
+            return List.of();
+        }
+        float[] data = new float[images.size() * shape.size()];
+        for (int i = 0; i < images.size(); i++) {
+            ImageDecoder.toChw(images.get(i), shape, preprocessing, data, i * shape.size());
+        }
+        float[][] probs;
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("classifier is closed");
+            }
+            INDArray in = Nd4j.create(data, new long[] {images.size(), shape.channels(), shape.height(), shape.width()});
+            INDArray out = bundle.graph().output(false, in)[0];
+            probs = out.toFloatMatrix();
+        }
+        List<List<Prediction>> result = new ArrayList<>();
+        for (float[] p : probs) {
+            List<Prediction> all = new ArrayList<>();
+            for (int c = 0; c < p.length; c++) {
+                all.add(new Prediction(labels.get(c), c, p[c]));
+            }
+            all.sort(Comparator.comparingDouble(Prediction::probability).reversed().thenComparing(Prediction::index));
+            result.add(List.copyOf(all.subList(0, Math.min(topK, all.size()))));
+        }
+        return result;
+    }
+
+    /** Releases the network. Later predictions throw {@link IllegalStateException}. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (!closed) {
+                closed = true;
+                bundle.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package org.transferkit.train;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.transferkit.head.HeadSpec;
+
+/**
+ * Settings of one fine-tuning run. Immutable; build with {@link #builder()}. Every setting has a
+ * default, so {@code FineTune.builder().build()} is a sensible run.
+ */
+public final class FineTune {
+    private final int epochs;
+    private final int batchSize;
+    private final Optimizer optimizer;
+    private final double learningRate;
+    private final long seed;
+    private final HeadSpec head;
+    private final String cutPoint;
+    private final int decodeThreads;
+
+    private FineTune(Builder b) {
+        this.epochs = b.epochs;
+        this.batchSize = b.batchSize;
+        this.optimizer = b.optimizer;
+        this.learningRate = b.learningRate;
+        this.seed = b.seed;
+        this.head = b.head;
+        this.cutPoint = b.cutPoint;
+        this.decodeThreads = b.decodeThreads;
+    }
+
+    /** @return a builder with the defaults: 10 epochs, batch 32, Adam at 0.001, seed 42, default head and cut */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return passes over the training data */
+    public int epochs() {
+        return epochs;
+    }
+
+    /** @return images per gradient step */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** @return the update rule */
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** @return the learning rate of the head */
+    public double learningRate() {
+        return learningRate;
+    }
+
+    /** @return the seed of shuffling, weight init and dropout */
+    public long seed() {
+        return seed;
+    }
+
+    /** @return the head's layers */
+    public HeadSpec head() {
+        return head;
+    }
+
+    /** @return the cut point name, or null for the backbone's default */
+    public String cutPoint() {
+        return cutPoint;
+    }
+
+    /** @return image decoding threads */
+    public int decodeThreads() {
+        return decodeThreads;
+    }
+
+    /** @return the settings as a flat map for provenance and {@code metrics.json} (insertion-ordered) */
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("epochs", epochs);
+        m.put("batch_size", batchSize);
+        m.put("optimizer", optimizer.name().toLowerCase(java.util.Locale.ROOT));
+        m.put("learning_rate", learningRate);
+        m.put("seed", seed);
+        m.put("head", head.toString());
+        m.put("cut_point", cutPoint);
+        return m;
+    }
+
+    /** Fluent settings of a {@link FineTune}; each setter checks its argument at once. */
+    public static final class Builder {
+        private int epochs = 10;
+        private int batchSize = 32;
+        private Optimizer optimizer = Optimizer.ADAM;
+        private double learningRate = 1e-3;
+        private long seed = 42;
+        private HeadSpec head = HeadSpec.builder().build();
+        private String cutPoint;
+        private int decodeThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+
+        private Builder() {
+        }
+
+        /** @param n epochs, >= 1 @return this @throws IllegalArgumentException if < 1 */
+        public Builder epochs(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("epochs must be >= 1, got " + n);
+            }
+            this.epochs = n;
+            return this;
+        }
+
+        /** @param n batch size, >= 1 @return this @throws IllegalArgumentException if < 1 */
+        public Builder batchSize(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("batch size must be >= 1, got " + n);
+            }
+            this.batchSize = n;
+            return this;
+        }
+
+        /** @param o the update rule @return this */
+        public Builder optimizer(Optimizer o) {
+            this.optimizer = Objects.requireNonNull(o, "optimizer");
+            return this;
+        }
+
+        /** @param lr learning rate, > 0 and finite @return this @throws IllegalArgumentException otherwise */
+        public Builder learningRate(double lr) {
+            if (!(lr > 0) || Double.isInfinite(lr)) {
+                throw new IllegalArgumentException("learning rate must be > 0 and finite, got " + lr);
+            }
+            this.learningRate = lr;
+            return this;
+        }
+
+        /** @param s the seed @return this */
+        public Builder seed(long s) {
+            this.seed = s;
+            return this;
+        }
+
+        /** @param h the head's layers @return this */
+        public Builder head(HeadSpec h) {
+            this.head = Objects.requireNonNull(h, "head");
+            return this;
+        }
+
+        /** @param name a cut point the backbone publishes, or null for its default @return this */
+        public Builder cutPoint(String name) {
+            this.cutPoint = name;
+            return this;
+        }
+
+        /** @param n decoding threads, >= 1 @return this @throws IllegalArgumentException if < 1 */
+        public Builder decodeThreads(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("decode threads must be >= 1, got " + n);
+            }
+            this.decodeThreads = n;
+            return this;
+        }
+
+        /** @return the settings */
+        public FineTune build() {
+            return new FineTune(this);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package org.transferkit.train;
+
+/**
+ * Receives training events. Called on the training thread; implementations must return quickly.
+ * All methods have empty defaults.
+ */
+public interface TrainingListener {
+    /**
+     * Called once the backbone has turned every image into features (before epoch 1).
+     *
+     * @param trainImages training images used
+     * @param valImages validation images used
+     * @param seconds time the featurizing took
+     */
+    default void onFeaturized(int trainImages, int valImages, double seconds) {
+    }
+
+    /** @param stats what the epoch measured */
+    default void onEpochEnd(EpochStats stats) {
+    }
+
+    /**
+     * @param onEpoch called with each epoch's stats
+     * @return a listener that only receives epoch ends
+     */
+    static TrainingListener onEpoch(java.util.function.Consumer<EpochStats> onEpoch) {
+        return new TrainingListener() {
+            @Override
+            public void onEpochEnd(EpochStats stats) {
+                onEpoch.accept(stats);
+            }
+        };
+    }
+
+    /** A listener that does nothing. */
+    TrainingListener NONE = new TrainingListener() {
+    };
+}

@@ -1,0 +1,24 @@
+package org.transferkit.train;
+
+import java.util.List;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.transferkit.backbone.CutPoint;
+import org.transferkit.data.SkippedFile;
+
+/**
+ * What a training run produced: the trained graph (owned by the caller), the per-epoch history, the
+ * epoch whose weights were kept (best validation accuracy), and the files that were left out.
+ *
+ * @param graph the trained transfer graph (frozen backbone + head)
+ * @param labels class names, index = output unit
+ * @param cutPoint the cut point used
+ * @param history one entry per epoch
+ * @param bestEpoch the 1-based epoch whose weights {@code graph} holds
+ * @param trainImages training images used
+ * @param valImages validation images used
+ * @param skipped files left out of training and validation, with reasons
+ * @param frozenLayers names of the layers kept frozen
+ */
+public record TrainingResult(ComputationGraph graph, List<String> labels, CutPoint cutPoint, List<EpochStats> history,
+        int bestEpoch, int trainImages, int valImages, List<SkippedFile> skipped, List<String> frozenLayers) {
+}

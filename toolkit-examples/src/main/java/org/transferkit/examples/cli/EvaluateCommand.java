@@ -1,0 +1,67 @@
+package org.transferkit.examples.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.transferkit.TransferKitException;
+import org.transferkit.bundle.BundleManifest;
+import org.transferkit.bundle.ClassifierBundle;
+import org.transferkit.data.ImageDataset;
+import org.transferkit.data.ImagePipeline;
+import org.transferkit.eval.EvaluationReport;
+import org.transferkit.eval.Evaluator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code transferkit evaluate}: score a saved classifier on a folder of labelled images. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Evaluate a saved classifier on a folder with one sub-folder per class (class names as in training).")
+public final class EvaluateCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "FILE", required = true, description = "a classifier saved by 'train'")
+    Path model;
+
+    @Option(names = "--data", paramLabel = "DIR", required = true, description = "folder of class sub-folders")
+    Path data;
+
+    @Option(names = "--metrics", paramLabel = "FILE", description = "also write the metrics as JSON to FILE")
+    Path metrics;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "batch size (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Override
+    public Integer call() throws TransferKitException {
+        PrintWriter out = spec.commandLine().getOut();
+        try (ClassifierBundle bundle = ClassifierBundle.load(model)) {
+            BundleManifest m = bundle.manifest();
+            ImageDataset set = ImageDataset.fromFolder(data, m.labels());
+            EvaluationReport report;
+            try (ImagePipeline p = ImagePipeline.builder(set).shape(m.inputShape())
+                    .preprocessing(m.preprocessing().toPreprocessing()).batchSize(batch).build()) {
+                report = Evaluator.evaluate(bundle.graph(), p);
+            }
+            out.print(report.toTable());
+            if (!report.skipped().isEmpty()) {
+                out.println("skipped " + report.skipped().size() + " file(s):");
+                report.skipped().forEach(s -> out.println("  " + s));
+            }
+            if (metrics != null) {
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("model", model.toAbsolutePath().toString());
+                json.put("data", data.toAbsolutePath().toString());
+                json.putAll(report.toMap());
+                json.put("images_skipped", report.skipped().size());
+                Json.write(metrics, json);
+                out.println("metrics saved to " + metrics.toAbsolutePath());
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,78 @@
+package org.transferkit.examples.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.transferkit.TransferKitException;
+import org.transferkit.serve.ImageClassifier;
+import org.transferkit.serve.Prediction;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code transferkit predict}: classify image files with a saved classifier. */
+@Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Classify images with a saved classifier. An image that cannot be read is reported and the "
+            + "others are still classified; the exit code is 1 if any failed.")
+public final class PredictCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "FILE", required = true, description = "a classifier saved by 'train'")
+    Path model;
+
+    @Option(names = "--top", paramLabel = "K", defaultValue = "3", description = "classes per image (default: ${DEFAULT-VALUE})")
+    int top;
+
+    @Option(names = "--json", description = "print JSON instead of text")
+    boolean json;
+
+    @Parameters(paramLabel = "IMAGE", arity = "1..*", description = "image files")
+    List<Path> images;
+
+    @Override
+    public Integer call() throws TransferKitException {
+        if (top < 1) {
+            throw new IllegalArgumentException("--top must be >= 1, got " + top);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        int failures = 0;
+        List<Map<String, Object>> results = new ArrayList<>();
+        try (ImageClassifier classifier = ImageClassifier.load(model)) {
+            for (Path img : images) {
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("image", img.toString());
+                try {
+                    List<Prediction> preds = classifier.predict(img, top);
+                    r.put("predictions", preds.stream().map(p -> Map.of("label", p.label(), "probability",
+                            p.probability())).toList());
+                    if (!json) {
+                        StringBuilder sb = new StringBuilder(img.toString()).append(':');
+                        for (Prediction p : preds) {
+                            sb.append(String.format(Locale.ROOT, "  %s %.4f", p.label(), p.probability()));
+                        }
+                        out.println(sb);
+                    }
+                } catch (TransferKitException e) {
+                    failures++;
+                    r.put("error", e.getMessage());
+                    if (!json) {
+                        spec.commandLine().getErr().println("transferkit: " + e.getMessage());
+                    }
+                }
+                results.add(r);
+            }
+        }
+        if (json) {
+            out.println(Json.text(results));
+        }
+        return failures == 0 ? 0 : TransferKitCli.EXIT_FAILURE;
+    }
+}

@@ -1,0 +1,74 @@
+package org.transferkit.examples.cli;
+
+import java.io.PrintWriter;
+import org.transferkit.TransferKitException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * Entry point of {@code ./transferkit}. {@link #run(String...)} returns the exit code so tests can call it.
+ */
+@Command(name = "transferkit", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Turn a pretrained image network into a classifier for your own images.",
+        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ModelsCommand.class,
+            CommandLine.HelpCommand.class})
+public final class TransferKitCli implements Runnable {
+    /** Exit code of a failure outside the user's control (a file, a model). */
+    public static final int EXIT_FAILURE = 1;
+    /** Exit code of a usage mistake (a wrong flag or value). */
+    public static final int EXIT_USAGE = 2;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    /**
+     * @param args command-line arguments
+     */
+    public static void main(String... args) {
+        System.exit(run(args));
+    }
+
+    /**
+     * Runs one command.
+     *
+     * @param args command-line arguments
+     * @return the exit code: 0 success, 1 failure, 2 usage mistake
+     */
+    public static int run(String... args) {
+        return commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args);
+    }
+
+    /**
+     * @param out where normal output goes
+     * @param err where errors go
+     * @return a configured command line
+     */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new TransferKitCli());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println("transferkit: " + ex.getMessage() + " (see '" + c.getCommandSpec().qualifiedName()
+                    + " --help')");
+            return EXIT_USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            if (ex instanceof IllegalArgumentException) {
+                c.getErr().println("transferkit: " + ex.getMessage());
+                return EXIT_USAGE;
+            }
+            if (ex instanceof TransferKitException || ex instanceof IllegalStateException) {
+                c.getErr().println("transferkit: " + ex.getMessage());
+                return EXIT_FAILURE;
+            }
+            throw ex;
+        });
+        return cl;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}
