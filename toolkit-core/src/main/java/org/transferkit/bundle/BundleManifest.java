@@ -36,6 +36,34 @@ public record BundleManifest(
         @JsonProperty("versions") Map<String, String> versions,
         @JsonProperty("created") String created) {
 
+    /**
+     * @return the per-epoch training history recorded in {@code training.history}, empty if there is
+     *     none; missing or null values read as NaN
+     */
+    public java.util.List<org.transferkit.train.EpochStats> history() {
+        Object h = training == null ? null : training.get("history");
+        if (!(h instanceof List<?> list)) {
+            return List.of();
+        }
+        java.util.List<org.transferkit.train.EpochStats> out = new java.util.ArrayList<>();
+        for (Object o : list) {
+            if (o instanceof Map<?, ?> e) {
+                out.add(new org.transferkit.train.EpochStats(num(e.get("epoch")).intValue(), dbl(e.get("train_loss")),
+                        dbl(e.get("train_accuracy")), dbl(e.get("val_loss")), dbl(e.get("val_accuracy")),
+                        dbl(e.get("seconds"))));
+            }
+        }
+        return out;
+    }
+
+    private static Number num(Object o) {
+        return o instanceof Number n ? n : Double.NaN;
+    }
+
+    private static double dbl(Object o) {
+        return num(o).doubleValue();
+    }
+
     /** @return the input shape */
     public InputShape inputShape() {
         return new InputShape(input[0], input[1], input[2]);

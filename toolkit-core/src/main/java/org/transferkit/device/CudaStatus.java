@@ -20,13 +20,37 @@ public record CudaStatus(boolean usable, String reason) {
         return new CudaStatus(false, reason);
     }
 
+    /** JavaCPP system property selecting a natives variant, e.g. {@code -cudnn}. */
+    public static final String PLATFORM_EXTENSION = "org.bytedeco.javacpp.platform.extension";
+    /** Where nd4j-cuda-11.6's cuDNN build keeps its natives (classifier {@code linux-x86_64-cudnn}). */
+    public static final String CUDNN_NATIVES = "org/nd4j/linalg/jcublas/bindings/linux-x86_64-cudnn/libjnind4jcuda.so";
+
+    /**
+     * The natives extension JavaCPP must be told about: nd4j-cuda's cuDNN build keeps its libraries
+     * under {@code linux-x86_64-cudnn/}, which JavaCPP only looks in with the extension {@code -cudnn}.
+     *
+     * @param cudnnNativesPresent whether {@link #CUDNN_NATIVES} is on the classpath
+     * @param current the current value of {@link #PLATFORM_EXTENSION}, or null
+     * @return the value to set, or null to leave the property as it is (the user's choice wins)
+     */
+    static String extensionToSet(boolean cudnnNativesPresent, String current) {
+        return cudnnNativesPresent && (current == null || current.isEmpty()) ? "-cudnn" : null;
+    }
+
     /**
      * Probes this JVM: is the CUDA backend on the classpath, and does it say it can run? Loading the
-     * backend class may load CUDA's native libraries; no ND4J array is created.
+     * backend class may load CUDA's native libraries; no ND4J array is created. When nd4j-cuda's cuDNN
+     * natives are on the classpath and {@link #PLATFORM_EXTENSION} is unset, sets it to {@code -cudnn}
+     * first (a JVM-wide system property) so that JavaCPP finds them.
      *
      * @return the status
      */
     public static CudaStatus probe() {
+        String ext = extensionToSet(CudaStatus.class.getClassLoader().getResource(CUDNN_NATIVES) != null,
+                System.getProperty(PLATFORM_EXTENSION));
+        if (ext != null) {
+            System.setProperty(PLATFORM_EXTENSION, ext);
+        }
         Class<?> c;
         try {
             c = Class.forName(CUDA_BACKEND_CLASS);

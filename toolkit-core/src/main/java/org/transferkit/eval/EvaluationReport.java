@@ -15,6 +15,7 @@ public final class EvaluationReport {
     private final List<String> labels;
     private final long[][] confusion;
     private final List<SkippedFile> skipped;
+    private final List<ExamplePrediction> examples;
 
     /**
      * @param labels class names
@@ -23,6 +24,12 @@ public final class EvaluationReport {
      * @throws IllegalArgumentException if the matrix is not square of the labels' size
      */
     public EvaluationReport(List<String> labels, long[][] confusion, List<SkippedFile> skipped) {
+        this(labels, confusion, skipped, List.of());
+    }
+
+    private EvaluationReport(List<String> labels, long[][] confusion, List<SkippedFile> skipped,
+            List<ExamplePrediction> examples) {
+        this.examples = List.copyOf(examples);
         this.labels = List.copyOf(labels);
         if (confusion.length != labels.size()) {
             throw new IllegalArgumentException("confusion matrix has " + confusion.length + " rows for "
@@ -37,6 +44,69 @@ public final class EvaluationReport {
             this.confusion[i] = confusion[i].clone();
         }
         this.skipped = List.copyOf(skipped);
+    }
+
+    /**
+     * Builds a report from per-image predictions; top-k accuracy, ROC-AUC and the misclassified
+     * gallery need these.
+     *
+     * @param labels class names
+     * @param examples one per evaluated image
+     * @param skipped files that could not be evaluated
+     * @return the report
+     * @throws IllegalArgumentException if an example's probabilities do not have one value per label
+     */
+    public static EvaluationReport fromExamples(List<String> labels, List<ExamplePrediction> examples,
+            List<SkippedFile> skipped) {
+        long[][] confusion = new long[labels.size()][labels.size()];
+        for (ExamplePrediction e : examples) {
+            if (e.probabilities().length != labels.size()) {
+                throw new IllegalArgumentException(e.path() + ": " + e.probabilities().length + " probabilities for "
+                        + labels.size() + " labels");
+            }
+            confusion[e.trueLabel()][e.predicted()]++;
+        }
+        return new EvaluationReport(labels, confusion, skipped, examples);
+    }
+
+    /** @return per-image predictions (empty for a report built from a confusion matrix alone) */
+    public List<ExamplePrediction> examples() {
+        return examples;
+    }
+
+    /**
+     * @param k how many top classes count, >= 1
+     * @return share of images whose true class is among the {@code k} most probable; NaN without
+     *     per-image predictions
+     * @throws IllegalArgumentException if {@code k < 1}
+     */
+    public double topKAccuracy(int k) {
+        if (k < 1) {
+            throw new IllegalArgumentException("k must be >= 1, got " + k);
+        }
+        if (examples.isEmpty()) {
+            return Double.NaN;
+        }
+        return examples.stream().filter(e -> e.inTopK(k)).count() / (double) examples.size();
+    }
+
+    /**
+     * @param c class index
+     * @return one-vs-rest ROC-AUC of class {@code c}; NaN without per-image predictions or when the
+     *     images hold no positives or no negatives of {@code c}
+     */
+    public double rocAuc(int c) {
+        return examples.isEmpty() ? Double.NaN : RocAuc.oneVsRest(examples, c);
+    }
+
+    /**
+     * @param n at most this many
+     * @return wrongly classified images, the most confidently wrong first
+     */
+    public List<ExamplePrediction> worstMisclassified(int n) {
+        return examples.stream().filter(e -> !e.correct())
+                .sorted((a, b) -> Float.compare(b.probabilities()[b.predicted()], a.probabilities()[a.predicted()]))
+                .limit(n).toList();
     }
 
     /** @return class names */
@@ -112,16 +182,32 @@ public final class EvaluationReport {
 
     /** @return macro-averaged F1 (unweighted mean over classes) */
     public double macroF1() {
+        return average(this::f1, false);
+    }
+
+    private double average(java.util.function.IntToDoubleFunction metric, boolean weighted) {
         double s = 0;
+        double w = 0;
         for (int c = 0; c < labels.size(); c++) {
-            s += f1(c);
+            double weight = weighted ? support(c) : 1;
+            s += weight * metric.applyAsDouble(c);
+            w += weight;
         }
-        return s / labels.size();
+        return w == 0 ? Double.NaN : s / w;
+    }
+
+    private Map<String, Object> averages(boolean weighted) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("precision", average(this::precision, weighted));
+        m.put("recall", average(this::recall, weighted));
+        m.put("f1", average(this::f1, weighted));
+        return m;
     }
 
     /**
      * @return the metrics as a JSON-ready map: {@code accuracy}, {@code macro_f1}, {@code images},
-     *     {@code per_class} (precision, recall, f1, support by label), {@code labels},
+     *     {@code per_class} (precision, recall, f1, support, roc_auc by label), {@code macro_avg},
+     *     {@code weighted_avg}, {@code top_k_accuracy} (with per-image predictions), {@code labels},
      *     {@code confusion_matrix}, {@code skipped} (path and reason)
      */
     public Map<String, Object> toMap() {
@@ -136,9 +222,20 @@ public final class EvaluationReport {
             pc.put("recall", recall(c));
             pc.put("f1", f1(c));
             pc.put("support", support(c));
+            double auc = rocAuc(c);
+            pc.put("roc_auc", Double.isNaN(auc) ? null : auc);
             perClass.put(labels.get(c), pc);
         }
         m.put("per_class", perClass);
+        m.put("macro_avg", averages(false));
+        m.put("weighted_avg", averages(true));
+        if (!examples.isEmpty()) {
+            Map<String, Object> topK = new LinkedHashMap<>();
+            for (int k = 1; k <= Math.min(5, labels.size()); k++) {
+                topK.put("top_" + k, topKAccuracy(k));
+            }
+            m.put("top_k_accuracy", topK);
+        }
         m.put("labels", labels);
         m.put("confusion_matrix", confusion());
         List<Map<String, String>> sk = new ArrayList<>();
@@ -153,10 +250,18 @@ public final class EvaluationReport {
     public String toTable() {
         StringBuilder sb = new StringBuilder();
         int w = Math.max(8, labels.stream().mapToInt(String::length).max().orElse(8));
-        sb.append(String.format(Locale.ROOT, "%-" + w + "s  precision  recall     f1  support%n", "class"));
+        sb.append(String.format(Locale.ROOT, "%-" + w + "s  precision  recall     f1  support  roc_auc%n", "class"));
         for (int c = 0; c < labels.size(); c++) {
-            sb.append(String.format(Locale.ROOT, "%-" + w + "s  %9.3f  %6.3f  %5.3f  %7d%n", labels.get(c),
-                    precision(c), recall(c), f1(c), support(c)));
+            sb.append(String.format(Locale.ROOT, "%-" + w + "s  %9.3f  %6.3f  %5.3f  %7d  %7s%n", labels.get(c),
+                    precision(c), recall(c), f1(c), support(c), Double.isNaN(rocAuc(c)) ? "-"
+                            : String.format(Locale.ROOT, "%.3f", rocAuc(c))));
+        }
+        sb.append(String.format(Locale.ROOT, "%-" + w + "s  %9.3f  %6.3f  %5.3f  %7d%n", "macro avg",
+                average(this::precision, false), average(this::recall, false), macroF1(), total()));
+        sb.append(String.format(Locale.ROOT, "%-" + w + "s  %9.3f  %6.3f  %5.3f  %7d%n", "weighted avg",
+                average(this::precision, true), average(this::recall, true), average(this::f1, true), total()));
+        if (!examples.isEmpty() && labels.size() > 2) {
+            sb.append(String.format(Locale.ROOT, "top-2 accuracy %.4f%n", topKAccuracy(2)));
         }
         sb.append(String.format(Locale.ROOT, "accuracy %.4f on %d images (macro F1 %.4f)%n", accuracy(), total(),
                 macroF1()));

@@ -1,5 +1,9 @@
 package org.transferkit.eval;
 
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -19,17 +23,16 @@ public final class Evaluator {
      * @return the report
      */
     public static EvaluationReport evaluate(ComputationGraph graph, ImagePipeline pipeline) {
-        int n = pipeline.getLabels().size();
-        long[][] confusion = new long[n][n];
+        List<ExamplePrediction> examples = new ArrayList<>();
         while (pipeline.hasNext()) {
             DataSet ds = pipeline.next();
-            INDArray out = graph.output(false, ds.getFeatures())[0];
-            INDArray pred = out.argMax(1);
+            float[][] probs = graph.output(false, ds.getFeatures())[0].toFloatMatrix();
             INDArray truth = ds.getLabels().argMax(1);
-            for (long i = 0; i < pred.length(); i++) {
-                confusion[truth.getInt((int) i)][pred.getInt((int) i)]++;
+            List<? extends Serializable> paths = ds.getExampleMetaData();
+            for (int i = 0; i < probs.length; i++) {
+                examples.add(new ExamplePrediction(Path.of(String.valueOf(paths.get(i))), truth.getInt(i), probs[i]));
             }
         }
-        return new EvaluationReport(pipeline.getLabels(), confusion, pipeline.skipped());
+        return EvaluationReport.fromExamples(pipeline.getLabels(), examples, pipeline.skipped());
     }
 }

@@ -40,6 +40,14 @@ class DeviceChoiceTest {
     }
 
     @Test
+    void cudnnNativesGetTheirPlatformExtensionUnlessTheUserSetOne() {
+        assertEquals("-cudnn", CudaStatus.extensionToSet(true, null));
+        assertEquals("-cudnn", CudaStatus.extensionToSet(true, ""));
+        assertEquals(null, CudaStatus.extensionToSet(true, "-avx512"));
+        assertEquals(null, CudaStatus.extensionToSet(false, null));
+    }
+
+    @Test
     void parseListsValidNames() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Device.parse("tpu"));
         assertTrue(e.getMessage().contains("[auto, cpu, cuda]"), e.getMessage());

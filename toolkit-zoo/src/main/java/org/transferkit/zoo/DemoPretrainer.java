@@ -1,6 +1,10 @@
 package org.transferkit.zoo;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
 import java.util.function.Consumer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +35,8 @@ public final class DemoPretrainer {
     public static final int EPOCHS = 10;
     /** Default seed. */
     public static final long SEED = 20261122L;
+    /** Timestamp written on every zip entry (2020-01-01T00:00:00Z), for byte-identical output. */
+    static final long FIXED_TIME = 1_577_836_800_000L;
 
     /**
      * What a pretraining run measured.
@@ -86,6 +92,7 @@ public final class DemoPretrainer {
             Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".part");
             try {
                 ModelSerializer.writeModel(g, tmp.toFile(), false);
+                canonicalize(tmp);
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(tmp);
@@ -96,6 +103,34 @@ public final class DemoPretrainer {
         } finally {
             g.close();
         }
+    }
+
+    /**
+     * Rewrites a zip in place with every entry's timestamp fixed, so that the same content gives the
+     * same bytes (ModelSerializer stamps entries with the current time).
+     *
+     * @param zip the zip file
+     * @throws IOException if it cannot be read or written
+     */
+    public static void canonicalize(Path zip) throws IOException {
+        Path out = Files.createTempFile(zip.toAbsolutePath().getParent(), "canonical", ".part");
+        try (ZipFile in = new ZipFile(zip.toFile());
+                ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(out))) {
+            List<? extends ZipEntry> entries = Collections.list(in.entries());
+            for (ZipEntry e : entries) {
+                ZipEntry c = new ZipEntry(e.getName());
+                c.setTime(FIXED_TIME);
+                z.putNextEntry(c);
+                try (InputStream is = in.getInputStream(e)) {
+                    is.transferTo(z);
+                }
+                z.closeEntry();
+            }
+        } catch (IOException e) {
+            Files.deleteIfExists(out);
+            throw e;
+        }
+        Files.move(out, zip, StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static DataSet draw(List<String> classes, int perClass, long seed) {

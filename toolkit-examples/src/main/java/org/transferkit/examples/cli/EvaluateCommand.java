@@ -12,6 +12,7 @@ import org.transferkit.data.ImageDataset;
 import org.transferkit.data.ImagePipeline;
 import org.transferkit.eval.EvaluationReport;
 import org.transferkit.eval.Evaluator;
+import org.transferkit.eval.HtmlReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -33,6 +34,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--metrics", paramLabel = "FILE", description = "also write the metrics as JSON to FILE")
     Path metrics;
 
+    @Option(names = "--report", paramLabel = "FILE", description = "also write an HTML report (opens offline) to FILE")
+    Path report;
+
     @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "batch size (default: ${DEFAULT-VALUE})")
     int batch;
 
@@ -51,6 +55,10 @@ public final class EvaluateCommand implements Callable<Integer> {
             if (!report.skipped().isEmpty()) {
                 out.println("skipped " + report.skipped().size() + " file(s):");
                 report.skipped().forEach(s -> out.println("  " + s));
+            }
+            if (this.report != null) {
+                HtmlReport.write(this.report, model.getFileName() + " on " + data, report, m.history());
+                out.println("report saved to " + this.report.toAbsolutePath());
             }
             if (metrics != null) {
                 Map<String, Object> json = new LinkedHashMap<>();

@@ -21,6 +21,7 @@ import org.transferkit.device.Device;
 import org.transferkit.device.DeviceChoice;
 import org.transferkit.eval.EvaluationReport;
 import org.transferkit.eval.Evaluator;
+import org.transferkit.eval.HtmlReport;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.train.EpochStats;
 import org.transferkit.train.FineTune;
@@ -39,7 +40,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code transferkit train}: fine-tune a backbone on a folder of images and save the classifier. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Fine-tune a pretrained backbone on labelled images (one sub-folder per class) and save "
-            + "the classifier with a metrics.json beside it.",
+            + "the classifier with metrics.json and report.html beside it.",
             "With no arguments it runs the demo: the demo backbone fine-tuned on generated shapes, compared with "
             + "the same head on an untrained backbone."})
 public final class TrainCommand implements Callable<Integer> {
@@ -72,7 +73,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--cut", paramLabel = "NAME", description = "cut point (see 'models info'; default: the backbone's)")
     String cut;
 
-    @Option(names = "--epochs", paramLabel = "N", defaultValue = "15", description = "epochs (default: ${DEFAULT-VALUE})")
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "30", description = "epochs (default: ${DEFAULT-VALUE})")
     int epochs;
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "batch size (default: ${DEFAULT-VALUE})")
@@ -193,12 +194,15 @@ public final class TrainCommand implements Callable<Integer> {
         metricsJson.put("skipped", skipped.stream().map(s -> Map.of("path", s.path().toString(), "reason", s.reason()))
                 .toList());
         Json.write(metricsFile, metricsJson);
+        Path reportFile = out().toAbsolutePath().resolveSibling("report.html");
+        HtmlReport.write(reportFile, out().getFileName() + " on " + evaluatedOn, report, result.history());
         if (!skipped.isEmpty()) {
             out.println("skipped " + skipped.size() + " file(s):");
             skipped.forEach(s -> out.println("  " + s));
         }
         out.println("classifier saved to " + out().toAbsolutePath());
         out.println("metrics saved to " + metricsFile);
+        out.println("report saved to " + reportFile);
         lastOutcome = new Outcome(out().toAbsolutePath(), metricsFile, report.accuracy(), evaluatedOn, baselineAcc);
         return 0;
     }
