@@ -54,7 +54,7 @@ public final class HtmlReport {
                 + "table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}"
                 + "th:first-child,td:first-child{text-align:left}.g{display:flex;flex-wrap:wrap;gap:12px}"
                 + ".g figure{margin:0;width:140px;font-size:12px}.g img{width:128px;height:128px;object-fit:contain;"
-                + "background:#eee}.bad{color:#b00}</style></head><body>\n");
+                + "background:#eee;image-rendering:pixelated}.bad{color:#b00}</style></head><body>\n");
         h.append("<h1>").append(esc(title)).append("</h1>\n");
         h.append(String.format(Locale.ROOT, "<p><b>Accuracy %.4f</b> on %d images; macro F1 %.4f", r.accuracy(), r.total(),
                 r.macroF1()));

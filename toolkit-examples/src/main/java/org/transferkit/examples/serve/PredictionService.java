@@ -29,12 +29,15 @@ import org.transferkit.serve.Prediction;
  *       → {@code 400}, larger than the limit → {@code 413}, each with {@code {"error":…}};</li>
  *   <li>{@code GET /health} → {@code 200} and {@code {"status":"ok","labels":[…],…}}.</li>
  * </ul>
- * A bad request never stops the service. Requests run on a fixed pool of threads; memory stays bounded
+ * A bad request never stops the service. Sets the JVM-wide property {@code sun.net.httpserver.nodelay}
+ * to {@code true} before the first server starts, unless it is set already (see the code for why). Requests run on a fixed pool of threads; memory stays bounded
  * because bodies are capped and the pool is fixed. Close it to stop serving (the classifier is closed
  * too).
  */
 public final class PredictionService implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The JDK HttpServer's switch for TCP_NODELAY on accepted connections. */
+    static final String NODELAY = "sun.net.httpserver.nodelay";
 
     private final ImageClassifier classifier;
     private final HttpServer server;
@@ -68,6 +71,12 @@ public final class PredictionService implements AutoCloseable {
         if (threads < 1 || maxBytes < 1 || defaultTop < 1) {
             throw new IllegalArgumentException("threads, max bytes and top must be >= 1, got " + threads + ", "
                     + maxBytes + ", " + defaultTop);
+        }
+        // Without TCP_NODELAY the JDK server's small JSON replies wait on the client's delayed ACK (about
+        // 40 ms each). The JDK reads this property once, when its first HttpServer is made; a value the
+        // user set wins.
+        if (System.getProperty(NODELAY) == null) {
+            System.setProperty(NODELAY, "true");
         }
         HttpServer server = HttpServer.create(address, 64);
         AtomicInteger n = new AtomicInteger();
