@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import org.transferkit.DatasetException;
 
 /**
  * Train, validation and test parts of a dataset. Immutable.
@@ -13,6 +14,27 @@ import java.util.Random;
  * @param test images to report the final score on (may be empty)
  */
 public record DatasetSplit(ImageDataset train, ImageDataset val, ImageDataset test) {
+
+    /**
+     * Takes the split from a CSV manifest's split column.
+     *
+     * @param manifest a manifest whose every row names its split ({@link CsvManifest#hasSplits()})
+     * @return train, val and test parts indexed by the manifest's sorted labels
+     * @throws DatasetException if a row has no split, or no row is in {@code train}
+     */
+    public static DatasetSplit fromManifest(CsvManifest manifest) throws DatasetException {
+        if (!manifest.hasSplits()) {
+            throw new DatasetException(manifest.file() + ": every row needs a split column (one of "
+                    + CsvManifest.SPLITS + ") to be used as a pre-split dataset");
+        }
+        List<String> labels = manifest.labels();
+        DatasetSplit s = new DatasetSplit(manifest.dataset("train", labels), manifest.dataset("val", labels),
+                manifest.dataset("test", labels));
+        if (s.train().size() == 0) {
+            throw new DatasetException(manifest.file() + " has no usable 'train' rows");
+        }
+        return s;
+    }
 
     /**
      * Splits one dataset by seeded stratified sampling: each class is shuffled with the seed and cut

@@ -119,6 +119,32 @@ public final class ImageDataset {
         }
     }
 
+    /** @param f a file @return true if its name ends in one of {@link #IMAGE_EXTENSIONS} */
+    public static boolean isImageName(Path f) {
+        return IMAGE_EXTENSIONS.contains(extension(f));
+    }
+
+    /**
+     * Reads a dataset from a folder of class sub-folders or from a CSV manifest ({@code *.csv}, see
+     * {@link CsvManifest}; every row is taken, whatever its split column says).
+     *
+     * @param source a directory or a {@code .csv} file
+     * @param labels the label list to index against, or null to take the source's own (sorted)
+     * @return the dataset
+     * @throws DatasetException if the source cannot be read or names classes outside {@code labels}
+     */
+    public static ImageDataset from(Path source, List<String> labels) throws DatasetException {
+        if (isCsv(source)) {
+            return CsvManifest.read(source).dataset(null, labels);
+        }
+        return fromFolder(source, labels);
+    }
+
+    /** @param source a path @return true if it names a CSV manifest */
+    public static boolean isCsv(Path source) {
+        return source.getFileName() != null && source.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv");
+    }
+
     private static String extension(Path f) {
         String n = f.getFileName().toString();
         int dot = n.lastIndexOf('.');

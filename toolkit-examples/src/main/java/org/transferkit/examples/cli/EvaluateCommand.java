@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code transferkit evaluate}: score a saved classifier on a folder of labelled images. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Evaluate a saved classifier on a folder with one sub-folder per class (class names as in training).")
+        description = "Evaluate a saved classifier on a folder with one sub-folder per class, or a CSV manifest "
+            + "(class names as in training).")
 public final class EvaluateCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -28,7 +29,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "FILE", required = true, description = "a classifier saved by 'train'")
     Path model;
 
-    @Option(names = "--data", paramLabel = "DIR", required = true, description = "folder of class sub-folders")
+    @Option(names = "--data", paramLabel = "DIR", required = true, description = "folder of class sub-folders, or a CSV manifest 'path,label[,split]'")
     Path data;
 
     @Option(names = "--metrics", paramLabel = "FILE", description = "also write the metrics as JSON to FILE")
@@ -45,7 +46,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (ClassifierBundle bundle = ClassifierBundle.load(model)) {
             BundleManifest m = bundle.manifest();
-            ImageDataset set = ImageDataset.fromFolder(data, m.labels());
+            ImageDataset set = ImageDataset.from(data, m.labels());
             EvaluationReport report;
             try (ImagePipeline p = ImagePipeline.builder(set).shape(m.inputShape())
                     .preprocessing(m.preprocessing().toPreprocessing()).batchSize(batch).build()) {

@@ -13,6 +13,7 @@ import org.transferkit.DatasetException;
 import org.transferkit.TransferKitException;
 import org.transferkit.backbone.Backbone;
 import org.transferkit.bundle.ClassifierBundle;
+import org.transferkit.data.CsvManifest;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.data.ImagePipeline;
@@ -50,17 +51,18 @@ public final class TrainCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "one folder of class sub-folders, split "
-            + "train/val/test by seeded stratified sampling (default: the generated demo set)")
+    @Option(names = "--data", paramLabel = "DIR", description = "one folder of class sub-folders, or a CSV "
+            + "manifest 'path,label[,split]' (paths relative to the CSV); split train/val/test by seeded stratified "
+            + "sampling unless the CSV has a split column (default: the generated demo set)")
     Path data;
 
-    @Option(names = "--train", paramLabel = "DIR", description = "a training folder of class sub-folders (with --val)")
+    @Option(names = "--train", paramLabel = "DIR", description = "a training folder of class sub-folders or CSV manifest (with --val)")
     Path train;
 
-    @Option(names = "--val", paramLabel = "DIR", description = "a validation folder (with --train)")
+    @Option(names = "--val", paramLabel = "DIR", description = "a validation folder or CSV (with --train)")
     Path val;
 
-    @Option(names = "--test", paramLabel = "DIR", description = "a test folder (optional, with --train)")
+    @Option(names = "--test", paramLabel = "DIR", description = "a test folder or CSV (optional, with --train)")
     Path test;
 
     @Option(names = "--backbone", paramLabel = "NAME", defaultValue = DemoBackbone.ID,
@@ -225,12 +227,15 @@ public final class TrainCommand implements Callable<Integer> {
     private DatasetSplit loadData(PrintWriter out, boolean demo) throws TransferKitException {
         DatasetSplit split;
         if (train != null) {
-            ImageDataset tr = ImageDataset.fromFolder(train);
-            split = new DatasetSplit(tr, ImageDataset.fromFolder(val, tr.labels()),
-                    test == null ? tr.withImages(List.of()) : ImageDataset.fromFolder(test, tr.labels()));
+            ImageDataset tr = ImageDataset.from(train, null);
+            split = new DatasetSplit(tr, ImageDataset.from(val, tr.labels()),
+                    test == null ? tr.withImages(List.of()) : ImageDataset.from(test, tr.labels()));
+        } else if (data != null && ImageDataset.isCsv(data) && CsvManifest.read(data).hasSplits()) {
+            split = DatasetSplit.fromManifest(CsvManifest.read(data));
+            out.println("using the split column of " + data);
         } else {
             Path dir = demo ? demoData(out) : data;
-            split = DatasetSplit.stratified(ImageDataset.fromFolder(dir), valFraction, testFraction, seed);
+            split = DatasetSplit.stratified(ImageDataset.from(dir, null), valFraction, testFraction, seed);
         }
         printCounts(out, split);
         return split;

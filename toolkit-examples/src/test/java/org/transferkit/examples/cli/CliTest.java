@@ -79,6 +79,14 @@ class CliTest {
         assertEquals(0, e.code(), e.err());
         assertTrue(e.out().contains("accuracy"), e.out());
         assertEquals(320, new ObjectMapper().readTree(metrics.toFile()).get("images").asInt());
+
+        Path csv = tmp.resolve("demo/some.csv");
+        Files.writeString(csv, "path,label\nstar/star_0001.png,star\nring/ring_0001.png,ring\nnope.png,ring\n");
+        Path report = tmp.resolve("eval.html");
+        Run c = cli("evaluate", "--model", model.toString(), "--data", csv.toString(), "--report", report.toString());
+        assertEquals(0, c.code(), c.err());
+        assertTrue(c.out().contains("on 2 images") && c.out().contains("nope.png"), c.out());
+        assertTrue(Files.readString(report).contains("data:image/png;base64,"));
     }
 
     @Test
