@@ -93,7 +93,7 @@ public final class ClassifierBundle implements AutoCloseable {
         InputShape in = backbone.inputShape();
         BundleManifest m = new BundleManifest(FORMAT_VERSION, result.labels(),
                 new int[] {in.channels(), in.height(), in.width()},
-                BundleManifest.PreprocessingJson.of(backbone.preprocessing()), backbone.id(), backbone.weightsId(),
+                BundleManifest.PreprocessingJson.of(result.preprocessing()), backbone.id(), backbone.weightsId(),
                 result.cutPoint().name(), result.frozenLayers(), training, metrics, Provenance.versions(),
                 Instant.now().toString());
         return new ClassifierBundle(m, result.graph());

@@ -1,8 +1,14 @@
 package org.transferkit.data;
 
 import java.io.IOException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.EnumSet;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -100,19 +106,35 @@ public final class ImageDataset {
 
     private static void scanClass(Path classDir, int label, List<LabelledImage> images, List<SkippedFile> skipped)
             throws DatasetException {
-        List<Path> files;
-        try (Stream<Path> s = Files.walk(classDir)) {
-            files = s.filter(p -> !Files.isDirectory(p)).sorted().toList();
-        } catch (IOException | RuntimeException e) {
+        List<Path> files = new ArrayList<>();
+        try {
+            // follow symlinked folders (a common way to build a dataset), but report loops instead of failing
+            Files.walkFileTree(classDir, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
+                    new SimpleFileVisitor<>() {
+                        @Override
+                        public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+                            files.add(f);
+                            return FileVisitResult.CONTINUE;
+                        }
+
+                        @Override
+                        public FileVisitResult visitFileFailed(Path f, IOException e) {
+                            skipped.add(new SkippedFile(f, e instanceof FileSystemLoopException
+                                    ? "symbolic link loop, not followed" : "cannot be read: " + e));
+                            return FileVisitResult.CONTINUE;
+                        }
+                    });
+        } catch (IOException e) {
             throw new DatasetException("cannot list class folder " + classDir.toAbsolutePath() + ": " + e.getMessage(), e);
         }
+        files.sort(null);
         for (Path f : files) {
             String ext = extension(f);
             if (!IMAGE_EXTENSIONS.contains(ext)) {
                 skipped.add(new SkippedFile(f, "not an image file (extension '" + ext + "'; allowed "
                         + IMAGE_EXTENSIONS.stream().sorted().toList() + ")"));
             } else if (!Files.isReadable(f)) {
-                skipped.add(new SkippedFile(f, "not readable (permissions)"));
+                skipped.add(new SkippedFile(f, "not readable (permissions, or a broken link)"));
             } else {
                 images.add(new LabelledImage(f, label));
             }

@@ -9,7 +9,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Decodes image files with Java ImageIO (plus the TwelveMonkeys JPEG and BMP plugins, which read CMYK
@@ -25,54 +29,81 @@ public final class ImageDecoder {
     }
 
     /**
-     * Reads an image file.
+     * Longest side an image is decoded at. Larger images are subsampled while decoding, so a
+     * 10000×10000 photo costs no more memory than a 2048×2048 one.
+     */
+    public static final int MAX_DECODE_SIDE = 2048;
+
+    /**
+     * Reads an image file, applying its EXIF orientation.
      *
      * @param file the file
-     * @return the decoded image (any colour model)
-     * @throws IOException if the file cannot be read or is not a decodable image; the message says which
+     * @return the decoded image (any colour model), upright
+     * @throws IOException if the file is not a regular readable file or not a decodable image; the
+     *     message says which
      */
     public static BufferedImage read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("not a regular file");
+        }
         if (Files.size(file) == 0) {
             throw new IOException("empty file (0 bytes)");
         }
-        try (InputStream in = Files.newInputStream(file)) {
-            return read(in);
-        }
+        return read(Files.readAllBytes(file));
     }
 
     /**
-     * Reads an image from bytes.
+     * Reads an image from bytes, applying its EXIF orientation.
      *
      * @param bytes encoded image bytes
-     * @return the decoded image
+     * @return the decoded image, upright
      * @throws IOException if the bytes are not a decodable image
      */
     public static BufferedImage read(byte[] bytes) throws IOException {
-        return read(new ByteArrayInputStream(bytes));
-    }
-
-    /**
-     * Reads an image from a stream; the stream is not closed.
-     *
-     * @param in encoded image bytes
-     * @return the decoded image
-     * @throws IOException if the bytes are not a decodable image
-     */
-    public static BufferedImage read(InputStream in) throws IOException {
+        if (bytes.length == 0) {
+            throw new IOException("empty file (0 bytes)");
+        }
         BufferedImage img;
-        try {
-            img = ImageIO.read(in);
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new IOException("not a decodable image (no ImageIO reader recognised the format)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                int w = reader.getWidth(0);
+                int h = reader.getHeight(0);
+                ImageReadParam param = reader.getDefaultReadParam();
+                int step = (int) Math.ceil(Math.max(w, h) / (double) MAX_DECODE_SIDE);
+                if (step > 1) {
+                    param.setSourceSubsampling(step, step, 0, 0);
+                }
+                img = reader.read(0, param);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException e) {
+            throw new IOException("corrupt or truncated image: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             // ImageIO plugins throw unchecked exceptions on some corrupt inputs
             throw new IOException("corrupt image: " + e, e);
         }
-        if (img == null) {
-            throw new IOException("not a decodable image (no ImageIO reader recognised the format)");
-        }
-        if (img.getWidth() < 1 || img.getHeight() < 1) {
+        if (img == null || img.getWidth() < 1 || img.getHeight() < 1) {
             throw new IOException("image has no pixels");
         }
-        return img;
+        return ExifOrientation.apply(img, ExifOrientation.read(bytes));
+    }
+
+    /**
+     * Reads an image from a stream (read to its end, not closed), applying its EXIF orientation.
+     *
+     * @param in encoded image bytes
+     * @return the decoded image, upright
+     * @throws IOException if the stream cannot be read or is not a decodable image
+     */
+    public static BufferedImage read(InputStream in) throws IOException {
+        return read(in.readAllBytes());
     }
 
     /**
@@ -100,9 +131,20 @@ public final class ImageDecoder {
             sw = cw;
             sh = ch;
         }
+        int dx = 0;
+        int dy = 0;
+        int dw = w;
+        int dh = h;
+        if (resize == Preprocessing.Resize.LETTERBOX) {
+            double scale = Math.min((double) w / sw, (double) h / sh);
+            dw = Math.max(1, (int) Math.round(sw * scale));
+            dh = Math.max(1, (int) Math.round(sh * scale));
+            dx = (w - dw) / 2;
+            dy = (h - dh) / 2;
+        }
         BufferedImage src = img;
         // shrink in halves first so that large images do not alias under bilinear sampling
-        while (sw >= 2 * w && sh >= 2 * h) {
+        while (sw >= 2 * dw && sh >= 2 * dh) {
             BufferedImage half = new BufferedImage(Math.max(1, src.getWidth() / 2), Math.max(1, src.getHeight() / 2),
                     BufferedImage.TYPE_INT_RGB);
             draw(src, half, 0, 0, src.getWidth(), src.getHeight(), half.getWidth(), half.getHeight());
@@ -113,18 +155,29 @@ public final class ImageDecoder {
             sh /= 2;
         }
         BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        draw(src, out, sx, sy, sw, sh, w, h);
+        if (resize == Preprocessing.Resize.LETTERBOX) {
+            Graphics2D g = out.createGraphics();
+            g.setColor(Color.GRAY);
+            g.fillRect(0, 0, w, h);
+            g.dispose();
+        }
+        draw(src, out, sx, sy, sw, sh, dx, dy, dw, dh);
         return out;
     }
 
     private static void draw(BufferedImage src, BufferedImage dst, int sx, int sy, int sw, int sh, int w, int h) {
+        draw(src, dst, sx, sy, sw, sh, 0, 0, w, h);
+    }
+
+    private static void draw(BufferedImage src, BufferedImage dst, int sx, int sy, int sw, int sh, int dx, int dy,
+            int w, int h) {
         Graphics2D g = dst.createGraphics();
         try {
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, w, h);
+            g.setColor(Color.WHITE); // what shows through transparent pixels
+            g.fillRect(dx, dy, w, h);
             g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
             g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
-            g.drawImage(src, 0, 0, w, h, sx, sy, sx + sw, sy + sh, null);
+            g.drawImage(src, dx, dy, dx + w, dy + h, sx, sy, sx + sw, sy + sh, null);
         } finally {
             g.dispose();
         }

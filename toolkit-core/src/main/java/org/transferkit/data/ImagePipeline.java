@@ -40,6 +40,8 @@ public final class ImagePipeline implements DataSetIterator, AutoCloseable {
     private final int batchSize;
     private final Long shuffleSeed;
     private final int prefetch;
+    private final Augmentation augmentation;
+    private final long augmentSeed;
     private final transient ExecutorService workers;
     private final ConcurrentHashMap<String, SkippedFile> skipped = new ConcurrentHashMap<>();
     private final Deque<Future<DataSet>> inFlight = new ArrayDeque<>();
@@ -57,6 +59,8 @@ public final class ImagePipeline implements DataSetIterator, AutoCloseable {
         this.batchSize = b.batchSize;
         this.shuffleSeed = b.shuffleSeed;
         this.prefetch = b.prefetch;
+        this.augmentation = b.augmentation;
+        this.augmentSeed = b.augmentSeed;
         AtomicInteger n = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(b.threads, r -> {
             Thread t = new Thread(r, "transferkit-decode-" + n.incrementAndGet());
@@ -86,6 +90,8 @@ public final class ImagePipeline implements DataSetIterator, AutoCloseable {
         private Long shuffleSeed;
         private int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
         private int prefetch = 2;
+        private Augmentation augmentation;
+        private long augmentSeed;
 
         private Builder(ImageDataset dataset) {
             this.dataset = Objects.requireNonNull(dataset, "dataset");
@@ -136,6 +142,20 @@ public final class ImagePipeline implements DataSetIterator, AutoCloseable {
             return this;
         }
 
+        /**
+         * Augments every image (training data only). Each image's randomness is derived from the seed,
+         * the epoch and the image's position, so the result does not depend on thread timing.
+         *
+         * @param a the augmentation
+         * @param seed its seed
+         * @return this
+         */
+        public Builder augment(Augmentation a, long seed) {
+            this.augmentation = java.util.Objects.requireNonNull(a, "augmentation");
+            this.augmentSeed = seed;
+            return this;
+        }
+
         /** @return the pipeline; its worker threads start now */
         public ImagePipeline build() {
             return new ImagePipeline(this);
@@ -157,20 +177,27 @@ public final class ImagePipeline implements DataSetIterator, AutoCloseable {
     private void submitAhead() {
         while (inFlight.size() < prefetch && nextToSubmit < order.size()) {
             List<LabelledImage> batch = order.subList(nextToSubmit, Math.min(order.size(), nextToSubmit + batchSize));
+            long first = (long) epoch * images.size() + nextToSubmit;
             nextToSubmit += batch.size();
-            inFlight.add(workers.submit(() -> decodeBatch(batch)));
+            inFlight.add(workers.submit(() -> decodeBatch(batch, first)));
         }
     }
 
-    private DataSet decodeBatch(List<LabelledImage> batch) {
+    private DataSet decodeBatch(List<LabelledImage> batch, long firstPosition) {
         int n = batch.size();
         float[] data = new float[n * shape.size()];
         List<Integer> okLabels = new ArrayList<>(n);
         List<Serializable> paths = new ArrayList<>(n);
         int ok = 0;
+        long position = firstPosition;
         for (LabelledImage img : batch) {
+            long pos = position++;
             try {
-                ImageDecoder.toChw(ImageDecoder.read(img.path()), shape, preprocessing, data, ok * shape.size());
+                java.awt.image.BufferedImage decoded = ImageDecoder.read(img.path());
+                if (augmentation != null) {
+                    decoded = augmentation.apply(decoded, shape, new Random(augmentSeed * 0x9E3779B97F4A7C15L + pos));
+                }
+                ImageDecoder.toChw(decoded, shape, preprocessing, data, ok * shape.size());
                 okLabels.add(img.label());
                 paths.add(img.path().toString());
                 ok++;

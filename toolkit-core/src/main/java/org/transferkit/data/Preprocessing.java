@@ -18,7 +18,23 @@ public final class Preprocessing {
         /** Stretch to the input size, ignoring aspect ratio. */
         SQUASH,
         /** Scale the shorter side to the input size, then cut the centre. */
-        CENTER_CROP
+        CENTER_CROP,
+        /** Scale the longer side to the input size and pad the rest with mid-grey, keeping everything. */
+        LETTERBOX;
+
+        /**
+         * @param name {@code squash}, {@code center-crop} or {@code letterbox}, any case, - or _
+         * @return the policy
+         * @throws IllegalArgumentException if unknown; the message lists the valid names
+         */
+        public static Resize parse(String name) {
+            try {
+                return valueOf(name.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown resize policy '" + name
+                        + "'; valid: squash, center-crop, letterbox", e);
+            }
+        }
     }
 
     private final ChannelOrder channelOrder;

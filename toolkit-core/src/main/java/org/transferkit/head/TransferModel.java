@@ -20,7 +20,9 @@ import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.transferkit.backbone.CutPoint;
 
 /**
@@ -53,6 +55,29 @@ public final class TransferModel {
      */
     public static ComputationGraph build(ComputationGraph backboneGraph, CutPoint cut, HeadSpec head, int numClasses,
             IUpdater updater, long seed) {
+        return build(backboneGraph, cut, head, numClasses, updater, seed, null);
+    }
+
+    /**
+     * Builds the transfer graph with a class-weighted cross-entropy.
+     *
+     * @param backboneGraph the loaded backbone graph (not changed)
+     * @param cut where to cut
+     * @param head the head's layers
+     * @param numClasses classes, >= 2
+     * @param updater the updater for the trainable layers
+     * @param seed seed for the new layers' initial weights
+     * @param classWeights one loss weight per class, or null for none
+     * @return the new graph
+     * @throws IllegalArgumentException if the cut vertex is missing, {@code numClasses < 2}, or the
+     *     weights do not have one positive value per class
+     */
+    public static ComputationGraph build(ComputationGraph backboneGraph, CutPoint cut, HeadSpec head, int numClasses,
+            IUpdater updater, long seed, double[] classWeights) {
+        if (classWeights != null && classWeights.length != numClasses) {
+            throw new IllegalArgumentException("need one class weight per class (" + numClasses + "), got "
+                    + classWeights.length);
+        }
         Objects.requireNonNull(head, "head");
         if (numClasses < 2) {
             throw new IllegalArgumentException("a classifier needs at least 2 classes, got " + numClasses);
@@ -92,7 +117,8 @@ public final class TransferModel {
             boolean drop = head.dropout() > 0 && (i > 0 || hidden.length == 0);
             org.deeplearning4j.nn.conf.layers.Layer layer;
             if (last) {
-                OutputLayer.Builder ob = new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                OutputLayer.Builder ob = new OutputLayer.Builder(classWeights == null
+                        ? new LossMCXENT() : new LossMCXENT(Nd4j.create(classWeights).castTo(DataType.FLOAT)))
                         .nIn(nIn).nOut(numClasses).activation(Activation.SOFTMAX)
                         .weightInit(WeightInit.XAVIER).updater(updater);
                 if (drop) {

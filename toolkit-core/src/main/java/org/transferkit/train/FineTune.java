@@ -3,6 +3,8 @@ package org.transferkit.train;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.transferkit.data.Augmentation;
+import org.transferkit.data.Preprocessing;
 import org.transferkit.head.HeadSpec;
 
 /**
@@ -18,6 +20,10 @@ public final class FineTune {
     private final HeadSpec head;
     private final String cutPoint;
     private final int decodeThreads;
+    private final Preprocessing preprocessing;
+    private final boolean classWeights;
+    private final Augmentation augmentation;
+    private final int augmentedCopies;
 
     private FineTune(Builder b) {
         this.epochs = b.epochs;
@@ -28,6 +34,30 @@ public final class FineTune {
         this.head = b.head;
         this.cutPoint = b.cutPoint;
         this.decodeThreads = b.decodeThreads;
+        this.preprocessing = b.preprocessing;
+        this.classWeights = b.classWeights;
+        this.augmentation = b.augmentation;
+        this.augmentedCopies = b.augmentedCopies;
+    }
+
+    /** @return the preprocessing to use instead of the backbone's, or null for the backbone's */
+    public Preprocessing preprocessing() {
+        return preprocessing;
+    }
+
+    /** @return whether the loss weights classes by {@code n / (k * n_c)} from the training counts */
+    public boolean classWeights() {
+        return classWeights;
+    }
+
+    /** @return the train-time augmentation, or null for none */
+    public Augmentation augmentation() {
+        return augmentation;
+    }
+
+    /** @return how many augmented copies of the training set are featurized (0 without augmentation) */
+    public int augmentedCopies() {
+        return augmentedCopies;
     }
 
     /** @return a builder with the defaults: 10 epochs, batch 32, Adam at 0.001, seed 42, default head and cut */
@@ -85,6 +115,12 @@ public final class FineTune {
         m.put("seed", seed);
         m.put("head", head.toString());
         m.put("cut_point", cutPoint);
+        m.put("class_weights", classWeights);
+        m.put("augmentation", augmentation == null ? null : augmentation.toString());
+        m.put("augmented_copies", augmentedCopies);
+        if (preprocessing != null) {
+            m.put("preprocessing_override", preprocessing.toString());
+        }
         return m;
     }
 
@@ -98,8 +134,42 @@ public final class FineTune {
         private HeadSpec head = HeadSpec.builder().build();
         private String cutPoint;
         private int decodeThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        private Preprocessing preprocessing;
+        private boolean classWeights;
+        private Augmentation augmentation;
+        private int augmentedCopies;
 
         private Builder() {
+        }
+
+        /** @param p preprocessing to use instead of the backbone's (null: the backbone's) @return this */
+        public Builder preprocessing(Preprocessing p) {
+            this.preprocessing = p;
+            return this;
+        }
+
+        /** @param on weight the loss by inverse class frequency @return this */
+        public Builder classWeights(boolean on) {
+            this.classWeights = on;
+            return this;
+        }
+
+        /**
+         * Adds {@code copies} augmented versions of every training image. The frozen backbone featurizes
+         * each copy once; the head then trains on the originals plus the copies every epoch.
+         *
+         * @param a the augmentation
+         * @param copies augmented copies of the training set, 1..50
+         * @return this
+         * @throws IllegalArgumentException if {@code copies} is out of range
+         */
+        public Builder augment(Augmentation a, int copies) {
+            if (copies < 1 || copies > 50) {
+                throw new IllegalArgumentException("augmented copies must be in 1..50, got " + copies);
+            }
+            this.augmentation = Objects.requireNonNull(a, "augmentation");
+            this.augmentedCopies = copies;
+            return this;
         }
 
         /** @param n epochs, >= 1 @return this @throws IllegalArgumentException if < 1 */

@@ -13,9 +13,12 @@ import org.transferkit.DatasetException;
 import org.transferkit.TransferKitException;
 import org.transferkit.backbone.Backbone;
 import org.transferkit.backbone.CutPoint;
+import org.transferkit.data.Augmentation;
+import org.transferkit.data.ClassBalance;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.data.ImagePipeline;
+import org.transferkit.data.Preprocessing;
 import org.transferkit.data.SkippedFile;
 import org.transferkit.head.TransferModel;
 
@@ -55,18 +58,29 @@ public final class Trainer {
             throw new DatasetException("training data has " + labels.size() + " class(es) " + labels
                     + "; a classifier needs at least 2 class folders");
         }
+        Preprocessing pre = settings.preprocessing() != null ? settings.preprocessing() : backbone.preprocessing();
+        double[] weights = settings.classWeights() ? ClassBalance.weights(data.train().classCounts()) : null;
         Nd4j.getRandom().setSeed(settings.seed());
         ComputationGraph graph = TransferModel.build(backbone.loadGraph(), cut, settings.head(), labels.size(),
-                settings.optimizer().updater(settings.learningRate()), settings.seed());
+                settings.optimizer().updater(settings.learningRate()), settings.seed(), weights);
         TransferLearningHelper helper = new TransferLearningHelper(graph);
 
         long t0 = System.nanoTime();
         List<SkippedFile> skipped = new ArrayList<>();
-        DataSet train = featurize(helper, backbone, data.train(), settings, skipped);
-        DataSet val = data.val().size() == 0 ? null : featurize(helper, backbone, data.val(), settings, skipped);
+        DataSet train = featurize(helper, backbone, pre, data.train(), settings, null, 0, skipped);
+        DataSet val = data.val().size() == 0 ? null
+                : featurize(helper, backbone, pre, data.val(), settings, null, 0, skipped);
         int trainN = train == null ? 0 : train.numExamples();
         int valN = val == null ? 0 : val.numExamples();
         checkUsable(train, labels, skipped);
+        if (settings.augmentation() != null) {
+            List<DataSet> all = new ArrayList<>(List.of(train));
+            for (int copy = 1; copy <= settings.augmentedCopies(); copy++) {
+                all.add(featurize(helper, backbone, pre, data.train(), settings, settings.augmentation(),
+                        settings.seed() * 31 + copy, new ArrayList<>()));
+            }
+            train = DataSet.merge(all);
+        }
         listener.onFeaturized(trainN, valN, (System.nanoTime() - t0) / 1e9);
 
         ComputationGraph head = helper.unfrozenGraph();
@@ -84,6 +98,7 @@ public final class Trainer {
                 helper.fitFeaturized(batch);
                 lossSum += head.score() * batch.numExamples();
             }
+            int seen = train.numExamples();
             correct = countCorrect(helper.outputFromFeaturized(train.getFeatures()), train.getLabels());
             double valLoss = Double.NaN;
             double valAcc = Double.NaN;
@@ -92,7 +107,7 @@ public final class Trainer {
                 valAcc = countCorrect(out, val.getLabels()) / (double) valN;
                 valLoss = crossEntropy(out, val.getLabels());
             }
-            EpochStats stats = new EpochStats(epoch, lossSum / trainN, correct / (double) trainN, valLoss, valAcc,
+            EpochStats stats = new EpochStats(epoch, lossSum / seen, correct / (double) seen, valLoss, valAcc,
                     (System.nanoTime() - e0) / 1e9);
             history.add(stats);
             listener.onEpochEnd(stats);
@@ -106,15 +121,19 @@ public final class Trainer {
         head.setParams(best);
         copyHeadInto(head, graph);
         return new TrainingResult(graph, labels, cut, List.copyOf(history), bestEpoch, trainN, valN,
-                List.copyOf(skipped), frozenLayers(graph));
+                List.copyOf(skipped), frozenLayers(graph), pre);
     }
 
-    private static DataSet featurize(TransferLearningHelper helper, Backbone backbone, ImageDataset part,
-            FineTune settings, List<SkippedFile> skipped) {
+    private static DataSet featurize(TransferLearningHelper helper, Backbone backbone, Preprocessing pre,
+            ImageDataset part, FineTune settings, Augmentation augmentation, long augmentSeed,
+            List<SkippedFile> skipped) {
         List<DataSet> feats = new ArrayList<>();
-        try (ImagePipeline pipe = ImagePipeline.builder(part).shape(backbone.inputShape())
-                .preprocessing(backbone.preprocessing()).batchSize(settings.batchSize())
-                .threads(settings.decodeThreads()).build()) {
+        ImagePipeline.Builder b = ImagePipeline.builder(part).shape(backbone.inputShape()).preprocessing(pre)
+                .batchSize(settings.batchSize()).threads(settings.decodeThreads());
+        if (augmentation != null) {
+            b.augment(augmentation, augmentSeed);
+        }
+        try (ImagePipeline pipe = b.build()) {
             while (pipe.hasNext()) {
                 DataSet f = helper.featurize(pipe.next());
                 feats.add(new DataSet(f.getFeatures().detach(), f.getLabels().detach()));
@@ -134,6 +153,17 @@ public final class Trainer {
                     classesWithImages++;
                 }
             }
+        }
+        if (classesWithImages >= 2 && classesWithImages < labels.size() && train != null) {
+            INDArray perClass = train.getLabels().sum(0);
+            List<String> empty = new ArrayList<>();
+            for (int c = 0; c < labels.size(); c++) {
+                if (perClass.getDouble(c) == 0) {
+                    empty.add(labels.get(c));
+                }
+            }
+            throw new DatasetException("class(es) " + empty + " have no usable training images (empty folder, or "
+                    + "every file skipped); add images or remove the class folder. Classes: " + labels);
         }
         if (classesWithImages < 2) {
             StringBuilder sb = new StringBuilder("after skipping files that do not decode, only ")

@@ -3,6 +3,7 @@ package org.transferkit.train;
 import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.transferkit.backbone.CutPoint;
+import org.transferkit.data.Preprocessing;
 import org.transferkit.data.SkippedFile;
 
 /**
@@ -18,7 +19,9 @@ import org.transferkit.data.SkippedFile;
  * @param valImages validation images used
  * @param skipped files left out of training and validation, with reasons
  * @param frozenLayers names of the layers kept frozen
+ * @param preprocessing the preprocessing used (the backbone's, or the override)
  */
 public record TrainingResult(ComputationGraph graph, List<String> labels, CutPoint cutPoint, List<EpochStats> history,
-        int bestEpoch, int trainImages, int valImages, List<SkippedFile> skipped, List<String> frozenLayers) {
+        int bestEpoch, int trainImages, int valImages, List<SkippedFile> skipped, List<String> frozenLayers,
+        Preprocessing preprocessing) {
 }

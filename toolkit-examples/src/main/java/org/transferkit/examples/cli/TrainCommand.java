@@ -13,10 +13,13 @@ import org.transferkit.DatasetException;
 import org.transferkit.TransferKitException;
 import org.transferkit.backbone.Backbone;
 import org.transferkit.bundle.ClassifierBundle;
+import org.transferkit.data.Augmentation;
+import org.transferkit.data.ClassBalance;
 import org.transferkit.data.CsvManifest;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.data.ImagePipeline;
+import org.transferkit.data.Preprocessing;
 import org.transferkit.data.SkippedFile;
 import org.transferkit.device.Device;
 import org.transferkit.device.DeviceChoice;
@@ -106,6 +109,18 @@ public final class TrainCommand implements Callable<Integer> {
             description = "test share with --data (default: ${DEFAULT-VALUE})")
     double testFraction;
 
+    @Option(names = "--resize", paramLabel = "POLICY", description = "squash, center-crop or letterbox "
+            + "(default: the backbone's)")
+    String resize;
+
+    @Option(names = "--class-weights", description = "weight the loss by inverse class frequency (for imbalanced data)")
+    boolean classWeights;
+
+    @Option(names = "--augment", paramLabel = "K", defaultValue = "0", description = "featurize K augmented copies "
+            + "of the training images (flip, resized crop, rotation, colour jitter) besides the originals (default: "
+            + "${DEFAULT-VALUE}, none)")
+    int augment;
+
     @Option(names = "--device", paramLabel = "D", defaultValue = "auto", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})")
     String device;
 
@@ -129,7 +144,6 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws TransferKitException {
         PrintWriter out = spec.commandLine().getOut();
-        FineTune settings = settings();
         Device dev = Device.parse(device);
         if (data != null && train != null) {
             throw new IllegalArgumentException("give either --data DIR or --train DIR --val DIR, not both");
@@ -141,6 +155,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--test goes with --train and --val");
         }
         Backbone bb = BackboneCatalog.open(backbone, weights, seed);
+        FineTune settings = settings(bb);
         if (cut != null) {
             bb.cutPoint(cut); // refuses an unknown name now, listing the valid ones
         }
@@ -213,15 +228,24 @@ public final class TrainCommand implements Callable<Integer> {
         return out;
     }
 
-    private FineTune settings() {
+    private FineTune settings(Backbone bb) {
         HeadSpec.Builder head = HeadSpec.builder().dropout(dropout);
         if (hidden.length == 1 && hidden[0] == 0) {
             head.hidden();
         } else {
             head.hidden(hidden);
         }
-        return FineTune.builder().epochs(epochs).batchSize(batch).learningRate(lr).optimizer(Optimizer.parse(optimizer))
-                .seed(seed).head(head.build()).cutPoint(cut).build();
+        FineTune.Builder b = FineTune.builder().epochs(epochs).batchSize(batch).learningRate(lr)
+                .optimizer(Optimizer.parse(optimizer)).seed(seed).head(head.build()).cutPoint(cut).classWeights(classWeights);
+        if (resize != null) {
+            b.preprocessing(bb.preprocessing().withResize(Preprocessing.Resize.parse(resize)));
+        }
+        if (augment > 0) {
+            b.augment(Augmentation.standard(), augment);
+        } else if (augment < 0) {
+            throw new IllegalArgumentException("--augment must be >= 0, got " + augment);
+        }
+        return b.build();
     }
 
     private DatasetSplit loadData(PrintWriter out, boolean demo) throws TransferKitException {
@@ -265,10 +289,14 @@ public final class TrainCommand implements Callable<Integer> {
         for (int c = 0; c < labels.size(); c++) {
             out.printf(Locale.ROOT, "%-20s %6d %6d %6d%n", labels.get(c), tr[c], va[c], te[c]);
         }
+        String warn = ClassBalance.warning(tr);
+        if (!warn.isEmpty()) {
+            out.println("warning: " + warn);
+        }
     }
 
     private static EvaluationReport evaluate(TrainingResult result, Backbone bb, ImageDataset set, FineTune settings) {
-        try (ImagePipeline p = ImagePipeline.builder(set).shape(bb.inputShape()).preprocessing(bb.preprocessing())
+        try (ImagePipeline p = ImagePipeline.builder(set).shape(bb.inputShape()).preprocessing(result.preprocessing())
                 .batchSize(settings.batchSize()).threads(settings.decodeThreads()).build()) {
             return Evaluator.evaluate(result.graph(), p);
         }

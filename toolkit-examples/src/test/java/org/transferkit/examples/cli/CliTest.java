@@ -141,6 +141,21 @@ class CliTest {
     }
 
     @Test
+    void dataOptionsRunEndToEnd() throws Exception {
+        Path out = tmp.resolve("opts/c.zip");
+        Run r = cli("train", "--data", tmp.resolve("demo").toString(), "--epochs", "2", "--augment", "1",
+                "--class-weights", "--resize", "letterbox", "--hidden", "0", "--optimizer", "sgd", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        var m = org.transferkit.bundle.ClassifierBundle.readManifest(out);
+        assertEquals("letterbox", m.preprocessing().resize());
+        assertEquals(Boolean.TRUE, m.training().get("class_weights"));
+        assertEquals(1, ((Number) m.training().get("augmented_copies")).intValue());
+        Run bad = cli("train", "--resize", "stretch", "--epochs", "1");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("squash, center-crop, letterbox"), bad.err());
+    }
+
+    @Test
     void helpAndModelsList() {
         Run h = cli("train", "--help");
         assertEquals(0, h.code());
