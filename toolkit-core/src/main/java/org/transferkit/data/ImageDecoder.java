@@ -184,6 +184,52 @@ public final class ImageDecoder {
     }
 
     /**
+     * Decodes encoded image bytes straight into normalized CHW floats: the one path that training,
+     * evaluation and prediction share, so they all see the same pixels. JPEGs go through OpenCV
+     * (libjpeg-turbo) when it is available; everything else, and any JPEG OpenCV rejects, through
+     * ImageIO.
+     *
+     * @param bytes encoded image bytes
+     * @param shape input shape
+     * @param pre preprocessing
+     * @param dest destination, at least {@code offset + shape.size()} long; mutated
+     * @param offset where the image starts in {@code dest}
+     * @throws IOException if the bytes are not a decodable image
+     */
+    public static void decodeToChw(byte[] bytes, InputShape shape, Preprocessing pre, float[] dest, int offset)
+            throws IOException {
+        if (NativeJpeg.AVAILABLE && NativeJpeg.isJpeg(bytes)) {
+            try {
+                if (NativeJpeg.decodeToChw(bytes, shape, pre, dest, offset)) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                // fall through to ImageIO, which reports what is wrong with the file
+            }
+        }
+        toChw(read(bytes), shape, pre, dest, offset);
+    }
+
+    /**
+     * Reads a file and decodes it into normalized CHW floats ({@link #decodeToChw(byte[], InputShape,
+     * Preprocessing, float[], int)}).
+     *
+     * @param file the image file
+     * @param shape input shape
+     * @param pre preprocessing
+     * @param dest destination; mutated
+     * @param offset where the image starts in {@code dest}
+     * @throws IOException if the file is not a regular readable file or not a decodable image
+     */
+    public static void decodeToChw(Path file, InputShape shape, Preprocessing pre, float[] dest, int offset)
+            throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("not a regular file");
+        }
+        decodeToChw(Files.readAllBytes(file), shape, pre, dest, offset);
+    }
+
+    /**
      * Writes one image into {@code dest} as normalized CHW floats at {@code offset}.
      *
      * @param img any decoded image (resized here)
@@ -193,7 +239,8 @@ public final class ImageDecoder {
      * @param offset where the image starts in {@code dest}
      */
     public static void toChw(BufferedImage img, InputShape shape, Preprocessing pre, float[] dest, int offset) {
-        BufferedImage rgb = resize(img, shape, pre.resize());
+        BufferedImage rgb = img.getType() == BufferedImage.TYPE_INT_RGB && img.getWidth() == shape.width()
+                && img.getHeight() == shape.height() ? img : resize(img, shape, pre.resize());
         int w = shape.width();
         int h = shape.height();
         int plane = w * h;

@@ -193,11 +193,13 @@ public final class ImagePipeline implements DataSetIterator, AutoCloseable {
         for (LabelledImage img : batch) {
             long pos = position++;
             try {
-                java.awt.image.BufferedImage decoded = ImageDecoder.read(img.path());
                 if (augmentation != null) {
-                    decoded = augmentation.apply(decoded, shape, new Random(augmentSeed * 0x9E3779B97F4A7C15L + pos));
+                    java.awt.image.BufferedImage aug = augmentation.apply(ImageDecoder.read(img.path()), shape,
+                            new Random(augmentSeed * 0x9E3779B97F4A7C15L + pos));
+                    ImageDecoder.toChw(aug, shape, preprocessing, data, ok * shape.size());
+                } else {
+                    ImageDecoder.decodeToChw(img.path(), shape, preprocessing, data, ok * shape.size());
                 }
-                ImageDecoder.toChw(decoded, shape, preprocessing, data, ok * shape.size());
                 okLabels.add(img.label());
                 paths.add(img.path().toString());
                 ok++;
@@ -209,8 +211,7 @@ public final class ImagePipeline implements DataSetIterator, AutoCloseable {
         if (ok == 0) {
             return null;
         }
-        INDArray features = Nd4j.create(java.util.Arrays.copyOf(data, ok * shape.size()),
-                new long[] {ok, shape.channels(), shape.height(), shape.width()});
+        INDArray features = Tensors.nchw(data, ok, shape);
         INDArray oneHot = Nd4j.zeros(ok, labels.size());
         for (int i = 0; i < ok; i++) {
             oneHot.putScalar(i, okLabels.get(i), 1f);

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.transferkit.ModelFormatException;
 import org.transferkit.TransferKitException;
 import org.transferkit.bundle.BundleManifest;
@@ -16,6 +15,7 @@ import org.transferkit.bundle.ClassifierBundle;
 import org.transferkit.data.ImageDecoder;
 import org.transferkit.data.InputShape;
 import org.transferkit.data.Preprocessing;
+import org.transferkit.data.Tensors;
 
 /**
  * Classifies images with a saved bundle. Thread-safe: decoding and preprocessing run in the calling
@@ -67,11 +67,14 @@ public final class ImageClassifier implements AutoCloseable {
      * @throws IllegalArgumentException if {@code topK < 1}
      */
     public List<Prediction> predict(Path image, int topK) throws TransferKitException {
+        checkTop(topK);
+        float[] data = new float[shape.size()];
         try {
-            return predict(ImageDecoder.read(image), topK);
+            ImageDecoder.decodeToChw(image, shape, preprocessing, data, 0);
         } catch (IOException e) {
             throw new TransferKitException("cannot classify " + image + ": " + e.getMessage(), e);
         }
+        return run(data, 1, topK).get(0);
     }
 
     /**
@@ -81,11 +84,14 @@ public final class ImageClassifier implements AutoCloseable {
      * @throws TransferKitException if the bytes are not a decodable image
      */
     public List<Prediction> predict(byte[] encoded, int topK) throws TransferKitException {
+        checkTop(topK);
+        float[] data = new float[shape.size()];
         try {
-            return predict(ImageDecoder.read(encoded), topK);
+            ImageDecoder.decodeToChw(encoded, shape, preprocessing, data, 0);
         } catch (IOException e) {
             throw new TransferKitException("cannot classify image bytes: " + e.getMessage(), e);
         }
+        return run(data, 1, topK).get(0);
     }
 
     /**
@@ -95,11 +101,13 @@ public final class ImageClassifier implements AutoCloseable {
      * @throws TransferKitException if the stream is not a decodable image
      */
     public List<Prediction> predict(InputStream encoded, int topK) throws TransferKitException {
+        byte[] bytes;
         try {
-            return predict(ImageDecoder.read(encoded), topK);
+            bytes = encoded.readAllBytes();
         } catch (IOException e) {
-            throw new TransferKitException("cannot classify image stream: " + e.getMessage(), e);
+            throw new TransferKitException("cannot read image stream: " + e.getMessage(), e);
         }
+        return predict(bytes, topK);
     }
 
     /**
@@ -121,9 +129,7 @@ public final class ImageClassifier implements AutoCloseable {
      * @throws IllegalStateException if the classifier is closed
      */
     public List<List<Prediction>> predictAll(List<BufferedImage> images, int topK) {
-        if (topK < 1) {
-            throw new IllegalArgumentException("top-k must be >= 1, got " + topK);
-        }
+        checkTop(topK);
         if (images.isEmpty()) {
             return List.of();
         }
@@ -131,12 +137,22 @@ public final class ImageClassifier implements AutoCloseable {
         for (int i = 0; i < images.size(); i++) {
             ImageDecoder.toChw(images.get(i), shape, preprocessing, data, i * shape.size());
         }
+        return run(data, images.size(), topK);
+    }
+
+    private static void checkTop(int topK) {
+        if (topK < 1) {
+            throw new IllegalArgumentException("top-k must be >= 1, got " + topK);
+        }
+    }
+
+    private List<List<Prediction>> run(float[] data, int n, int topK) {
         float[][] probs;
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("classifier is closed");
             }
-            INDArray in = Nd4j.create(data, new long[] {images.size(), shape.channels(), shape.height(), shape.width()});
+            INDArray in = Tensors.nchw(data, n, shape);
             INDArray out = bundle.graph().output(false, in)[0];
             probs = out.toFloatMatrix();
         }
