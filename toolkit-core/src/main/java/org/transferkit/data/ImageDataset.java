@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.transferkit.DatasetException;
@@ -139,6 +140,76 @@ public final class ImageDataset {
                 images.add(new LabelledImage(f, label));
             }
         }
+    }
+
+    /**
+     * A dataset from files given in code, e.g. by a service.
+     *
+     * @param filesByLabel class name to its image files; classes are indexed in the map's iteration
+     *     order (use a {@link java.util.LinkedHashMap} or {@link java.util.TreeMap} to fix it)
+     * @return the dataset; files with a non-image name are listed as skipped
+     * @throws IllegalArgumentException if the map is empty or a class name is blank
+     */
+    public static ImageDataset of(Map<String, List<Path>> filesByLabel) {
+        if (filesByLabel.isEmpty()) {
+            throw new IllegalArgumentException("no classes given; expected class name -> image files");
+        }
+        List<String> labels = new ArrayList<>();
+        List<LabelledImage> images = new ArrayList<>();
+        List<SkippedFile> skipped = new ArrayList<>();
+        for (Map.Entry<String, List<Path>> e : filesByLabel.entrySet()) {
+            if (e.getKey() == null || e.getKey().isBlank()) {
+                throw new IllegalArgumentException("class names must not be blank, got '" + e.getKey() + "'");
+            }
+            int label = labels.size();
+            labels.add(e.getKey());
+            for (Path f : e.getValue()) {
+                if (isImageName(f)) {
+                    images.add(new LabelledImage(f, label));
+                } else {
+                    skipped.add(new SkippedFile(f, "not an image file name (allowed endings "
+                            + IMAGE_EXTENSIONS.stream().sorted().toList() + ")"));
+                }
+            }
+        }
+        return new ImageDataset(labels, images, skipped);
+    }
+
+    /**
+     * A dataset from decoded images held in memory: each is written once as a lossless PNG under
+     * {@code dir/<class>/}, so that training streams them with bounded memory like any folder.
+     *
+     * @param imagesByLabel class name to its images (in the map's iteration order)
+     * @param dir a folder to write them to (created; files there with the same names are replaced)
+     * @return the dataset
+     * @throws DatasetException if a file cannot be written
+     * @throws IllegalArgumentException if the map is empty or a class name is blank or not a valid
+     *     folder name
+     */
+    public static ImageDataset ofImages(Map<String, List<java.awt.image.BufferedImage>> imagesByLabel, Path dir)
+            throws DatasetException {
+        Map<String, List<Path>> files = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, List<java.awt.image.BufferedImage>> e : imagesByLabel.entrySet()) {
+            String cls = e.getKey();
+            if (cls == null || cls.isBlank() || cls.contains("/") || cls.contains("\\") || cls.startsWith(".")) {
+                throw new IllegalArgumentException("class name '" + cls + "' cannot be a folder name");
+            }
+            List<Path> paths = new ArrayList<>();
+            try {
+                Path cd = Files.createDirectories(dir.resolve(cls));
+                int i = 0;
+                for (java.awt.image.BufferedImage img : e.getValue()) {
+                    Path f = cd.resolve(String.format(Locale.ROOT, "%06d.png", i++));
+                    javax.imageio.ImageIO.write(img, "png", f.toFile());
+                    paths.add(f);
+                }
+            } catch (IOException ex) {
+                throw new DatasetException("cannot write images of class '" + cls + "' under " + dir.toAbsolutePath()
+                        + ": " + ex.getMessage(), ex);
+            }
+            files.put(cls, paths);
+        }
+        return of(files);
     }
 
     /** @param f a file @return true if its name ends in one of {@link #IMAGE_EXTENSIONS} */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.transferkit.DatasetException;
@@ -28,6 +29,29 @@ class ImageDatasetTest {
         assertArrayEquals(new int[] {3, 3}, ds.classCounts());
         assertEquals(2, ds.skipped().size());
         assertTrue(ds.skipped().stream().allMatch(s -> s.reason().startsWith("not an image file")));
+    }
+
+    @Test
+    void datasetsFromFilesAndImagesGivenInCode() throws Exception {
+        java.util.Random rnd = new java.util.Random(3);
+        Map<String, List<java.awt.image.BufferedImage>> byLabel = new java.util.LinkedHashMap<>();
+        byLabel.put("red", List.of(TestImages.image("red", 12, rnd), TestImages.image("red", 12, rnd)));
+        byLabel.put("blue", List.of(TestImages.image("blue", 12, rnd)));
+        ImageDataset mem = ImageDataset.ofImages(byLabel, tmp.resolve("mem"));
+        assertEquals(List.of("red", "blue"), mem.labels());
+        assertArrayEquals(new int[] {2, 1}, mem.classCounts());
+        try (ImagePipeline p = ImagePipeline.builder(mem).shape(new InputShape(3, 8, 8))
+                .preprocessing(Preprocessing.minusOneToOne()).build()) {
+            assertEquals(3, p.next().numExamples());
+        }
+        Map<String, List<Path>> files = new java.util.TreeMap<>(Map.of("b", List.of(tmp.resolve("x.txt")),
+                "a", mem.images().stream().map(LabelledImage::path).toList()));
+        ImageDataset fromFiles = ImageDataset.of(files);
+        assertEquals(List.of("a", "b"), fromFiles.labels());
+        assertEquals(3, fromFiles.size());
+        assertEquals(1, fromFiles.skipped().size());
+        assertThrows(IllegalArgumentException.class, () -> ImageDataset.of(Map.of()));
+        assertThrows(IllegalArgumentException.class, () -> ImageDataset.ofImages(Map.of("../up", List.of()), tmp));
     }
 
     @Test
