@@ -63,7 +63,9 @@ public final class Trainer {
         Nd4j.getRandom().setSeed(settings.seed());
         ComputationGraph graph = TransferModel.build(backbone.loadGraph(), cut, settings.head(), labels.size(),
                 settings.optimizer().updater(settings.learningRate()), settings.seed(), weights);
-        TransferLearningHelper helper = new TransferLearningHelper(graph);
+        // name the cut vertex: when it is not a layer (e.g. SqueezeNet's merge vertex fire9) the helper would
+        // otherwise start the head at its frozen inputs, a multi-input graph that cannot fit a DataSet
+        TransferLearningHelper helper = new TransferLearningHelper(graph, cut.vertex());
 
         long t0 = System.nanoTime();
         List<SkippedFile> skipped = new ArrayList<>();

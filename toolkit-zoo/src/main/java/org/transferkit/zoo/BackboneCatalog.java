@@ -22,11 +22,22 @@ public final class BackboneCatalog {
     }
 
     private static final List<Entry> ENTRIES = List.of(
-            new Entry(DemoBackbone.ID, "the project's own 4-conv demo backbone, 64x64, pretrained on generated shapes "
+            new Entry(DemoBackbone.ID, "the project's own 4-conv demo backbone, 32x32, pretrained on generated shapes "
                     + "(models/demo-backbone.zip)", true),
-            new Entry("demo-untrained", "the demo architecture with random weights: the no-transfer baseline", false));
+            new Entry("demo-untrained", "the demo architecture with random weights: the no-transfer baseline", false),
+            new Entry(SqueezeNetBackbone.ID, "SqueezeNet v1.1, 227x227, ImageNet weights from the keras-squeezenet "
+                    + "HDF5 file (--weights FILE, models/ or the weights cache)", true),
+            new Entry("squeezenet-untrained", "SqueezeNet v1.1 with random weights", false));
 
     private BackboneCatalog() {
+    }
+
+    /**
+     * @param name a catalogue name
+     * @return whether its weights are on this machine now (always true for random and demo weights)
+     */
+    public static boolean weightsLocal(String name) {
+        return !name.equals(SqueezeNetBackbone.ID) || WeightsLocator.find(null, SqueezeNetBackbone.KERAS_FILE) != null;
     }
 
     /** @return every entry, in listing order */
@@ -54,6 +65,13 @@ public final class BackboneCatalog {
                     throw new IllegalArgumentException("backbone demo-untrained has random weights; it takes no --weights");
                 }
                 return DemoBackbone.untrained(seed);
+            case SqueezeNetBackbone.ID:
+                return SqueezeNetBackbone.pretrained(weights);
+            case "squeezenet-untrained":
+                if (weights != null) {
+                    throw new IllegalArgumentException("backbone squeezenet-untrained has random weights; it takes no --weights");
+                }
+                return SqueezeNetBackbone.untrained();
             default:
                 throw new IllegalArgumentException("unknown backbone '" + name + "'; valid: "
                         + ENTRIES.stream().map(Entry::name).collect(Collectors.joining(", ")));

@@ -37,13 +37,15 @@ public final class ModelsCommand implements Runnable {
         @Override
         public Integer call() throws TransferKitException {
             PrintWriter out = spec.commandLine().getOut();
-            out.printf(Locale.ROOT, "%-16s %-10s %-8s %-11s %-7s %s%n", "name", "input", "features", "pretrained",
+            out.printf(Locale.ROOT, "%-21s %-10s %-8s %-11s %-7s %s%n", "name", "input", "features", "pretrained",
                     "local", "description");
             for (BackboneCatalog.Entry e : BackboneCatalog.entries()) {
-                Backbone b = BackboneCatalog.open(e.name(), null, 0);
-                out.printf(Locale.ROOT, "%-16s %-10s %-8s %-11s %-7s %s%n", e.name(), b.inputShape(),
+                boolean local = BackboneCatalog.weightsLocal(e.name());
+                Backbone b = local ? BackboneCatalog.open(e.name(), null, 0)
+                        : BackboneCatalog.open(e.name() + "-untrained", null, 0);
+                out.printf(Locale.ROOT, "%-21s %-10s %-8s %-11s %-7s %s%n", e.name(), b.inputShape(),
                         b.defaultCutPoint().channels(), e.pretrained() ? "yes" : "no",
-                        e.pretrained() ? "yes" : "-", e.description());
+                        !e.pretrained() ? "-" : local ? "yes" : "no", e.description());
             }
             return 0;
         }
@@ -61,8 +63,9 @@ public final class ModelsCommand implements Runnable {
         @Override
         public Integer call() throws TransferKitException {
             PrintWriter out = spec.commandLine().getOut();
-            Backbone b = BackboneCatalog.open(name, null, 0);
-            out.println("backbone      " + b.id());
+            Backbone b = BackboneCatalog.weightsLocal(name) ? BackboneCatalog.open(name, null, 0)
+                    : BackboneCatalog.open(name + "-untrained", null, 0);
+            out.println("backbone      " + name);
             out.println("input         " + b.inputShape());
             out.println("preprocessing " + b.preprocessing());
             out.println("weights       " + b.weightsId());

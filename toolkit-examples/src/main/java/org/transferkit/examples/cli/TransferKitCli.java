@@ -18,6 +18,8 @@ public final class TransferKitCli implements Runnable {
     public static final int EXIT_FAILURE = 1;
     /** Exit code of a usage mistake (a wrong flag or value). */
     public static final int EXIT_USAGE = 2;
+    /** Environment variable that makes internal errors print their stack trace. */
+    public static final String DEBUG_ENV = "TRANSFERKIT_DEBUG";
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -63,7 +65,12 @@ public final class TransferKitCli implements Runnable {
                 c.getErr().println("transferkit: " + ex.getMessage());
                 return EXIT_FAILURE;
             }
-            throw ex;
+            c.getErr().println("transferkit: internal error: " + ex + (System.getenv(DEBUG_ENV) == null
+                    ? " (set " + DEBUG_ENV + "=1 for the stack trace, and please report it)" : ""));
+            if (System.getenv(DEBUG_ENV) != null) {
+                ex.printStackTrace(c.getErr());
+            }
+            return EXIT_FAILURE;
         });
         return cl;
     }
