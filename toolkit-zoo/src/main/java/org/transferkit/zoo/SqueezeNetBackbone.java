@@ -32,6 +32,11 @@ public final class SqueezeNetBackbone implements Backbone {
     public static final String KERAS_FILE = "squeezenet_weights_tf_dim_ordering_tf_kernels_notop.h5";
     /** Where a user gets the weights by hand. */
     public static final String SOURCE = "the v1.0 release of github.com/rcmalli/keras-squeezenet (MIT licence)";
+    /** Where the Keras weights are published (keras-squeezenet v1.0 release). */
+    public static final String KERAS_URL =
+            "https://github.com/rcmalli/keras-squeezenet/releases/download/v1.0/" + KERAS_FILE;
+    /** SHA-256 of the published Keras weights file. */
+    public static final String KERAS_SHA256 = "2d935d8c102ad1232484a77da8e6fbdf3ff4ab608974a0d8b6283115ffff204f";
     /** Input shape. */
     public static final InputShape INPUT = new InputShape(3, 227, 227);
 

@@ -8,6 +8,10 @@ import org.transferkit.TransferKitException;
 import org.transferkit.backbone.Backbone;
 import org.transferkit.backbone.CutPoint;
 import org.transferkit.zoo.BackboneCatalog;
+import org.transferkit.zoo.Checksums;
+import org.transferkit.zoo.SqueezeNetBackbone;
+import org.transferkit.zoo.WeightsDownloader;
+import org.transferkit.zoo.WeightsLocator;
 import org.transferkit.zoo.DemoPretrainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,7 +22,7 @@ import picocli.CommandLine.Spec;
 /** {@code transferkit models}: the backbone catalogue. */
 @Command(name = "models", mixinStandardHelpOptions = true, description = "List and inspect backbones.",
         subcommands = {ModelsCommand.ListCommand.class, ModelsCommand.InfoCommand.class,
-            ModelsCommand.PretrainDemoCommand.class})
+            ModelsCommand.FetchCommand.class, ModelsCommand.VerifyCommand.class, ModelsCommand.PretrainDemoCommand.class})
 public final class ModelsCommand implements Runnable {
     @Spec
     private CommandSpec spec;
@@ -75,6 +79,112 @@ public final class ModelsCommand implements Runnable {
                         c.shapeText(), c.description());
             }
             return 0;
+        }
+    }
+
+    /** {@code models fetch NAME}: download a backbone's weights into the weights cache. */
+    @Command(name = "fetch", mixinStandardHelpOptions = true,
+            description = "Download a backbone's weights into the weights cache (resumable, checksum-verified).")
+    static final class FetchCommand implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+
+        @Parameters(paramLabel = "NAME", description = "a backbone with downloadable weights: squeezenet")
+        String name;
+
+        @Option(names = "--url", paramLabel = "URL", description = "fetch from this URL (a mirror) instead of the default")
+        String url;
+
+        @Option(names = "--dir", paramLabel = "DIR", description = "target folder (default: the weights cache)")
+        Path dir;
+
+        @Override
+        public Integer call() throws TransferKitException {
+            if (!name.equals(SqueezeNetBackbone.ID)) {
+                throw new IllegalArgumentException("no downloadable weights for '" + name + "'; valid: "
+                        + SqueezeNetBackbone.ID);
+            }
+            Path target = dir != null ? dir : WeightsLocator.cacheDir();
+            java.net.URI uri;
+            try {
+                uri = java.net.URI.create(url != null ? url : SqueezeNetBackbone.KERAS_URL);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--url is not a valid URL: " + url, e);
+            }
+            PrintWriter err = spec.commandLine().getErr();
+            Path f = WeightsDownloader.defaults().fetch(new WeightsDownloader.Spec(uri, SqueezeNetBackbone.KERAS_FILE,
+                    SqueezeNetBackbone.KERAS_SHA256, null), target, new ProgressBar(err));
+            err.println();
+            spec.commandLine().getOut().println("weights for " + name + " verified at " + f.toAbsolutePath());
+            return 0;
+        }
+    }
+
+    /** {@code models verify NAME|FILE}: check weights on disk. */
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = "Check a backbone's local weights (checksum, and that they load into the architecture), or print "
+                + "a file's size and SHA-256.")
+    static final class VerifyCommand implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+
+        @Parameters(paramLabel = "NAME|FILE", description = "a backbone name or a weights file")
+        String what;
+
+        @Override
+        public Integer call() throws TransferKitException {
+            PrintWriter out = spec.commandLine().getOut();
+            boolean isName = BackboneCatalog.entries().stream().anyMatch(e -> e.name().equals(what));
+            if (!isName) {
+                Path f = Path.of(what);
+                if (!java.nio.file.Files.isRegularFile(f)) {
+                    throw new IllegalArgumentException("'" + what + "' is neither a backbone name ("
+                            + BackboneCatalog.entries().stream().map(BackboneCatalog.Entry::name).toList() + ") nor a file");
+                }
+                try {
+                    out.println(f.toAbsolutePath() + ": " + java.nio.file.Files.size(f) + " bytes, sha256 "
+                            + Checksums.sha256(f));
+                } catch (java.io.IOException e) {
+                    throw new TransferKitException("cannot read " + f.toAbsolutePath() + ": " + e.getMessage(), e);
+                }
+                return 0;
+            }
+            Backbone b = BackboneCatalog.open(what, null, 0);
+            if (b instanceof SqueezeNetBackbone && !b.weightsId().equals(SqueezeNetBackbone.KERAS_SHA256)) {
+                throw new TransferKitException("weights for " + what + " have sha256 " + b.weightsId() + ", expected "
+                        + SqueezeNetBackbone.KERAS_SHA256);
+            }
+            b.loadGraph().close(); // throws if a layer is missing, unexpected or misshapen
+            out.println(what + ": weights " + b.weightsId() + " load into the architecture: ok");
+            return 0;
+        }
+    }
+
+    /** A one-line progress bar on stderr. */
+    static final class ProgressBar implements WeightsDownloader.Progress {
+        private final PrintWriter err;
+        private long lastPrinted = -1;
+
+        ProgressBar(PrintWriter err) {
+            this.err = err;
+        }
+
+        @Override
+        public void update(long bytes, long total) {
+            long step = bytes >> 18; // print every 256 KiB
+            if (step == lastPrinted && bytes != total) {
+                return;
+            }
+            lastPrinted = step;
+            if (total > 0) {
+                int width = 30;
+                int filled = (int) (width * bytes / total);
+                err.printf(Locale.ROOT, "\r[%s%s] %5.1f%% %,d / %,d bytes", "#".repeat(filled), " ".repeat(width - filled),
+                        100.0 * bytes / total, bytes, total);
+            } else {
+                err.printf(Locale.ROOT, "\r%,d bytes", bytes);
+            }
+            err.flush();
         }
     }
 

@@ -1,0 +1,84 @@
+package org.transferkit.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.transferkit.zoo.SqueezeNetBackbone;
+import org.transferkit.zoo.WeightsLocator;
+
+/** {@code models fetch} and {@code models verify} against a server on 127.0.0.1. */
+class ModelsFetchTest {
+    @TempDir
+    Path tmp;
+    HttpServer server;
+
+    private String serve(byte[] body) throws Exception {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+        server.createContext("/", ex -> {
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream os = ex.getResponseBody()) {
+                os.write(body);
+            }
+        });
+        server.start();
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/" + SqueezeNetBackbone.KERAS_FILE;
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aFileWithTheWrongChecksumIsRefusedAndNotLeftWhereItWouldBeTrusted() throws Exception {
+        String url = serve("not the weights".getBytes());
+        CliTest.Run r = CliTest.cli("models", "fetch", "squeezenet", "--url", url, "--dir", tmp.toString());
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("SHA-256 mismatch") && r.err().contains(SqueezeNetBackbone.KERAS_SHA256), r.err());
+        assertFalse(Files.exists(tmp.resolve(SqueezeNetBackbone.KERAS_FILE)));
+        assertEquals(2, CliTest.cli("models", "fetch", "resnet9000").code());
+    }
+
+    @Tag("real-data")
+    @Test
+    void fetchesTheRealWeightsIntoTheCacheWhereListVerifyAndTrainFindThem() throws Exception {
+        Path real = Path.of(System.getProperty("transferkit.shared", "../shared"))
+                .resolve("weights/keras/" + SqueezeNetBackbone.KERAS_FILE);
+        assumeTrue(Files.exists(real), "skipped: " + real + " is absent (real data lives in ../shared)");
+        String url = serve(Files.readAllBytes(real));
+        String old = System.getProperty(WeightsLocator.CACHE_PROPERTY);
+        System.setProperty(WeightsLocator.CACHE_PROPERTY, tmp.resolve("cache").toString());
+        try {
+            CliTest.Run r = CliTest.cli("models", "fetch", "squeezenet", "--url", url);
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.err().contains("100.0%"), "progress bar: " + r.err());
+            assertTrue(Files.isRegularFile(tmp.resolve("cache").resolve(SqueezeNetBackbone.KERAS_FILE)));
+            CliTest.Run v = CliTest.cli("models", "verify", "squeezenet");
+            assertEquals(0, v.code(), v.err());
+            assertTrue(v.out().contains("load into the architecture: ok"), v.out());
+            CliTest.Run l = CliTest.cli("models", "list");
+            assertTrue(l.out().lines().anyMatch(line -> line.startsWith("squeezenet ") && line.contains(" yes     ")),
+                    l.out());
+        } finally {
+            if (old == null) {
+                System.clearProperty(WeightsLocator.CACHE_PROPERTY);
+            } else {
+                System.setProperty(WeightsLocator.CACHE_PROPERTY, old);
+            }
+        }
+    }
+}
