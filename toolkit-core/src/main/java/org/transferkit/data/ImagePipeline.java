@@ -144,7 +144,8 @@ public final class ImagePipeline implements DataSetIterator, AutoCloseable {
 
         /**
          * Augments every image (training data only). Each image's randomness is derived from the seed,
-         * the epoch and the image's position, so the result does not depend on thread timing.
+         * the epoch and the image's content, so the result depends neither on thread timing nor on
+         * which other images are in the pipeline.
          *
          * @param a the augmentation
          * @param seed its seed
@@ -177,25 +178,25 @@ public final class ImagePipeline implements DataSetIterator, AutoCloseable {
     private void submitAhead() {
         while (inFlight.size() < prefetch && nextToSubmit < order.size()) {
             List<LabelledImage> batch = order.subList(nextToSubmit, Math.min(order.size(), nextToSubmit + batchSize));
-            long first = (long) epoch * images.size() + nextToSubmit;
             nextToSubmit += batch.size();
-            inFlight.add(workers.submit(() -> decodeBatch(batch, first)));
+            inFlight.add(workers.submit(() -> decodeBatch(batch)));
         }
     }
 
-    private DataSet decodeBatch(List<LabelledImage> batch, long firstPosition) {
+    private DataSet decodeBatch(List<LabelledImage> batch) {
         int n = batch.size();
         float[] data = new float[n * shape.size()];
         List<Integer> okLabels = new ArrayList<>(n);
         List<Serializable> paths = new ArrayList<>(n);
         int ok = 0;
-        long position = firstPosition;
         for (LabelledImage img : batch) {
-            long pos = position++;
             try {
                 if (augmentation != null) {
-                    java.awt.image.BufferedImage aug = augmentation.apply(ImageDecoder.read(img.path()), shape,
-                            new Random(augmentSeed * 0x9E3779B97F4A7C15L + pos));
+                    // randomness from the seed, the epoch and the image's content: the same image gets the
+                    // same augmentation whatever else is in the batch (so cached copies stay valid)
+                    byte[] bytes = java.nio.file.Files.readAllBytes(img.path());
+                    java.awt.image.BufferedImage aug = augmentation.apply(ImageDecoder.read(bytes), shape,
+                            new Random(augmentSeed * 0x9E3779B97F4A7C15L + 31L * epoch + java.util.Arrays.hashCode(bytes)));
                     ImageDecoder.toChw(aug, shape, preprocessing, data, ok * shape.size());
                 } else {
                     ImageDecoder.decodeToChw(img.path(), shape, preprocessing, data, ok * shape.size());

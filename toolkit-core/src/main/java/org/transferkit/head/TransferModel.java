@@ -20,6 +20,7 @@ import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.regularization.WeightDecay;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
@@ -74,6 +75,25 @@ public final class TransferModel {
      */
     public static ComputationGraph build(ComputationGraph backboneGraph, CutPoint cut, HeadSpec head, int numClasses,
             IUpdater updater, long seed, double[] classWeights) {
+        return build(backboneGraph, cut, head, numClasses, updater, seed, classWeights, 0);
+    }
+
+    /**
+     * Builds the transfer graph with class weights and decoupled weight decay on the head's weights.
+     *
+     * @param backboneGraph the loaded backbone graph (not changed)
+     * @param cut where to cut
+     * @param head the head's layers
+     * @param numClasses classes, >= 2
+     * @param updater the updater for the trainable layers
+     * @param seed seed for the new layers' initial weights
+     * @param classWeights one loss weight per class, or null for none
+     * @param weightDecay decoupled weight decay of the head's weights (not biases), 0 for none
+     * @return the new graph
+     * @throws IllegalArgumentException as {@link #build(ComputationGraph, CutPoint, HeadSpec, int, IUpdater, long)}
+     */
+    public static ComputationGraph build(ComputationGraph backboneGraph, CutPoint cut, HeadSpec head, int numClasses,
+            IUpdater updater, long seed, double[] classWeights, double weightDecay) {
         if (classWeights != null && classWeights.length != numClasses) {
             throw new IllegalArgumentException("need one class weight per class (" + numClasses + "), got "
                     + classWeights.length);
@@ -121,6 +141,9 @@ public final class TransferModel {
                         ? new LossMCXENT() : new LossMCXENT(Nd4j.create(classWeights).castTo(DataType.FLOAT)))
                         .nIn(nIn).nOut(numClasses).activation(Activation.SOFTMAX)
                         .weightInit(WeightInit.XAVIER).updater(updater);
+                if (weightDecay > 0) {
+                    ob.regularization(List.of(new WeightDecay(weightDecay, true)));
+                }
                 if (drop) {
                     ob.dropOut(1.0 - head.dropout());
                 }
@@ -128,6 +151,9 @@ public final class TransferModel {
             } else {
                 DenseLayer.Builder db = new DenseLayer.Builder().nIn(nIn).nOut(hidden[i])
                         .activation(Activation.RELU).weightInit(WeightInit.RELU).updater(updater);
+                if (weightDecay > 0) {
+                    db.regularization(List.of(new WeightDecay(weightDecay, true)));
+                }
                 if (drop) {
                     db.dropOut(1.0 - head.dropout());
                 }

@@ -24,6 +24,10 @@ public final class FineTune {
     private final boolean classWeights;
     private final Augmentation augmentation;
     private final int augmentedCopies;
+    private final FeatureCache featureCache;
+    private final int patience;
+    private final double weightDecay;
+    private final double labelSmoothing;
 
     private FineTune(Builder b) {
         this.epochs = b.epochs;
@@ -38,6 +42,30 @@ public final class FineTune {
         this.classWeights = b.classWeights;
         this.augmentation = b.augmentation;
         this.augmentedCopies = b.augmentedCopies;
+        this.featureCache = b.featureCache;
+        this.patience = b.patience;
+        this.weightDecay = b.weightDecay;
+        this.labelSmoothing = b.labelSmoothing;
+    }
+
+    /** @return epochs without a better validation accuracy before training stops; 0 never stops early */
+    public int patience() {
+        return patience;
+    }
+
+    /** @return decoupled weight decay of the head's weights (AdamW-style with Adam), 0 for none */
+    public double weightDecay() {
+        return weightDecay;
+    }
+
+    /** @return label smoothing epsilon in [0, 1): targets become {@code (1 - e) * onehot + e / classes} */
+    public double labelSmoothing() {
+        return labelSmoothing;
+    }
+
+    /** @return the disk cache of backbone features, or null for none (features are then held in memory only) */
+    public FeatureCache featureCache() {
+        return featureCache;
     }
 
     /** @return the preprocessing to use instead of the backbone's, or null for the backbone's */
@@ -116,6 +144,9 @@ public final class FineTune {
         m.put("head", head.toString());
         m.put("cut_point", cutPoint);
         m.put("class_weights", classWeights);
+        m.put("patience", patience);
+        m.put("weight_decay", weightDecay);
+        m.put("label_smoothing", labelSmoothing);
         m.put("augmentation", augmentation == null ? null : augmentation.toString());
         m.put("augmented_copies", augmentedCopies);
         if (preprocessing != null) {
@@ -138,8 +169,48 @@ public final class FineTune {
         private boolean classWeights;
         private Augmentation augmentation;
         private int augmentedCopies;
+        private FeatureCache featureCache;
+        private int patience;
+        private double weightDecay;
+        private double labelSmoothing;
 
         private Builder() {
+        }
+
+        /** @param n stop after n epochs without a better validation accuracy; 0 (default) never stops early @return this */
+        public Builder patience(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("patience must be >= 0, got " + n);
+            }
+            this.patience = n;
+            return this;
+        }
+
+        /** @param wd decoupled weight decay, >= 0 (default 0) @return this @throws IllegalArgumentException if negative */
+        public Builder weightDecay(double wd) {
+            if (!(wd >= 0) || Double.isInfinite(wd)) {
+                throw new IllegalArgumentException("weight decay must be >= 0, got " + wd);
+            }
+            this.weightDecay = wd;
+            return this;
+        }
+
+        /** @param e label smoothing in [0, 1) (default 0) @return this @throws IllegalArgumentException otherwise */
+        public Builder labelSmoothing(double e) {
+            if (!(e >= 0 && e < 1)) {
+                throw new IllegalArgumentException("label smoothing must be in [0, 1), got " + e);
+            }
+            this.labelSmoothing = e;
+            return this;
+        }
+
+        /**
+         * @param cache a disk cache of backbone features shared across runs (null: memory only, the default)
+         * @return this
+         */
+        public Builder featureCache(FeatureCache cache) {
+            this.featureCache = cache;
+            return this;
         }
 
         /** @param p preprocessing to use instead of the backbone's (null: the backbone's) @return this */

@@ -1,7 +1,14 @@
 package org.transferkit.train;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.FloatPointer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.layers.FrozenLayer;
@@ -18,6 +25,7 @@ import org.transferkit.data.ClassBalance;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.data.ImagePipeline;
+import org.transferkit.data.LabelledImage;
 import org.transferkit.data.Preprocessing;
 import org.transferkit.data.SkippedFile;
 import org.transferkit.head.TransferModel;
@@ -62,28 +70,37 @@ public final class Trainer {
         double[] weights = settings.classWeights() ? ClassBalance.weights(data.train().classCounts()) : null;
         Nd4j.getRandom().setSeed(settings.seed());
         ComputationGraph graph = TransferModel.build(backbone.loadGraph(), cut, settings.head(), labels.size(),
-                settings.optimizer().updater(settings.learningRate()), settings.seed(), weights);
+                settings.optimizer().updater(settings.learningRate()), settings.seed(), weights, settings.weightDecay());
         // name the cut vertex: when it is not a layer (e.g. SqueezeNet's merge vertex fire9) the helper would
         // otherwise start the head at its frozen inputs, a multi-input graph that cannot fit a DataSet
         TransferLearningHelper helper = new TransferLearningHelper(graph, cut.vertex());
 
         long t0 = System.nanoTime();
         List<SkippedFile> skipped = new ArrayList<>();
-        DataSet train = featurize(helper, backbone, pre, data.train(), settings, null, 0, skipped);
+        int[] reusedComputed = new int[2];
+        DataSet train = featurize(helper, backbone, cut, pre, data.train(), settings, null, 0, skipped, reusedComputed);
         DataSet val = data.val().size() == 0 ? null
-                : featurize(helper, backbone, pre, data.val(), settings, null, 0, skipped);
+                : featurize(helper, backbone, cut, pre, data.val(), settings, null, 0, skipped, reusedComputed);
         int trainN = train == null ? 0 : train.numExamples();
         int valN = val == null ? 0 : val.numExamples();
         checkUsable(train, labels, skipped);
         if (settings.augmentation() != null) {
             List<DataSet> all = new ArrayList<>(List.of(train));
             for (int copy = 1; copy <= settings.augmentedCopies(); copy++) {
-                all.add(featurize(helper, backbone, pre, data.train(), settings, settings.augmentation(),
-                        settings.seed() * 31 + copy, new ArrayList<>()));
+                all.add(featurize(helper, backbone, cut, pre, data.train(), settings, settings.augmentation(),
+                        settings.seed() * 31 + copy, new ArrayList<>(), reusedComputed));
             }
             train = DataSet.merge(all);
         }
+        DataSet fitOn = train;
+        if (settings.labelSmoothing() > 0) {
+            double e = settings.labelSmoothing();
+            fitOn = new DataSet(train.getFeatures(), train.getLabels().mul(1 - e).addi(e / labels.size()));
+        }
         listener.onFeaturized(trainN, valN, (System.nanoTime() - t0) / 1e9);
+        if (settings.featureCache() != null) {
+            listener.onFeatureCache(reusedComputed[0], reusedComputed[1], settings.featureCache().root());
+        }
 
         ComputationGraph head = helper.unfrozenGraph();
         List<EpochStats> history = new ArrayList<>();
@@ -92,7 +109,7 @@ public final class Trainer {
         double bestAcc = Double.NEGATIVE_INFINITY;
         for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
             long e0 = System.nanoTime();
-            DataSet shuffled = train.copy();
+            DataSet shuffled = fitOn.copy();
             shuffled.shuffle(settings.seed() + epoch);
             double lossSum = 0;
             int correct = 0;
@@ -118,6 +135,8 @@ public final class Trainer {
                 bestAcc = score;
                 bestEpoch = epoch;
                 best = head.params().dup();
+            } else if (val != null && settings.patience() > 0 && epoch - bestEpoch >= settings.patience()) {
+                break; // early stopping: no better validation accuracy for `patience` epochs
             }
         }
         head.setParams(best);
@@ -126,23 +145,82 @@ public final class Trainer {
                 List.copyOf(skipped), frozenLayers(graph), pre);
     }
 
-    private static DataSet featurize(TransferLearningHelper helper, Backbone backbone, Preprocessing pre,
+    /**
+     * Runs every image of {@code part} through the frozen backbone (or takes its features from the
+     * cache), in dataset order; undecodable files are left out and added to {@code skipped}.
+     */
+    private static DataSet featurize(TransferLearningHelper helper, Backbone backbone, CutPoint cut, Preprocessing pre,
             ImageDataset part, FineTune settings, Augmentation augmentation, long augmentSeed,
-            List<SkippedFile> skipped) {
-        List<DataSet> feats = new ArrayList<>();
-        ImagePipeline.Builder b = ImagePipeline.builder(part).shape(backbone.inputShape()).preprocessing(pre)
-                .batchSize(settings.batchSize()).threads(settings.decodeThreads());
-        if (augmentation != null) {
-            b.augment(augmentation, augmentSeed);
-        }
-        try (ImagePipeline pipe = b.build()) {
-            while (pipe.hasNext()) {
-                DataSet f = helper.featurize(pipe.next());
-                feats.add(new DataSet(f.getFeatures().detach(), f.getLabels().detach()));
+            List<SkippedFile> skipped, int[] reusedComputed) {
+        int len = (int) cut.flatSize();
+        int classes = part.labels().size();
+        FeatureCache cache = settings.featureCache();
+        String key = FeatureCache.settingsKey(backbone.id(), backbone.weightsId(), cut.name(), cut.vertex(),
+                pre.toString(), backbone.inputShape().toString(),
+                augmentation == null ? "none" : augmentation + "#" + augmentSeed);
+        Map<Path, float[]> features = new HashMap<>();
+        Map<Path, String> contentKeys = new HashMap<>();
+        List<LabelledImage> todo = new ArrayList<>();
+        for (LabelledImage img : part.images()) {
+            float[] f = null;
+            if (cache != null) {
+                try {
+                    String ck = FeatureCache.contentKey(Files.readAllBytes(img.path()));
+                    contentKeys.put(img.path(), ck);
+                    f = cache.get(key, ck, len);
+                } catch (IOException | RuntimeException e) {
+                    // unreadable: the pipeline reports it
+                }
             }
-            skipped.addAll(pipe.skipped());
+            if (f != null) {
+                features.put(img.path(), f);
+            } else {
+                todo.add(img);
+            }
         }
-        return feats.isEmpty() ? null : DataSet.merge(feats);
+        if (!todo.isEmpty()) {
+            ImagePipeline.Builder b = ImagePipeline.builder(part.withImages(todo)).shape(backbone.inputShape())
+                    .preprocessing(pre).batchSize(settings.batchSize()).threads(settings.decodeThreads());
+            if (augmentation != null) {
+                b.augment(augmentation, augmentSeed);
+            }
+            try (ImagePipeline pipe = b.build()) {
+                while (pipe.hasNext()) {
+                    DataSet in = pipe.next();
+                    float[][] rows = helper.featurize(in).getFeatures().reshape(in.numExamples(), len).toFloatMatrix();
+                    for (int i = 0; i < rows.length; i++) {
+                        Path p = Path.of(String.valueOf(in.getExampleMetaData().get(i)));
+                        features.put(p, rows[i]);
+                        String ck = contentKeys.get(p);
+                        if (cache != null && ck != null) {
+                            cache.put(key, ck, rows[i]);
+                        }
+                    }
+                }
+                skipped.addAll(pipe.skipped());
+            }
+        }
+        reusedComputed[0] += part.size() - todo.size();
+        reusedComputed[1] += todo.size();
+        List<LabelledImage> used = part.images().stream().filter(i -> features.containsKey(i.path())).toList();
+        if (used.isEmpty()) {
+            return null;
+        }
+        float[] all = new float[used.size() * len];
+        INDArray labels = Nd4j.zeros(used.size(), classes);
+        for (int i = 0; i < used.size(); i++) {
+            System.arraycopy(features.get(used.get(i).path()), 0, all, i * len, len);
+            labels.putScalar(i, used.get(i).label(), 1f);
+        }
+        long[] shape = cut.outputShape();
+        long[] full = new long[shape.length + 1];
+        full[0] = used.size();
+        System.arraycopy(shape, 0, full, 1, shape.length);
+        INDArray f = Nd4j.createUninitialized(DataType.FLOAT, full, 'c');
+        try (FloatPointer fp = new FloatPointer(f.data().addressPointer())) {
+            fp.put(all, 0, all.length);
+        }
+        return new DataSet(f, labels);
     }
 
     private static void checkUsable(DataSet train, List<String> labels, List<SkippedFile> skipped)

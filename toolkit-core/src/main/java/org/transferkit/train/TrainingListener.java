@@ -15,6 +15,16 @@ public interface TrainingListener {
     default void onFeaturized(int trainImages, int valImages, double seconds) {
     }
 
+    /**
+     * Called after featurizing when a feature cache is in use.
+     *
+     * @param reused images (and augmented copies) whose features came from the cache
+     * @param computed images run through the backbone
+     * @param cacheDir the cache folder
+     */
+    default void onFeatureCache(int reused, int computed, java.nio.file.Path cacheDir) {
+    }
+
     /** @param stats what the epoch measured */
     default void onEpochEnd(EpochStats stats) {
     }

@@ -89,6 +89,20 @@ class TrainerTest {
     }
 
     @Test
+    void earlyStoppingWeightDecayAndLabelSmoothing() throws Exception {
+        DatasetSplit split = DatasetSplit.stratified(ImageDataset.fromFolder(TestImages.folder(tmp, 10, 4, "red", "blue")),
+                0.3, 0, 3);
+        FineTune s = FineTune.builder().epochs(40).batchSize(4).learningRate(0.01).seed(2).patience(2)
+                .weightDecay(1e-3).labelSmoothing(0.1).build();
+        TrainingResult r = Trainer.fit(new TinyBackbone(2), split, s, TrainingListener.NONE);
+        assertTrue(r.history().size() < 40, "stopped early after " + r.history().size() + " epochs");
+        assertEquals(r.bestEpoch() + 2, r.history().size(), "exactly `patience` epochs after the best one");
+        assertThrows(IllegalArgumentException.class, () -> FineTune.builder().labelSmoothing(1.0));
+        assertThrows(IllegalArgumentException.class, () -> FineTune.builder().weightDecay(-1));
+        assertThrows(IllegalArgumentException.class, () -> FineTune.builder().patience(-1));
+    }
+
+    @Test
     void settingsRefuseBadValuesWithTheValue() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FineTune.builder().epochs(0));
         assertTrue(e.getMessage().contains("got 0"));

@@ -28,6 +28,7 @@ import org.transferkit.eval.Evaluator;
 import org.transferkit.eval.HtmlReport;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.train.EpochStats;
+import org.transferkit.train.FeatureCache;
 import org.transferkit.train.FineTune;
 import org.transferkit.train.Optimizer;
 import org.transferkit.train.Trainer;
@@ -109,6 +110,18 @@ public final class TrainCommand implements Callable<Integer> {
             description = "test share with --data (default: ${DEFAULT-VALUE})")
     double testFraction;
 
+    @Option(names = "--patience", paramLabel = "N", defaultValue = "0", description = "stop after N epochs without a "
+            + "better validation accuracy; 0 never stops early (default: ${DEFAULT-VALUE})")
+    int patience;
+
+    @Option(names = "--weight-decay", paramLabel = "X", defaultValue = "0", description = "decoupled weight decay of the "
+            + "head's weights (AdamW with --optimizer adam) (default: ${DEFAULT-VALUE})")
+    double weightDecay;
+
+    @Option(names = "--label-smoothing", paramLabel = "E", defaultValue = "0", description = "label smoothing in [0, 1) "
+            + "(default: ${DEFAULT-VALUE})")
+    double labelSmoothing;
+
     @Option(names = "--resize", paramLabel = "POLICY", description = "squash, center-crop or letterbox "
             + "(default: the backbone's)")
     String resize;
@@ -120,6 +133,13 @@ public final class TrainCommand implements Callable<Integer> {
             + "of the training images (flip, resized crop, rotation, colour jitter) besides the originals (default: "
             + "${DEFAULT-VALUE}, none)")
     int augment;
+
+    @Option(names = "--feature-cache", paramLabel = "DIR", description = "disk cache of backbone features, reused by "
+            + "later runs (default: ~/.transferkit/features)")
+    Path featureCache;
+
+    @Option(names = "--no-feature-cache", description = "keep backbone features in memory only")
+    boolean noFeatureCache;
 
     @Option(names = "--device", paramLabel = "D", defaultValue = "auto", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})")
     String device;
@@ -240,9 +260,13 @@ public final class TrainCommand implements Callable<Integer> {
             head.hidden(hidden);
         }
         FineTune.Builder b = FineTune.builder().epochs(epochs).batchSize(batch).learningRate(lr)
-                .optimizer(Optimizer.parse(optimizer)).seed(seed).head(head.build()).cutPoint(cut).classWeights(classWeights);
+                .optimizer(Optimizer.parse(optimizer)).seed(seed).head(head.build()).cutPoint(cut).classWeights(classWeights)
+                .patience(patience).weightDecay(weightDecay).labelSmoothing(labelSmoothing);
         if (resize != null) {
             b.preprocessing(bb.preprocessing().withResize(Preprocessing.Resize.parse(resize)));
+        }
+        if (!noFeatureCache) {
+            b.featureCache(new FeatureCache(featureCache != null ? featureCache : FeatureCache.defaultDir()));
         }
         if (augment > 0) {
             b.augment(Augmentation.standard(), augment);
@@ -312,6 +336,11 @@ public final class TrainCommand implements Callable<Integer> {
             public void onFeaturized(int trainImages, int valImages, double seconds) {
                 out.printf(Locale.ROOT, "featurized %d train + %d val images through the frozen backbone in %.1f s%n",
                         trainImages, valImages, seconds);
+            }
+
+            @Override
+            public void onFeatureCache(int reused, int computed, Path dir) {
+                out.printf(Locale.ROOT, "feature cache %s: %d reused, %d computed%n", dir, reused, computed);
             }
 
             @Override

@@ -41,7 +41,8 @@ class CliTest {
     @BeforeAll
     static void trainTheDemo() {
         model = tmp.resolve("out/classifier.zip");
-        train = cli("train", "--epochs", "6", "--demo-dir", tmp.resolve("demo").toString(), "--out", model.toString());
+        train = cli("train", "--epochs", "6", "--demo-dir", tmp.resolve("demo").toString(), "--out", model.toString(),
+                "--feature-cache", tmp.resolve("features").toString());
     }
 
     @Test
@@ -52,6 +53,7 @@ class CliTest {
         assertTrue(out.contains("epoch   6"), out);
         assertTrue(out.contains("test accuracy:"), out);
         assertTrue(out.contains("untrained backbone"), out);
+        assertTrue(out.contains("feature cache") && out.contains("0 reused, 224 computed"), out);
         assertTrue(Files.isRegularFile(model));
         JsonNode m = new ObjectMapper().readTree(tmp.resolve("out/metrics.json").toFile());
         for (String key : List.of("accuracy", "per_class", "confusion_matrix", "images_used", "images_skipped",
@@ -144,7 +146,8 @@ class CliTest {
     void dataOptionsRunEndToEnd() throws Exception {
         Path out = tmp.resolve("opts/c.zip");
         Run r = cli("train", "--data", tmp.resolve("demo").toString(), "--epochs", "2", "--augment", "1",
-                "--class-weights", "--resize", "letterbox", "--hidden", "0", "--optimizer", "sgd", "--out", out.toString());
+                "--class-weights", "--resize", "letterbox", "--hidden", "0", "--optimizer", "sgd", "--out", out.toString(),
+                "--no-feature-cache");
         assertEquals(0, r.code(), r.err());
         var m = org.transferkit.bundle.ClassifierBundle.readManifest(out);
         assertEquals("letterbox", m.preprocessing().resize());
