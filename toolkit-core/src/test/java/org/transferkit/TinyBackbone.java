@@ -14,13 +14,13 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-import org.transferkit.backbone.Backbone;
+import org.transferkit.backbone.BaseBackbone;
 import org.transferkit.backbone.CutPoint;
 import org.transferkit.data.InputShape;
 import org.transferkit.data.Preprocessing;
 
 /** A random-weight 2-conv backbone on 3x16x16 for fast tests. */
-public final class TinyBackbone implements Backbone {
+public final class TinyBackbone extends BaseBackbone {
     public static final InputShape INPUT = new InputShape(3, 16, 16);
     private static final List<CutPoint> CUTS = List.of(
             new CutPoint("conv2", "conv2", new long[] {8, 8, 8}, "second conv"),
@@ -29,38 +29,15 @@ public final class TinyBackbone implements Backbone {
     private final long seed;
 
     public TinyBackbone(long seed) {
+        super("tiny", INPUT, Preprocessing.minusOneToOne(), CUTS, CUTS.get(0), "random(seed=" + seed + ")");
         this.seed = seed;
     }
 
-    @Override
-    public String id() {
-        return "tiny";
-    }
 
-    @Override
-    public InputShape inputShape() {
-        return INPUT;
-    }
 
-    @Override
-    public Preprocessing preprocessing() {
-        return Preprocessing.minusOneToOne();
-    }
 
-    @Override
-    public List<CutPoint> cutPoints() {
-        return CUTS;
-    }
 
-    @Override
-    public CutPoint defaultCutPoint() {
-        return CUTS.get(0);
-    }
 
-    @Override
-    public String weightsId() {
-        return "random(seed=" + seed + ")";
-    }
 
     @Override
     public ComputationGraph loadGraph() {

@@ -24,7 +24,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.transferkit.ModelFormatException;
 import org.transferkit.TransferKitException;
 import org.transferkit.WeightsException;
-import org.transferkit.backbone.Backbone;
+import org.transferkit.backbone.BaseBackbone;
 import org.transferkit.backbone.CutPoint;
 import org.transferkit.data.InputShape;
 import org.transferkit.data.Preprocessing;
@@ -36,7 +36,7 @@ import org.transferkit.data.Preprocessing;
  * pretrained weights ship as {@code models/demo-backbone.zip} (also inside this jar) and are remade by
  * {@link DemoPretrainer}. Immutable and thread-safe.
  */
-public final class DemoBackbone implements Backbone {
+public final class DemoBackbone extends BaseBackbone {
     /** Catalogue id. */
     public static final String ID = "demo";
     /** Classpath location of the committed pretrained weights. */
@@ -51,12 +51,11 @@ public final class DemoBackbone implements Backbone {
             new CutPoint("fc", "fc", new long[] {128}, "penultimate dense layer"));
 
     private final byte[] weights;
-    private final String weightsId;
     private final long randomSeed;
 
     private DemoBackbone(byte[] weights, String weightsId, long randomSeed) {
+        super(ID, INPUT, Preprocessing.minusOneToOne(), CUTS, CUTS.get(2), weightsId);
         this.weights = weights;
-        this.weightsId = weightsId;
         this.randomSeed = randomSeed;
     }
 
@@ -138,35 +137,11 @@ public final class DemoBackbone implements Backbone {
         return new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build();
     }
 
-    @Override
-    public String id() {
-        return ID;
-    }
 
-    @Override
-    public InputShape inputShape() {
-        return INPUT;
-    }
 
-    @Override
-    public Preprocessing preprocessing() {
-        return Preprocessing.minusOneToOne();
-    }
 
-    @Override
-    public List<CutPoint> cutPoints() {
-        return CUTS;
-    }
 
-    @Override
-    public CutPoint defaultCutPoint() {
-        return CUTS.get(2);
-    }
 
-    @Override
-    public String weightsId() {
-        return weightsId;
-    }
 
     @Override
     public ComputationGraph loadGraph() throws TransferKitException {
@@ -178,7 +153,7 @@ public final class DemoBackbone implements Backbone {
         try {
             return ModelSerializer.restoreComputationGraph(new java.io.ByteArrayInputStream(weights), false);
         } catch (IOException | RuntimeException e) {
-            throw new ModelFormatException("demo backbone weights (sha256 " + weightsId + ") are not a DL4J graph: "
+            throw new ModelFormatException("demo backbone weights (sha256 " + weightsId() + ") are not a DL4J graph: "
                     + e, e);
         }
     }

@@ -158,24 +158,19 @@ public final class DemoShapes {
     }
 
     private static Shape polygon(int n, double r, double phase) {
-        Path2D p = new Path2D.Double();
-        for (int i = 0; i < n; i++) {
-            double a = phase + 2 * Math.PI * i / n - Math.PI / 2;
-            if (i == 0) {
-                p.moveTo(r * Math.cos(a), r * Math.sin(a));
-            } else {
-                p.lineTo(r * Math.cos(a), r * Math.sin(a));
-            }
-        }
-        p.closePath();
-        return p;
+        return radial(n, r, r, phase);
     }
 
     private static Shape star(int points, double outer, double inner) {
+        return radial(2 * points, outer, inner, 0);
+    }
+
+    /** A closed path through {@code n} points at alternating radii {@code r0}, {@code r1}, starting at the top. */
+    private static Shape radial(int n, double r0, double r1, double phase) {
         Path2D p = new Path2D.Double();
-        for (int i = 0; i < 2 * points; i++) {
-            double r = i % 2 == 0 ? outer : inner;
-            double a = Math.PI * i / points - Math.PI / 2;
+        for (int i = 0; i < n; i++) {
+            double r = i % 2 == 0 ? r0 : r1;
+            double a = phase + 2 * Math.PI * i / n - Math.PI / 2;
             if (i == 0) {
                 p.moveTo(r * Math.cos(a), r * Math.sin(a));
             } else {

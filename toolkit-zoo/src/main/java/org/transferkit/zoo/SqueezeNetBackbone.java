@@ -13,7 +13,7 @@ import org.deeplearning4j.zoo.model.SqueezeNet;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.transferkit.TransferKitException;
 import org.transferkit.WeightsException;
-import org.transferkit.backbone.Backbone;
+import org.transferkit.backbone.BaseBackbone;
 import org.transferkit.backbone.CutPoint;
 import org.transferkit.data.InputShape;
 import org.transferkit.data.Preprocessing;
@@ -25,7 +25,7 @@ import org.transferkit.zoo.keras.KerasWeights;
  * ({@value #KERAS_FILE}), loaded layer by layer. Caffe-style preprocessing: BGR, ImageNet channel
  * means subtracted, no scaling, squashed to 227×227. Immutable and thread-safe.
  */
-public final class SqueezeNetBackbone implements Backbone {
+public final class SqueezeNetBackbone extends BaseBackbone {
     /** Catalogue id. */
     public static final String ID = "squeezenet";
     /** The usual name of the Keras weights file. */
@@ -47,11 +47,10 @@ public final class SqueezeNetBackbone implements Backbone {
             new CutPoint("fire9", "fire9", new long[] {512, 13, 13}, "last fire module: the no-top network's output"));
 
     private final Path weights;
-    private final String weightsId;
 
     private SqueezeNetBackbone(Path weights, String weightsId) {
+        super(ID, INPUT, Preprocessing.caffe(), CUTS, CUTS.get(3), weightsId);
         this.weights = weights;
-        this.weightsId = weightsId;
     }
 
     /**
@@ -85,35 +84,11 @@ public final class SqueezeNetBackbone implements Backbone {
         return List.copyOf(m);
     }
 
-    @Override
-    public String id() {
-        return ID;
-    }
 
-    @Override
-    public InputShape inputShape() {
-        return INPUT;
-    }
 
-    @Override
-    public Preprocessing preprocessing() {
-        return Preprocessing.caffe();
-    }
 
-    @Override
-    public List<CutPoint> cutPoints() {
-        return CUTS;
-    }
 
-    @Override
-    public CutPoint defaultCutPoint() {
-        return CUTS.get(3);
-    }
 
-    @Override
-    public String weightsId() {
-        return weightsId;
-    }
 
     /**
      * DL4J 1.0.0-M2.1's zoo {@code SqueezeNet} configuration leaves every convolution at DL4J's default

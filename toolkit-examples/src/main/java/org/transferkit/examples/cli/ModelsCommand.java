@@ -32,6 +32,12 @@ public final class ModelsCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /** A backbone whose shapes can be shown: with its weights if they are here, else its random-weight twin. */
+    static Backbone describable(String name) throws TransferKitException {
+        return BackboneCatalog.weightsLocal(name) ? BackboneCatalog.open(name, null, 0)
+                : BackboneCatalog.open(name + "-untrained", null, 0);
+    }
+
     /** {@code models list}. */
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the backbones.")
     static final class ListCommand implements Callable<Integer> {
@@ -45,8 +51,7 @@ public final class ModelsCommand implements Runnable {
                     "local", "description");
             for (BackboneCatalog.Entry e : BackboneCatalog.entries()) {
                 boolean local = BackboneCatalog.weightsLocal(e.name());
-                Backbone b = local ? BackboneCatalog.open(e.name(), null, 0)
-                        : BackboneCatalog.open(e.name() + "-untrained", null, 0);
+                Backbone b = describable(e.name());
                 out.printf(Locale.ROOT, "%-21s %-10s %-8s %-11s %-7s %s%n", e.name(), b.inputShape(),
                         b.defaultCutPoint().channels(), e.pretrained() ? "yes" : "no",
                         !e.pretrained() ? "-" : local ? "yes" : "no", e.description());
@@ -67,8 +72,7 @@ public final class ModelsCommand implements Runnable {
         @Override
         public Integer call() throws TransferKitException {
             PrintWriter out = spec.commandLine().getOut();
-            Backbone b = BackboneCatalog.weightsLocal(name) ? BackboneCatalog.open(name, null, 0)
-                    : BackboneCatalog.open(name + "-untrained", null, 0);
+            Backbone b = describable(name);
             out.println("backbone      " + name);
             out.println("input         " + b.inputShape());
             out.println("preprocessing " + b.preprocessing());
