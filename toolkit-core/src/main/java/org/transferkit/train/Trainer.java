@@ -28,6 +28,7 @@ import org.transferkit.data.ImagePipeline;
 import org.transferkit.data.LabelledImage;
 import org.transferkit.data.Preprocessing;
 import org.transferkit.data.SkippedFile;
+import org.transferkit.head.HeadSpec;
 import org.transferkit.head.TransferModel;
 
 /**
@@ -71,23 +72,29 @@ public final class Trainer {
         Nd4j.getRandom().setSeed(settings.seed());
         ComputationGraph graph = TransferModel.build(backbone.loadGraph(), cut, settings.head(), labels.size(),
                 settings.optimizer().updater(settings.learningRate()), settings.seed(), weights, settings.weightDecay());
-        // name the cut vertex: when it is not a layer (e.g. SqueezeNet's merge vertex fire9) the helper would
-        // otherwise start the head at its frozen inputs, a multi-input graph that cannot fit a DataSet
-        TransferLearningHelper helper = new TransferLearningHelper(graph, cut.vertex());
+        // Featurize at the last parameter-free vertex: after the global pooling when the head pools a feature
+        // map (a 512-value vector per image instead of 512x13x13: epochs and the cache stay small), else at
+        // the cut. Naming the vertex also matters when the cut is not a layer (SqueezeNet's merge vertex
+        // fire9): the helper would otherwise start the head at its frozen inputs, a two-input graph.
+        boolean pooled = cut.spatial() && settings.head().pooling() != HeadSpec.Pooling.FLATTEN;
+        String featureVertex = pooled ? TransferModel.POOL : cut.vertex();
+        long[] featureShape = pooled ? new long[] {cut.channels()} : cut.outputShape();
+        TransferLearningHelper helper = new TransferLearningHelper(graph, featureVertex);
 
         long t0 = System.nanoTime();
         List<SkippedFile> skipped = new ArrayList<>();
         int[] reusedComputed = new int[2];
-        DataSet train = featurize(helper, backbone, cut, pre, data.train(), settings, null, 0, skipped, reusedComputed);
+        Features at = new Features(featureVertex, featureShape, settings.head().pooling().name());
+        DataSet train = featurize(helper, backbone, cut, at, pre, data.train(), settings, null, 0, skipped, reusedComputed);
         DataSet val = data.val().size() == 0 ? null
-                : featurize(helper, backbone, cut, pre, data.val(), settings, null, 0, skipped, reusedComputed);
+                : featurize(helper, backbone, cut, at, pre, data.val(), settings, null, 0, skipped, reusedComputed);
         int trainN = train == null ? 0 : train.numExamples();
         int valN = val == null ? 0 : val.numExamples();
         checkUsable(train, labels, skipped);
         if (settings.augmentation() != null) {
             List<DataSet> all = new ArrayList<>(List.of(train));
             for (int copy = 1; copy <= settings.augmentedCopies(); copy++) {
-                all.add(featurize(helper, backbone, cut, pre, data.train(), settings, settings.augmentation(),
+                all.add(featurize(helper, backbone, cut, at, pre, data.train(), settings, settings.augmentation(),
                         settings.seed() * 31 + copy, new ArrayList<>(), reusedComputed));
             }
             train = DataSet.merge(all);
@@ -149,14 +156,25 @@ public final class Trainer {
      * Runs every image of {@code part} through the frozen backbone (or takes its features from the
      * cache), in dataset order; undecodable files are left out and added to {@code skipped}.
      */
-    private static DataSet featurize(TransferLearningHelper helper, Backbone backbone, CutPoint cut, Preprocessing pre,
-            ImageDataset part, FineTune settings, Augmentation augmentation, long augmentSeed,
+    /** Where features are taken: the vertex, its per-example shape, and what reduces the feature map. */
+    private record Features(String vertex, long[] shape, String pooling) {
+        int length() {
+            long n = 1;
+            for (long d : shape) {
+                n *= d;
+            }
+            return (int) n;
+        }
+    }
+
+    private static DataSet featurize(TransferLearningHelper helper, Backbone backbone, CutPoint cut, Features at,
+            Preprocessing pre, ImageDataset part, FineTune settings, Augmentation augmentation, long augmentSeed,
             List<SkippedFile> skipped, int[] reusedComputed) {
-        int len = (int) cut.flatSize();
+        int len = at.length();
         int classes = part.labels().size();
         FeatureCache cache = settings.featureCache();
         String key = FeatureCache.settingsKey(backbone.id(), backbone.weightsId(), cut.name(), cut.vertex(),
-                pre.toString(), backbone.inputShape().toString(),
+                at.vertex() + "/" + at.pooling(), pre.toString(), backbone.inputShape().toString(),
                 augmentation == null ? "none" : augmentation + "#" + augmentSeed);
         Map<Path, float[]> features = new HashMap<>();
         Map<Path, String> contentKeys = new HashMap<>();
@@ -212,7 +230,7 @@ public final class Trainer {
             System.arraycopy(features.get(used.get(i).path()), 0, all, i * len, len);
             labels.putScalar(i, used.get(i).label(), 1f);
         }
-        long[] shape = cut.outputShape();
+        long[] shape = at.shape();
         long[] full = new long[shape.length + 1];
         full[0] = used.size();
         System.arraycopy(shape, 0, full, 1, shape.length);
@@ -284,12 +302,15 @@ public final class Trainer {
         }
     }
 
-    /** @return names of the frozen layers of {@code graph}, in topological order */
+    /**
+     * @return names of the backbone layers kept frozen in {@code graph}, in topological order (the head's
+     *     own parameter-free vertices, such as its pooling, are not listed even when featurizing wraps them)
+     */
     public static List<String> frozenLayers(ComputationGraph graph) {
         List<String> names = new ArrayList<>();
         for (int i : graph.topologicalSortOrder()) {
             GraphVertex v = graph.getVertices()[i];
-            if (v.hasLayer() && v.getLayer() instanceof FrozenLayer) {
+            if (v.hasLayer() && v.getLayer() instanceof FrozenLayer && !v.getVertexName().startsWith("tk_")) {
                 names.add(v.getVertexName());
             }
         }

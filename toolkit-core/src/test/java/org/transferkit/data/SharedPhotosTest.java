@@ -15,7 +15,7 @@ import org.transferkit.SharedData;
 
 /** Real check: every file of ../shared/datasets/hymenoptera loads or is reported; nothing crashes. */
 @Tag("real-data")
-class HymenopteraTest {
+class SharedPhotosTest {
     @Test
     void everyFileLoadsOrIsReported() throws Exception {
         Path root = SharedData.require("datasets/hymenoptera");
