@@ -50,7 +50,7 @@ public record BundleManifest(
             if (o instanceof Map<?, ?> e) {
                 out.add(new org.transferkit.train.EpochStats(num(e.get("epoch")).intValue(), dbl(e.get("train_loss")),
                         dbl(e.get("train_accuracy")), dbl(e.get("val_loss")), dbl(e.get("val_accuracy")),
-                        dbl(e.get("seconds"))));
+                        dbl(e.get("seconds")), dbl(e.get("learning_rate"))));
             }
         }
         return out;

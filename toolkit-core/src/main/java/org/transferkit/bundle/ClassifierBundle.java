@@ -87,6 +87,7 @@ public final class ClassifierBundle implements AutoCloseable {
             h.put("val_loss", Double.isNaN(e.valLoss()) ? null : e.valLoss());
             h.put("val_accuracy", Double.isNaN(e.valAccuracy()) ? null : e.valAccuracy());
             h.put("seconds", e.seconds());
+            h.put("learning_rate", e.learningRate());
             history.add(h);
         }
         training.put("history", history);

@@ -9,7 +9,8 @@ package org.transferkit.train;
  * @param valLoss mean cross-entropy on the validation images, NaN when there are none
  * @param valAccuracy accuracy on the validation images, NaN when there are none
  * @param seconds wall time of the epoch
+ * @param learningRate the learning rate used in the epoch
  */
 public record EpochStats(int epoch, double trainLoss, double trainAccuracy, double valLoss, double valAccuracy,
-        double seconds) {
+        double seconds, double learningRate) {
 }

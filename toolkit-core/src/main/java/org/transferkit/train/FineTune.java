@@ -28,6 +28,7 @@ public final class FineTune {
     private final int patience;
     private final double weightDecay;
     private final double labelSmoothing;
+    private final LrSchedule schedule;
 
     private FineTune(Builder b) {
         this.epochs = b.epochs;
@@ -46,6 +47,12 @@ public final class FineTune {
         this.patience = b.patience;
         this.weightDecay = b.weightDecay;
         this.labelSmoothing = b.labelSmoothing;
+        this.schedule = b.schedule;
+    }
+
+    /** @return how the learning rate changes over epochs */
+    public LrSchedule schedule() {
+        return schedule;
     }
 
     /** @return epochs without a better validation accuracy before training stops; 0 never stops early */
@@ -147,6 +154,7 @@ public final class FineTune {
         m.put("patience", patience);
         m.put("weight_decay", weightDecay);
         m.put("label_smoothing", labelSmoothing);
+        m.put("lr_schedule", schedule.toString());
         m.put("augmentation", augmentation == null ? null : augmentation.toString());
         m.put("augmented_copies", augmentedCopies);
         if (preprocessing != null) {
@@ -173,8 +181,15 @@ public final class FineTune {
         private int patience;
         private double weightDecay;
         private double labelSmoothing;
+        private LrSchedule schedule = LrSchedule.constant();
 
         private Builder() {
+        }
+
+        /** @param s the learning-rate schedule (default constant) @return this */
+        public Builder schedule(LrSchedule s) {
+            this.schedule = Objects.requireNonNull(s, "schedule");
+            return this;
         }
 
         /** @param n stop after n epochs without a better validation accuracy; 0 (default) never stops early @return this */

@@ -116,6 +116,8 @@ public final class Trainer {
         double bestAcc = Double.NEGATIVE_INFINITY;
         for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
             long e0 = System.nanoTime();
+            double lr = settings.schedule().at(settings.learningRate(), epoch, settings.epochs());
+            head.setLearningRate(lr);
             DataSet shuffled = fitOn.copy();
             shuffled.shuffle(settings.seed() + epoch);
             double lossSum = 0;
@@ -134,7 +136,7 @@ public final class Trainer {
                 valLoss = crossEntropy(out, val.getLabels());
             }
             EpochStats stats = new EpochStats(epoch, lossSum / seen, correct / (double) seen, valLoss, valAcc,
-                    (System.nanoTime() - e0) / 1e9);
+                    (System.nanoTime() - e0) / 1e9, lr);
             history.add(stats);
             listener.onEpochEnd(stats);
             double score = val != null ? valAcc : epoch; // without validation: keep the last epoch

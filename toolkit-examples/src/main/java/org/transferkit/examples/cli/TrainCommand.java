@@ -30,6 +30,8 @@ import org.transferkit.head.HeadSpec;
 import org.transferkit.train.EpochStats;
 import org.transferkit.train.FeatureCache;
 import org.transferkit.train.FineTune;
+import org.transferkit.train.LrSchedule;
+import org.transferkit.train.TrainingListeners;
 import org.transferkit.train.Optimizer;
 import org.transferkit.train.Trainer;
 import org.transferkit.train.TrainingListener;
@@ -122,6 +124,22 @@ public final class TrainCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})")
     double labelSmoothing;
 
+    @Option(names = "--schedule", paramLabel = "S", defaultValue = "constant",
+            description = "learning-rate schedule: constant, step or cosine (default: ${DEFAULT-VALUE})")
+    String schedule;
+
+    @Option(names = "--step-every", paramLabel = "N", defaultValue = "7", description = "epochs between step decays "
+            + "(default: ${DEFAULT-VALUE})")
+    int stepEvery;
+
+    @Option(names = "--step-gamma", paramLabel = "G", defaultValue = "0.1", description = "step decay factor "
+            + "(default: ${DEFAULT-VALUE})")
+    double stepGamma;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "0", description = "epochs of linear learning-rate "
+            + "warm-up (default: ${DEFAULT-VALUE})")
+    int warmup;
+
     @Option(names = "--resize", paramLabel = "POLICY", description = "squash, center-crop or letterbox "
             + "(default: the backbone's)")
     String resize;
@@ -190,7 +208,12 @@ public final class TrainCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "backbone %s (input %s, cut %s, weights %s)%n", bb.id(), bb.inputShape(),
                 cut == null ? bb.defaultCutPoint() : bb.cutPoint(cut), abbreviate(bb.weightsId()));
 
-        TrainingResult result = Trainer.fit(bb, split, settings, progress(out));
+        Path log = out().toAbsolutePath().resolveSibling("training-log.jsonl");
+        TrainingResult result;
+        try (JsonLinesLog jsonl = new JsonLinesLog(log)) {
+            result = Trainer.fit(bb, split, settings, TrainingListeners.both(progress(out), jsonl));
+        }
+        out.println("per-epoch log saved to " + log);
         ImageDataset evalSet = split.test().size() > 0 ? split.test() : split.val();
         String evaluatedOn = split.test().size() > 0 ? "test" : "val";
         EvaluationReport report = evaluate(result, bb, evalSet, settings);
@@ -261,7 +284,8 @@ public final class TrainCommand implements Callable<Integer> {
         }
         FineTune.Builder b = FineTune.builder().epochs(epochs).batchSize(batch).learningRate(lr)
                 .optimizer(Optimizer.parse(optimizer)).seed(seed).head(head.build()).cutPoint(cut).classWeights(classWeights)
-                .patience(patience).weightDecay(weightDecay).labelSmoothing(labelSmoothing);
+                .patience(patience).weightDecay(weightDecay).labelSmoothing(labelSmoothing)
+                .schedule(new LrSchedule(LrSchedule.parseType(schedule), stepEvery, stepGamma, warmup));
         if (resize != null) {
             b.preprocessing(bb.preprocessing().withResize(Preprocessing.Resize.parse(resize)));
         }
@@ -345,8 +369,9 @@ public final class TrainCommand implements Callable<Integer> {
 
             @Override
             public void onEpochEnd(EpochStats s) {
-                out.printf(Locale.ROOT, "epoch %3d  loss %.4f  train acc %.4f  val loss %s  val acc %s  (%.2f s)%n",
-                        s.epoch(), s.trainLoss(), s.trainAccuracy(), fmt(s.valLoss()), fmt(s.valAccuracy()), s.seconds());
+                out.printf(Locale.ROOT, "epoch %3d  lr %.2e  loss %.4f  train acc %.4f  val loss %s  val acc %s  (%.2f s)%n",
+                        s.epoch(), s.learningRate(), s.trainLoss(), s.trainAccuracy(), fmt(s.valLoss()), fmt(s.valAccuracy()),
+                        s.seconds());
             }
         };
     }

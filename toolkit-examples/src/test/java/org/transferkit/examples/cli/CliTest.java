@@ -61,6 +61,9 @@ class CliTest {
             assertTrue(m.has(key), "metrics.json lacks " + key + ": " + m);
         }
         assertTrue(m.get("per_class").get("star").has("f1"));
+        List<String> log = Files.readAllLines(tmp.resolve("out/training-log.jsonl"));
+        assertEquals(6, log.size(), "one JSON line per epoch");
+        assertEquals(6, new ObjectMapper().readTree(log.get(5)).get("epoch").asInt());
         assertEquals(96, m.get("images").asInt(), "30% of 4 x 80 demo images");
         // transfer must pay: the pretrained backbone beats the untrained one on the demo task
         assertTrue(m.get("accuracy").asDouble() > m.get("baseline_untrained_accuracy").asDouble(), m.toString());
@@ -147,12 +150,14 @@ class CliTest {
         Path out = tmp.resolve("opts/c.zip");
         Run r = cli("train", "--data", tmp.resolve("demo").toString(), "--epochs", "2", "--augment", "1",
                 "--class-weights", "--resize", "letterbox", "--hidden", "0", "--optimizer", "sgd", "--out", out.toString(),
-                "--no-feature-cache");
+                "--no-feature-cache", "--schedule", "cosine", "--warmup", "1", "--patience", "5", "--label-smoothing", "0.1",
+                "--weight-decay", "0.001");
         assertEquals(0, r.code(), r.err());
         var m = org.transferkit.bundle.ClassifierBundle.readManifest(out);
         assertEquals("letterbox", m.preprocessing().resize());
         assertEquals(Boolean.TRUE, m.training().get("class_weights"));
         assertEquals(1, ((Number) m.training().get("augmented_copies")).intValue());
+        assertEquals("cosine after 1 warm-up epochs", m.training().get("lr_schedule"));
         Run bad = cli("train", "--resize", "stretch", "--epochs", "1");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("squash, center-crop, letterbox"), bad.err());

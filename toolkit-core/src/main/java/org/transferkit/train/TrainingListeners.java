@@ -1,0 +1,36 @@
+package org.transferkit.train;
+
+import java.nio.file.Path;
+
+/** Combining listeners. Stateless. */
+public final class TrainingListeners {
+    private TrainingListeners() {
+    }
+
+    /**
+     * @param a first listener
+     * @param b second listener
+     * @return a listener passing every event to {@code a}, then to {@code b}
+     */
+    public static TrainingListener both(TrainingListener a, TrainingListener b) {
+        return new TrainingListener() {
+            @Override
+            public void onFeaturized(int trainImages, int valImages, double seconds) {
+                a.onFeaturized(trainImages, valImages, seconds);
+                b.onFeaturized(trainImages, valImages, seconds);
+            }
+
+            @Override
+            public void onFeatureCache(int reused, int computed, Path cacheDir) {
+                a.onFeatureCache(reused, computed, cacheDir);
+                b.onFeatureCache(reused, computed, cacheDir);
+            }
+
+            @Override
+            public void onEpochEnd(EpochStats stats) {
+                a.onEpochEnd(stats);
+                b.onEpochEnd(stats);
+            }
+        };
+    }
+}
