@@ -29,6 +29,8 @@ public final class FineTune {
     private final double weightDecay;
     private final double labelSmoothing;
     private final LrSchedule schedule;
+    private final java.nio.file.Path checkpointDir;
+    private final boolean resume;
 
     private FineTune(Builder b) {
         this.epochs = b.epochs;
@@ -48,6 +50,18 @@ public final class FineTune {
         this.weightDecay = b.weightDecay;
         this.labelSmoothing = b.labelSmoothing;
         this.schedule = b.schedule;
+        this.checkpointDir = b.checkpointDir;
+        this.resume = b.resume;
+    }
+
+    /** @return where a checkpoint is written after every epoch, or null for none */
+    public java.nio.file.Path checkpointDir() {
+        return checkpointDir;
+    }
+
+    /** @return whether to continue from the checkpoint in {@link #checkpointDir()} when there is one */
+    public boolean resume() {
+        return resume;
     }
 
     /** @return how the learning rate changes over epochs */
@@ -182,8 +196,22 @@ public final class FineTune {
         private double weightDecay;
         private double labelSmoothing;
         private LrSchedule schedule = LrSchedule.constant();
+        private java.nio.file.Path checkpointDir;
+        private boolean resume;
 
         private Builder() {
+        }
+
+        /**
+         * @param dir write a checkpoint here after every epoch (null: none, the default)
+         * @param resumeIfPresent continue from the checkpoint there when one exists (made by the same
+         *     settings and data); the run then ends exactly as an uninterrupted one would
+         * @return this
+         */
+        public Builder checkpoints(java.nio.file.Path dir, boolean resumeIfPresent) {
+            this.checkpointDir = dir;
+            this.resume = resumeIfPresent;
+            return this;
         }
 
         /** @param s the learning-rate schedule (default constant) @return this */

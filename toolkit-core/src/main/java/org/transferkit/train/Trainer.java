@@ -114,8 +114,31 @@ public final class Trainer {
         INDArray best = null;
         int bestEpoch = 0;
         double bestAcc = Double.NEGATIVE_INFINITY;
-        for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
+        int firstEpoch = 1;
+        Checkpoints checkpoints = settings.checkpointDir() == null ? null
+                : new Checkpoints(settings.checkpointDir(), fingerprint(settings, backbone, cut, fitOn, val));
+        if (checkpoints != null && settings.resume()) {
+            Checkpoints.State st = checkpoints.load();
+            if (st != null) {
+                head.setParams(st.head().params());
+                head.getUpdater().getStateViewArray().assign(st.head().getUpdater().getStateViewArray());
+                head.getConfiguration().setIterationCount(st.head().getConfiguration().getIterationCount());
+                head.getConfiguration().setEpochCount(st.head().getConfiguration().getEpochCount());
+                history.addAll(st.history());
+                best = st.best();
+                bestEpoch = st.bestEpoch();
+                bestAcc = st.bestScore();
+                firstEpoch = st.epoch() + 1;
+                listener.onResumed(st.epoch());
+            }
+        }
+        for (int epoch = firstEpoch; epoch <= settings.epochs(); epoch++) {
+            if (val != null && settings.patience() > 0 && epoch - 1 - bestEpoch >= settings.patience()) {
+                break; // early stopping (also when resuming a run that had already stopped)
+            }
             long e0 = System.nanoTime();
+            // per-epoch seed for dropout: a resumed run draws exactly what an uninterrupted one would
+            Nd4j.getRandom().setSeed(settings.seed() * 1_000_003L + epoch);
             double lr = settings.schedule().at(settings.learningRate(), epoch, settings.epochs());
             head.setLearningRate(lr);
             DataSet shuffled = fitOn.copy();
@@ -144,8 +167,9 @@ public final class Trainer {
                 bestAcc = score;
                 bestEpoch = epoch;
                 best = head.params().dup();
-            } else if (val != null && settings.patience() > 0 && epoch - bestEpoch >= settings.patience()) {
-                break; // early stopping: no better validation accuracy for `patience` epochs
+            }
+            if (checkpoints != null) {
+                checkpoints.save(epoch, bestEpoch, bestAcc, history, head, best);
             }
         }
         head.setParams(best);
@@ -167,6 +191,13 @@ public final class Trainer {
             }
             return (int) n;
         }
+    }
+
+    /** Identifies the settings and data a checkpoint belongs to. */
+    private static String fingerprint(FineTune settings, Backbone backbone, CutPoint cut, DataSet train, DataSet val) {
+        return FeatureCache.settingsKey(settings.toMap().toString(), backbone.id(), backbone.weightsId(), cut.name(),
+                Long.toString(train.numExamples()), Double.toString(train.getFeatures().sumNumber().doubleValue()),
+                val == null ? "-" : Double.toString(val.getFeatures().sumNumber().doubleValue()));
     }
 
     private static DataSet featurize(TransferLearningHelper helper, Backbone backbone, CutPoint cut, Features at,

@@ -25,6 +25,14 @@ public interface TrainingListener {
     default void onFeatureCache(int reused, int computed, java.nio.file.Path cacheDir) {
     }
 
+    /**
+     * Called when a run continues from a checkpoint.
+     *
+     * @param completedEpochs epochs the checkpoint had finished
+     */
+    default void onResumed(int completedEpochs) {
+    }
+
     /** @param stats what the epoch measured */
     default void onEpochEnd(EpochStats stats) {
     }

@@ -27,6 +27,12 @@ public final class TrainingListeners {
             }
 
             @Override
+            public void onResumed(int completedEpochs) {
+                a.onResumed(completedEpochs);
+                b.onResumed(completedEpochs);
+            }
+
+            @Override
             public void onEpochEnd(EpochStats stats) {
                 a.onEpochEnd(stats);
                 b.onEpochEnd(stats);

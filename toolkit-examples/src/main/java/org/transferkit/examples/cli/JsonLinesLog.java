@@ -1,27 +1,37 @@
 package org.transferkit.examples.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.transferkit.TransferKitException;
 import org.transferkit.train.EpochStats;
 import org.transferkit.train.TrainingListener;
 
-/** Writes one JSON object per epoch to a file, flushed as it goes, so a killed run keeps its history. */
+/**
+ * Writes one JSON object per epoch to a file, flushed as it goes, so a killed run keeps its history.
+ * The first line a run writes first drops any lines already there for that epoch or later, so a
+ * resumed run (whatever instant the kill hit) ends with every epoch exactly once.
+ */
 final class JsonLinesLog implements TrainingListener, AutoCloseable {
     private final Path file;
-    private final BufferedWriter w;
+    private BufferedWriter w;
 
-    JsonLinesLog(Path file) throws TransferKitException {
+    JsonLinesLog(Path file, boolean keepEarlierEpochs) throws TransferKitException {
         this.file = file;
         try {
             Files.createDirectories(file.getParent());
-            this.w = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+            if (!keepEarlierEpochs) {
+                Files.deleteIfExists(file);
+            }
         } catch (IOException e) {
             throw new TransferKitException("cannot write " + file + ": " + e.getMessage(), e);
         }
@@ -38,6 +48,9 @@ final class JsonLinesLog implements TrainingListener, AutoCloseable {
         m.put("val_accuracy", Double.isNaN(s.valAccuracy()) ? null : s.valAccuracy());
         m.put("seconds", s.seconds());
         try {
+            if (w == null) {
+                open(s.epoch());
+            }
             w.write(Json.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
                     .writeValueAsString(m));
             w.newLine();
@@ -47,12 +60,32 @@ final class JsonLinesLog implements TrainingListener, AutoCloseable {
         }
     }
 
+    private void open(int firstEpoch) throws IOException {
+        List<String> keep = new ArrayList<>();
+        if (Files.isRegularFile(file)) {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                try {
+                    JsonNode n = Json.MAPPER.readTree(line);
+                    if (n.path("epoch").asInt(Integer.MAX_VALUE) < firstEpoch) {
+                        keep.add(line);
+                    }
+                } catch (IOException e) {
+                    // a line cut by the kill: dropped
+                }
+            }
+        }
+        Files.write(file, keep, StandardCharsets.UTF_8);
+        w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    }
+
     @Override
     public void close() {
-        try {
-            w.close();
-        } catch (IOException e) {
-            // the log was flushed after every epoch; a failing close loses nothing
+        if (w != null) {
+            try {
+                w.close();
+            } catch (IOException e) {
+                // the log was flushed after every epoch; a failing close loses nothing
+            }
         }
     }
 }

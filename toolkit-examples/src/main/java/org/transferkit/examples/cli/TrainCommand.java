@@ -159,6 +159,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-feature-cache", description = "keep backbone features in memory only")
     boolean noFeatureCache;
 
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "where a checkpoint is written after every "
+            + "epoch (default: checkpoint/ beside --out)")
+    Path checkpointDir;
+
+    @Option(names = "--resume", description = "continue from the checkpoint of an interrupted run of the same command")
+    boolean resume;
+
     @Option(names = "--device", paramLabel = "D", defaultValue = "auto", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})")
     String device;
 
@@ -210,7 +217,7 @@ public final class TrainCommand implements Callable<Integer> {
 
         Path log = out().toAbsolutePath().resolveSibling("training-log.jsonl");
         TrainingResult result;
-        try (JsonLinesLog jsonl = new JsonLinesLog(log)) {
+        try (JsonLinesLog jsonl = new JsonLinesLog(log, resume)) {
             result = Trainer.fit(bb, split, settings, TrainingListeners.both(progress(out), jsonl));
         }
         out.println("per-epoch log saved to " + log);
@@ -289,6 +296,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (resize != null) {
             b.preprocessing(bb.preprocessing().withResize(Preprocessing.Resize.parse(resize)));
         }
+        b.checkpoints(checkpointDir != null ? checkpointDir : out.toAbsolutePath().resolveSibling("checkpoint"), resume);
         if (!noFeatureCache) {
             b.featureCache(new FeatureCache(featureCache != null ? featureCache : FeatureCache.defaultDir()));
         }
@@ -365,6 +373,11 @@ public final class TrainCommand implements Callable<Integer> {
             @Override
             public void onFeatureCache(int reused, int computed, Path dir) {
                 out.printf(Locale.ROOT, "feature cache %s: %d reused, %d computed%n", dir, reused, computed);
+            }
+
+            @Override
+            public void onResumed(int completedEpochs) {
+                out.printf(Locale.ROOT, "resumed from the checkpoint after epoch %d%n", completedEpochs);
             }
 
             @Override
