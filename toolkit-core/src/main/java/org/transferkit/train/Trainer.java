@@ -85,9 +85,10 @@ public final class Trainer {
         List<SkippedFile> skipped = new ArrayList<>();
         int[] reusedComputed = new int[2];
         Features at = new Features(featureVertex, featureShape, settings.head().pooling().name());
-        DataSet train = featurize(helper, backbone, cut, at, pre, data.train(), settings, null, 0, skipped, reusedComputed);
+        DataSet train = featurize(helper, backbone, cut, at, pre, data.train(), settings, null, 0, skipped, reusedComputed,
+                listener);
         DataSet val = data.val().size() == 0 ? null
-                : featurize(helper, backbone, cut, at, pre, data.val(), settings, null, 0, skipped, reusedComputed);
+                : featurize(helper, backbone, cut, at, pre, data.val(), settings, null, 0, skipped, reusedComputed, listener);
         int trainN = train == null ? 0 : train.numExamples();
         int valN = val == null ? 0 : val.numExamples();
         checkUsable(train, labels, skipped);
@@ -95,7 +96,7 @@ public final class Trainer {
             List<DataSet> all = new ArrayList<>(List.of(train));
             for (int copy = 1; copy <= settings.augmentedCopies(); copy++) {
                 all.add(featurize(helper, backbone, cut, at, pre, data.train(), settings, settings.augmentation(),
-                        settings.seed() * 31 + copy, new ArrayList<>(), reusedComputed));
+                        settings.seed() * 31 + copy, new ArrayList<>(), reusedComputed, listener));
             }
             train = DataSet.merge(all);
         }
@@ -144,13 +145,15 @@ public final class Trainer {
             DataSet shuffled = fitOn.copy();
             shuffled.shuffle(settings.seed() + epoch);
             double lossSum = 0;
-            int correct = 0;
-            for (DataSet batch : shuffled.batchBy(settings.batchSize())) {
+            List<DataSet> batches = shuffled.batchBy(settings.batchSize());
+            for (int bi = 0; bi < batches.size(); bi++) {
+                DataSet batch = batches.get(bi);
                 helper.fitFeaturized(batch);
                 lossSum += head.score() * batch.numExamples();
+                listener.onBatchEnd(epoch, bi + 1, batches.size(), head.score());
             }
             int seen = train.numExamples();
-            correct = countCorrect(helper.outputFromFeaturized(train.getFeatures()), train.getLabels());
+            int correct = countCorrect(helper.outputFromFeaturized(train.getFeatures()), train.getLabels());
             double valLoss = Double.NaN;
             double valAcc = Double.NaN;
             if (val != null) {
@@ -178,10 +181,6 @@ public final class Trainer {
                 List.copyOf(skipped), frozenLayers(graph), pre);
     }
 
-    /**
-     * Runs every image of {@code part} through the frozen backbone (or takes its features from the
-     * cache), in dataset order; undecodable files are left out and added to {@code skipped}.
-     */
     /** Where features are taken: the vertex, its per-example shape, and what reduces the feature map. */
     private record Features(String vertex, long[] shape, String pooling) {
         int length() {
@@ -200,9 +199,13 @@ public final class Trainer {
                 val == null ? "-" : Double.toString(val.getFeatures().sumNumber().doubleValue()));
     }
 
+    /**
+     * Runs every image of {@code part} through the frozen backbone (or takes its features from the
+     * cache), in dataset order; undecodable files are left out and added to {@code skipped}.
+     */
     private static DataSet featurize(TransferLearningHelper helper, Backbone backbone, CutPoint cut, Features at,
             Preprocessing pre, ImageDataset part, FineTune settings, Augmentation augmentation, long augmentSeed,
-            List<SkippedFile> skipped, int[] reusedComputed) {
+            List<SkippedFile> skipped, int[] reusedComputed, TrainingListener listener) {
         int len = at.length();
         int classes = part.labels().size();
         FeatureCache cache = settings.featureCache();
@@ -235,9 +238,12 @@ public final class Trainer {
             if (augmentation != null) {
                 b.augment(augmentation, augmentSeed);
             }
+            long t0 = System.nanoTime();
+            int done = 0;
             try (ImagePipeline pipe = b.build()) {
                 while (pipe.hasNext()) {
                     DataSet in = pipe.next();
+                    done += in.numExamples();
                     float[][] rows = helper.featurize(in).getFeatures().reshape(in.numExamples(), len).toFloatMatrix();
                     for (int i = 0; i < rows.length; i++) {
                         Path p = Path.of(String.valueOf(in.getExampleMetaData().get(i)));
@@ -247,6 +253,7 @@ public final class Trainer {
                             cache.put(key, ck, rows[i]);
                         }
                     }
+                    listener.onFeaturizeProgress(done, todo.size(), (System.nanoTime() - t0) / 1e9);
                 }
                 skipped.addAll(pipe.skipped());
             }

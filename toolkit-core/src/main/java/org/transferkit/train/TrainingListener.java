@@ -16,6 +16,27 @@ public interface TrainingListener {
     }
 
     /**
+     * Called while images go through the backbone, after each batch.
+     *
+     * @param done images featurized so far in this pass
+     * @param total images in this pass
+     * @param seconds time since the pass started
+     */
+    default void onFeaturizeProgress(int done, int total, double seconds) {
+    }
+
+    /**
+     * Called after each training batch.
+     *
+     * @param epoch 1-based epoch
+     * @param batch 1-based batch within the epoch
+     * @param batches batches in the epoch
+     * @param loss the batch's loss
+     */
+    default void onBatchEnd(int epoch, int batch, int batches, double loss) {
+    }
+
+    /**
      * Called after featurizing when a feature cache is in use.
      *
      * @param reused images (and augmented copies) whose features came from the cache

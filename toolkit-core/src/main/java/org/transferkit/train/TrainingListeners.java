@@ -27,6 +27,18 @@ public final class TrainingListeners {
             }
 
             @Override
+            public void onFeaturizeProgress(int done, int total, double seconds) {
+                a.onFeaturizeProgress(done, total, seconds);
+                b.onFeaturizeProgress(done, total, seconds);
+            }
+
+            @Override
+            public void onBatchEnd(int epoch, int batch, int batches, double loss) {
+                a.onBatchEnd(epoch, batch, batches, loss);
+                b.onBatchEnd(epoch, batch, batches, loss);
+            }
+
+            @Override
             public void onResumed(int completedEpochs) {
                 a.onResumed(completedEpochs);
                 b.onResumed(completedEpochs);

@@ -218,7 +218,8 @@ public final class TrainCommand implements Callable<Integer> {
         Path log = out().toAbsolutePath().resolveSibling("training-log.jsonl");
         TrainingResult result;
         try (JsonLinesLog jsonl = new JsonLinesLog(log, resume)) {
-            result = Trainer.fit(bb, split, settings, TrainingListeners.both(progress(out), jsonl));
+            result = Trainer.fit(bb, split, settings, TrainingListeners.both(progress(out),
+                    TrainingListeners.both(jsonl, new ProgressLine(spec.commandLine().getErr(), System.console() != null))));
         }
         out.println("per-epoch log saved to " + log);
         ImageDataset evalSet = split.test().size() > 0 ? split.test() : split.val();
