@@ -218,8 +218,10 @@ public final class TrainCommand implements Callable<Integer> {
         Path log = out().toAbsolutePath().resolveSibling("training-log.jsonl");
         TrainingResult result;
         try (JsonLinesLog jsonl = new JsonLinesLog(log, resume)) {
-            result = Trainer.fit(bb, split, settings, TrainingListeners.both(progress(out),
-                    TrainingListeners.both(jsonl, new ProgressLine(spec.commandLine().getErr(), System.console() != null))));
+            // the progress line first: it clears itself before the epoch's text line is printed
+            result = Trainer.fit(bb, split, settings, TrainingListeners.both(
+                    new ProgressLine(spec.commandLine().getErr(), System.console() != null),
+                    TrainingListeners.both(progress(out), jsonl)));
         }
         out.println("per-epoch log saved to " + log);
         ImageDataset evalSet = split.test().size() > 0 ? split.test() : split.val();
