@@ -1,0 +1,41 @@
+package org.transferkit.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.transferkit.zoo.SqueezeNetBackbone;
+
+/**
+ * Real transfer learning as a user runs it: SqueezeNet with the real ImageNet weights, frozen, a linear
+ * head on cached features, trained on ../shared's ants-vs-bees photos and measured on their val split.
+ * Guards the whole path (Keras weights, the zoo-graph activation fix, decoding, caching, training).
+ */
+@Tag("real-data")
+class SqueezeNetHymenopteraTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void frozenSqueezeNetReachesAtLeast092OnVal() throws Exception {
+        Path shared = Path.of(System.getProperty("transferkit.shared", "../shared"));
+        Path data = shared.resolve("datasets/hymenoptera");
+        Path weights = shared.resolve("weights/keras/" + SqueezeNetBackbone.KERAS_FILE);
+        assumeTrue(Files.isDirectory(data) && Files.isRegularFile(weights),
+                "skipped: " + data + " or " + weights + " is absent (real data lives in ../shared)");
+        Path out = tmp.resolve("c.zip");
+        CliTest.Run r = CliTest.cli("train", "--train", data.resolve("train").toString(), "--val",
+                data.resolve("val").toString(), "--backbone", "squeezenet", "--weights", weights.toString(),
+                "--hidden", "0", "--optimizer", "sgd", "--lr", "0.001", "--epochs", "100",
+                "--feature-cache", tmp.resolve("features").toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        double acc = new ObjectMapper().readTree(tmp.resolve("metrics.json").toFile()).get("accuracy").asDouble();
+        assertTrue(acc >= 0.92, "val accuracy " + acc + "\n" + r.out());
+    }
+}
