@@ -18,7 +18,7 @@ import org.transferkit.zoo.SqueezeNetBackbone;
  * Guards the whole path (Keras weights, the zoo-graph activation fix, decoding, caching, training).
  */
 @Tag("real-data")
-class SqueezeNetHymenopteraTest {
+class SqueezeNetRealPhotosTest {
     @TempDir
     Path tmp;
 
