@@ -11,10 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Objects;
+import org.transferkit.Checksums;
 
 /**
  * Backbone features on disk, one file per image: {@code DIR/<settings key>/<image SHA-256>.f32}. The
@@ -49,7 +47,7 @@ public final class FeatureCache {
      * @return a stable key for them
      */
     public static String settingsKey(String... parts) {
-        return sha256(String.join("\u0000", parts).getBytes(StandardCharsets.UTF_8)).substring(0, 32);
+        return Checksums.sha256(String.join("\u0000", parts).getBytes(StandardCharsets.UTF_8)).substring(0, 32);
     }
 
     /**
@@ -57,7 +55,7 @@ public final class FeatureCache {
      * @return its content hash
      */
     public static String contentKey(byte[] imageBytes) {
-        return sha256(imageBytes);
+        return Checksums.sha256(imageBytes);
     }
 
     /**
@@ -112,14 +110,6 @@ public final class FeatureCache {
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    private static String sha256(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JVM has no SHA-256", e);
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.transferkit.zoo;
 
+import org.transferkit.Checksums;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.zip.ZipEntry;
@@ -22,6 +23,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.transferkit.TransferKitException;
 import org.transferkit.data.ImageDecoder;
 import org.transferkit.data.Preprocessing;
+import org.transferkit.data.Tensors;
 
 /**
  * The recipe of {@code models/demo-backbone.zip}: pretrains {@link DemoBackbone}'s architecture on
@@ -155,7 +157,7 @@ public final class DemoPretrainer {
             ImageDecoder.toChw(DemoShapes.draw(classes.get(c), rnd[c]), DemoBackbone.INPUT, pre, data, k * size);
             labels.putScalar(k, c, 1f);
         }
-        INDArray features = Nd4j.create(data, new long[] {n, 3, DemoShapes.SIZE, DemoShapes.SIZE});
+        INDArray features = Tensors.nchw(data, n, DemoBackbone.INPUT);
         return new DataSet(features, labels);
     }
 

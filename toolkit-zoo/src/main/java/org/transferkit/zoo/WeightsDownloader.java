@@ -1,5 +1,6 @@
 package org.transferkit.zoo;
 
+import org.transferkit.Checksums;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,5 +1,6 @@
 package org.transferkit.zoo;
 
+import org.transferkit.Checksums;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -8,7 +8,7 @@ import org.transferkit.TransferKitException;
 import org.transferkit.backbone.Backbone;
 import org.transferkit.backbone.CutPoint;
 import org.transferkit.zoo.BackboneCatalog;
-import org.transferkit.zoo.Checksums;
+import org.transferkit.Checksums;
 import org.transferkit.zoo.SqueezeNetBackbone;
 import org.transferkit.zoo.WeightsDownloader;
 import org.transferkit.zoo.WeightsLocator;

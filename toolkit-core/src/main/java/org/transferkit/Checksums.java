@@ -1,4 +1,4 @@
-package org.transferkit.zoo;
+package org.transferkit;
 
 import java.io.IOException;
 import java.io.InputStream;
