@@ -24,6 +24,17 @@ public interface Backbone {
     /** @return the cut points, from the input towards the output */
     List<CutPoint> cutPoints();
 
+    /**
+     * The backbone's blocks, input to output, each named by its last vertex (a {@link CutPoint} whose
+     * vertex closes the block). Unfreezing the top N blocks trains everything after the end of block
+     * {@code size - N - 1}. Empty if the backbone publishes none.
+     *
+     * @return the blocks
+     */
+    default List<CutPoint> blocks() {
+        return List.of();
+    }
+
     /** @return the cut point used when the user names none */
     CutPoint defaultCutPoint();
 

@@ -21,13 +21,30 @@ public final class BackboneCatalog {
     public record Entry(String name, String description, boolean pretrained) {
     }
 
-    private static final List<Entry> ENTRIES = List.of(
-            new Entry(DemoBackbone.ID, "the project's own 4-conv demo backbone, 32x32, pretrained on generated shapes "
-                    + "(models/demo-backbone.zip)", true),
-            new Entry("demo-untrained", "the demo architecture with random weights: the no-transfer baseline", false),
-            new Entry(SqueezeNetBackbone.ID, "SqueezeNet v1.1, 227x227, ImageNet weights from the keras-squeezenet "
-                    + "HDF5 file (--weights FILE, models/ or the weights cache)", true),
-            new Entry("squeezenet-untrained", "SqueezeNet v1.1 with random weights", false));
+    private static final List<Entry> ENTRIES = entries0();
+
+    private static List<Entry> entries0() {
+        List<Entry> e = new java.util.ArrayList<>(List.of(
+                new Entry(DemoBackbone.ID, "the project's own 4-conv demo backbone, 32x32, pretrained on generated shapes "
+                        + "(models/demo-backbone.zip)", true),
+                new Entry("demo-untrained", "the demo architecture with random weights: the no-transfer baseline", false),
+                new Entry(SqueezeNetBackbone.ID, "SqueezeNet v1.1, 227x227, ImageNet weights from the keras-squeezenet "
+                        + "HDF5 file (--weights FILE, models/ or the weights cache)", true),
+                new Entry("squeezenet-untrained", "SqueezeNet v1.1 with random weights", false)));
+        for (ZooArchitecture a : ZooArchitecture.values()) {
+            if (a.pretrained()) {
+                e.add(new Entry(a.id(), a.description() + " (DL4J zoo zip " + a.weights().fileName() + ")", true));
+                if (a != ZooArchitecture.NASNET) {
+                    e.add(new Entry(a.id() + "-untrained", a.id() + " with DL4J's random initialisation", false));
+                }
+            } else {
+                e.add(new Entry(a.id(), a.description(), false));
+            }
+        }
+        e.add(new Entry(CustomBackbone.ID, "any saved DL4J ComputationGraph or MultiLayerNetwork zip: --weights FILE, "
+                + "--cut VERTEX", false));
+        return List.copyOf(e);
+    }
 
     private BackboneCatalog() {
     }
@@ -37,7 +54,27 @@ public final class BackboneCatalog {
      * @return whether its weights are on this machine now (always true for random and demo weights)
      */
     public static boolean weightsLocal(String name) {
-        return !name.equals(SqueezeNetBackbone.ID) || WeightsLocator.find(null, SqueezeNetBackbone.KERAS_FILE) != null;
+        if (name.equals(SqueezeNetBackbone.ID)) {
+            return WeightsLocator.find(null, SqueezeNetBackbone.KERAS_FILE) != null;
+        }
+        ZooArchitecture a = zoo(name);
+        if (a != null && a.pretrained() && a.id().equals(name)) {
+            ZooWeights w = a.weights();
+            return WeightsLocator.find(null, w.fileName(), w.dl4jCacheDir()) != null;
+        }
+        return true;
+    }
+
+    /** @return the zoo architecture behind a catalogue name ({@code vgg16}, {@code vgg16-untrained}), or null */
+    public static ZooArchitecture zoo(String name) {
+        String n = name.trim().toLowerCase(Locale.ROOT);
+        String base = n.endsWith("-untrained") ? n.substring(0, n.length() - "-untrained".length()) : n;
+        for (ZooArchitecture a : ZooArchitecture.values()) {
+            if (a.id().equals(base)) {
+                return a;
+            }
+        }
+        return null;
     }
 
     /** @return every entry, in listing order */
@@ -72,9 +109,22 @@ public final class BackboneCatalog {
                     throw new IllegalArgumentException("backbone squeezenet-untrained has random weights; it takes no --weights");
                 }
                 return SqueezeNetBackbone.untrained();
+            case CustomBackbone.ID:
+                if (weights == null) {
+                    throw new IllegalArgumentException("backbone custom needs its DL4J model zip: --weights FILE");
+                }
+                return CustomBackbone.open(weights, null, null);
             default:
-                throw new IllegalArgumentException("unknown backbone '" + name + "'; valid: "
-                        + ENTRIES.stream().map(Entry::name).collect(Collectors.joining(", ")));
+                ZooArchitecture a = zoo(n);
+                if (a == null || ENTRIES.stream().noneMatch(e -> e.name().equals(n))) {
+                    throw new IllegalArgumentException("unknown backbone '" + name + "'; valid: "
+                            + ENTRIES.stream().map(Entry::name).collect(Collectors.joining(", ")));
+                }
+                boolean random = n.endsWith("-untrained") || !a.pretrained();
+                if (random && weights != null && !(a.id().equals(n) && weights.toString().endsWith(".h5"))) {
+                    throw new IllegalArgumentException("backbone " + n + " has random weights; it takes no --weights");
+                }
+                return random && weights == null ? ZooBackbone.untrained(a, a.input()) : ZooBackbone.pretrained(a, weights);
         }
     }
 }

@@ -50,6 +50,12 @@ public final class DemoBackbone extends BaseBackbone {
             new CutPoint("conv4", "conv4", new long[] {64, 4, 4}, "last conv block, 4x4 feature map"),
             new CutPoint("pooled", "pooled", new long[] {64}, "globally average-pooled last conv block"),
             new CutPoint("fc", "fc", new long[] {128}, "penultimate dense layer"));
+    private static final List<CutPoint> BLOCKS = List.of(
+            new CutPoint("conv1", "pool1", new long[] {16, 16, 16}, "conv 1 + max-pool"),
+            new CutPoint("conv2", "pool2", new long[] {32, 8, 8}, "conv 2 + max-pool"),
+            new CutPoint("conv3", "pool3", new long[] {64, 4, 4}, "conv 3 + max-pool"),
+            new CutPoint("conv4", "conv4", new long[] {64, 4, 4}, "conv 4"),
+            new CutPoint("fc", "fc", new long[] {128}, "dense fc"));
 
     private final byte[] weights;
     private final long randomSeed;
@@ -58,6 +64,11 @@ public final class DemoBackbone extends BaseBackbone {
         super(ID, INPUT, Preprocessing.minusOneToOne(), CUTS, CUTS.get(2), weightsId);
         this.weights = weights;
         this.randomSeed = randomSeed;
+    }
+
+    @Override
+    public List<CutPoint> blocks() {
+        return BLOCKS;
     }
 
     /**

@@ -47,7 +47,25 @@ public final class SqueezeNetBackbone extends BaseBackbone {
             new CutPoint("fire7", "fire7", new long[] {384, 13, 13}, "fire module 7, 13x13"),
             new CutPoint("fire9", "fire9", new long[] {512, 13, 13}, "last fire module: the no-top network's output"));
 
+    private static final List<CutPoint> BLOCKS = blocksOf();
+
     private final Path weights;
+
+    private static List<CutPoint> blocksOf() {
+        List<CutPoint> b = new ArrayList<>();
+        b.add(new CutPoint("conv1", "pool1", new long[] {64, 56, 56}, "conv1 + max-pool"));
+        long[][] shapes = {{128, 56, 56}, {128, 56, 56}, {256, 27, 27}, {256, 27, 27}, {384, 13, 13}, {384, 13, 13},
+            {512, 13, 13}, {512, 13, 13}};
+        for (int f = 2; f <= 9; f++) {
+            b.add(new CutPoint("fire" + f, "fire" + f, shapes[f - 2], "fire module " + f));
+        }
+        return List.copyOf(b);
+    }
+
+    @Override
+    public List<CutPoint> blocks() {
+        return BLOCKS;
+    }
 
     private SqueezeNetBackbone(Path weights, String weightsId) {
         super(ID, INPUT, Preprocessing.caffe(), CUTS, CUTS.get(3), weightsId);
@@ -84,12 +102,6 @@ public final class SqueezeNetBackbone extends BaseBackbone {
         }
         return List.copyOf(m);
     }
-
-
-
-
-
-
 
     /**
      * DL4J 1.0.0-M2.1's zoo {@code SqueezeNet} configuration leaves every convolution at DL4J's default

@@ -187,7 +187,7 @@ public final class WeightsDownloader {
                 }
             }
             if (spec.adler32() != null) {
-                long actual = adler32(file);
+                long actual = adler32Unchecked(file);
                 if (actual != spec.adler32()) {
                     throw mismatch(spec, file, "Adler32", Long.toString(spec.adler32()), Long.toString(actual));
                 }
@@ -206,7 +206,20 @@ public final class WeightsDownloader {
                 + " and will not be used; fetch again or check the mirror.");
     }
 
-    static long adler32(Path file) throws IOException {
+    /**
+     * @param file a file
+     * @return its Adler32 checksum (DL4J's checksum for zoo zips)
+     * @throws WeightsException if it cannot be read
+     */
+    public static long adler32(Path file) throws WeightsException {
+        try {
+            return adler32Unchecked(file);
+        } catch (IOException e) {
+            throw new WeightsException("cannot read " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static long adler32Unchecked(Path file) throws IOException {
         Adler32 a = new Adler32();
         try (InputStream in = Files.newInputStream(file)) {
             byte[] buf = new byte[1 << 16];

@@ -31,13 +31,16 @@ public final class WeightsLocator {
     }
 
     /** @return the places looked at for {@code fileName}, in order (the explicit file first if given) */
-    static List<Path> candidates(Path explicit, String fileName) {
+    static List<Path> candidates(Path explicit, String fileName, Path... extraDirs) {
         List<Path> c = new ArrayList<>();
         if (explicit != null) {
             c.add(explicit);
         } else {
             c.add(Path.of("models").resolve(fileName));
             c.add(cacheDir().resolve(fileName));
+            for (Path d : extraDirs) {
+                c.add(d.resolve(fileName));
+            }
         }
         return c;
     }
@@ -45,10 +48,11 @@ public final class WeightsLocator {
     /**
      * @param explicit a file the user named, or null
      * @param fileName the weights file's usual name
+     * @param extraDirs further folders to look in after the cache (e.g. DL4J's own download folder)
      * @return the first existing candidate, or null
      */
-    public static Path find(Path explicit, String fileName) {
-        for (Path p : candidates(explicit, fileName)) {
+    public static Path find(Path explicit, String fileName, Path... extraDirs) {
+        for (Path p : candidates(explicit, fileName, extraDirs)) {
             if (Files.isRegularFile(p)) {
                 return p;
             }
@@ -61,20 +65,22 @@ public final class WeightsLocator {
      * @param fileName the weights file's usual name
      * @param backbone the backbone's name, for the message
      * @param source where a user can get the file by hand
+     * @param extraDirs further folders to look in after the cache
      * @return the file
      * @throws WeightsException if it is nowhere; the message lists every place looked and what to do
      */
-    public static Path require(Path explicit, String fileName, String backbone, String source) throws WeightsException {
-        Path found = find(explicit, fileName);
+    public static Path require(Path explicit, String fileName, String backbone, String source, Path... extraDirs)
+            throws WeightsException {
+        Path found = find(explicit, fileName, extraDirs);
         if (found != null) {
             return found;
         }
         StringBuilder sb = new StringBuilder("weights for backbone '").append(backbone).append("' not found; looked at:");
-        for (Path p : candidates(explicit, fileName)) {
+        for (Path p : candidates(explicit, fileName, extraDirs)) {
             sb.append("\n  ").append(p.toAbsolutePath());
         }
         sb.append("\nGet ").append(fileName).append(" from ").append(source).append(" and pass it with --weights FILE, or put it in ")
-                .append(cacheDir().toAbsolutePath()).append(" (or set ").append(CACHE_ENV).append(").");
+                .append(cacheDir().toAbsolutePath()).append(" (or set ").append(CACHE_ENV).append("), or run: transferkit models fetch ").append(backbone).append('.');
         throw new WeightsException(sb.toString());
     }
 }

@@ -9,7 +9,12 @@ import org.transferkit.backbone.Backbone;
 import org.transferkit.backbone.CutPoint;
 import org.transferkit.zoo.BackboneCatalog;
 import org.transferkit.Checksums;
+import org.transferkit.WeightsException;
+import org.transferkit.zoo.CustomBackbone;
 import org.transferkit.zoo.SqueezeNetBackbone;
+import org.transferkit.zoo.ZooArchitecture;
+import org.transferkit.zoo.ZooBackbone;
+import org.transferkit.zoo.ZooWeights;
 import org.transferkit.zoo.WeightsDownloader;
 import org.transferkit.zoo.WeightsLocator;
 import org.transferkit.zoo.DemoPretrainer;
@@ -34,8 +39,18 @@ public final class ModelsCommand implements Runnable {
 
     /** A backbone whose shapes can be shown: with its weights if they are here, else its random-weight twin. */
     static Backbone describable(String name) throws TransferKitException {
-        return BackboneCatalog.weightsLocal(name) ? BackboneCatalog.open(name, null, 0)
-                : BackboneCatalog.open(name + "-untrained", null, 0);
+        if (name.equals(CustomBackbone.ID)) {
+            throw new IllegalArgumentException("a custom backbone is described by its file: "
+                    + "transferkit models info --weights FILE.zip custom");
+        }
+        if (BackboneCatalog.weightsLocal(name)) {
+            return BackboneCatalog.open(name, null, 0);
+        }
+        if (name.equals(ZooArchitecture.NASNET.id())) {
+            throw new WeightsException("nasnet's shapes come from its pretrained zip, which is not here (DL4J M2.1 cannot "
+                    + "build NASNet with random weights); run: transferkit models fetch nasnet");
+        }
+        return BackboneCatalog.open(name + "-untrained", null, 0);
     }
 
     /** {@code models list}. */
@@ -51,10 +66,17 @@ public final class ModelsCommand implements Runnable {
                     "local", "description");
             for (BackboneCatalog.Entry e : BackboneCatalog.entries()) {
                 boolean local = BackboneCatalog.weightsLocal(e.name());
-                Backbone b = describable(e.name());
-                out.printf(Locale.ROOT, "%-21s %-10s %-8s %-11s %-7s %s%n", e.name(), b.inputShape(),
-                        b.defaultCutPoint().channels(), e.pretrained() ? "yes" : "no",
-                        !e.pretrained() ? "-" : local ? "yes" : "no", e.description());
+                String input = "-";
+                String features = "-";
+                try {
+                    Backbone b = describable(e.name());
+                    input = b.inputShape().toString();
+                    features = String.valueOf(b.defaultCutPoint().channels());
+                } catch (TransferKitException | IllegalArgumentException notHere) {
+                    // custom, or NASNet without its zip: nothing to measure
+                }
+                out.printf(Locale.ROOT, "%-21s %-10s %-8s %-11s %-7s %s%n", e.name(), input, features,
+                        e.pretrained() ? "yes" : "no", !e.pretrained() ? "-" : local ? "yes" : "no", e.description());
             }
             return 0;
         }
@@ -69,18 +91,28 @@ public final class ModelsCommand implements Runnable {
         @Parameters(paramLabel = "NAME", description = "a name from 'models list'")
         String name;
 
+        @Option(names = "--weights", paramLabel = "FILE", description = "describe the backbone with these weights "
+                + "(required for 'custom': a DL4J model zip)")
+        Path weights;
+
         @Override
         public Integer call() throws TransferKitException {
             PrintWriter out = spec.commandLine().getOut();
-            Backbone b = describable(name);
+            Backbone b = weights != null ? BackboneCatalog.open(name, weights, 0) : describable(name);
             out.println("backbone      " + name);
             out.println("input         " + b.inputShape());
             out.println("preprocessing " + b.preprocessing());
             out.println("weights       " + b.weightsId());
             out.println("cut points (default marked *):");
             for (CutPoint c : b.cutPoints()) {
-                out.printf(Locale.ROOT, " %s %-10s %-10s %s%n", c.equals(b.defaultCutPoint()) ? "*" : " ", c.name(),
+                out.printf(Locale.ROOT, " %s %-12s %-12s %s%n", c.equals(b.defaultCutPoint()) ? "*" : " ", c.name(),
                         c.shapeText(), c.description());
+            }
+            if (!b.blocks().isEmpty()) {
+                out.println("blocks, input to output (train --unfreeze N trains the last N below the cut):");
+                for (CutPoint c : b.blocks()) {
+                    out.printf(Locale.ROOT, "   %-12s %-12s %s%n", c.name(), c.shapeText(), c.description());
+                }
             }
             return 0;
         }
@@ -93,31 +125,43 @@ public final class ModelsCommand implements Runnable {
         @Spec
         private CommandSpec spec;
 
-        @Parameters(paramLabel = "NAME", description = "a backbone with downloadable weights: squeezenet")
+        @Parameters(paramLabel = "NAME", description = "a backbone with downloadable weights: squeezenet, vgg16, vgg19, "
+                + "resnet50, darknet19, xception, nasnet")
         String name;
 
-        @Option(names = "--url", paramLabel = "URL", description = "fetch from this URL (a mirror) instead of the default")
+        @Option(names = "--url", paramLabel = "URL", description = "fetch from this exact URL instead of the default")
         String url;
+
+        @Option(names = "--base-url", paramLabel = "URL", description = "a mirror folder holding DL4J's zoo file names "
+                + "(default: $" + ZooWeights.BASE_URL_ENV + ", -D" + ZooWeights.BASE_URL_PROPERTY + ", else DL4J's host)")
+        String baseUrl;
 
         @Option(names = "--dir", paramLabel = "DIR", description = "target folder (default: the weights cache)")
         Path dir;
 
         @Override
         public Integer call() throws TransferKitException {
-            if (!name.equals(SqueezeNetBackbone.ID)) {
-                throw new IllegalArgumentException("no downloadable weights for '" + name + "'; valid: "
-                        + SqueezeNetBackbone.ID);
+            ZooArchitecture zoo = BackboneCatalog.zoo(name);
+            boolean squeeze = name.equals(SqueezeNetBackbone.ID);
+            if (!squeeze && (zoo == null || !zoo.pretrained() || !zoo.id().equals(name))) {
+                throw new IllegalArgumentException("no downloadable weights for '" + name + "'; valid: squeezenet, "
+                        + java.util.Arrays.stream(ZooArchitecture.values()).filter(ZooArchitecture::pretrained)
+                                .map(ZooArchitecture::id).collect(java.util.stream.Collectors.joining(", ")));
             }
             Path target = dir != null ? dir : WeightsLocator.cacheDir();
             java.net.URI uri;
             try {
-                uri = java.net.URI.create(url != null ? url : SqueezeNetBackbone.KERAS_URL);
+                uri = url != null ? java.net.URI.create(url)
+                        : squeeze ? java.net.URI.create(SqueezeNetBackbone.KERAS_URL) : zoo.weights().downloadUri(baseUrl);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--url is not a valid URL: " + url, e);
+                throw new IllegalArgumentException("--url/--base-url is not a valid http(s) URL: "
+                        + (url != null ? url : baseUrl), e);
             }
+            WeightsDownloader.Spec what = squeeze
+                    ? new WeightsDownloader.Spec(uri, SqueezeNetBackbone.KERAS_FILE, SqueezeNetBackbone.KERAS_SHA256, null)
+                    : new WeightsDownloader.Spec(uri, zoo.weights().fileName(), null, zoo.weights().adler32());
             PrintWriter err = spec.commandLine().getErr();
-            Path f = WeightsDownloader.defaults().fetch(new WeightsDownloader.Spec(uri, SqueezeNetBackbone.KERAS_FILE,
-                    SqueezeNetBackbone.KERAS_SHA256, null), target, new ProgressBar(err));
+            Path f = WeightsDownloader.defaults().fetch(what, target, new ProgressBar(err));
             err.println();
             spec.commandLine().getOut().println("weights for " + name + " verified at " + f.toAbsolutePath());
             return 0;
@@ -157,6 +201,14 @@ public final class ModelsCommand implements Runnable {
             if (b instanceof SqueezeNetBackbone && !b.weightsId().equals(SqueezeNetBackbone.KERAS_SHA256)) {
                 throw new TransferKitException("weights for " + what + " have sha256 " + b.weightsId() + ", expected "
                         + SqueezeNetBackbone.KERAS_SHA256);
+            }
+            if (b instanceof ZooBackbone z && z.weightsFile() != null) {
+                long want = z.architecture().weights().adler32();
+                long have = WeightsDownloader.adler32(z.weightsFile());
+                if (have != want) {
+                    throw new TransferKitException("weights for " + what + " at " + z.weightsFile().toAbsolutePath()
+                            + " have Adler32 " + have + ", expected " + want + " (DL4J's published checksum)");
+                }
             }
             b.loadGraph().close(); // throws if a layer is missing, unexpected or misshapen
             out.println(what + ": weights " + b.weightsId() + " load into the architecture: ok");

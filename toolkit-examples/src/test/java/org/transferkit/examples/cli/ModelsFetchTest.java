@@ -53,6 +53,35 @@ class ModelsFetchTest {
         assertEquals(2, CliTest.cli("models", "fetch", "resnet9000").code());
     }
 
+    @Test
+    void zooZipsComeFromAMirrorBaseUrlAndAreCheckedAgainstDl4jsAdler32() throws Exception {
+        String url = serve("a zip that is not DL4J's darknet19".getBytes());
+        String base = url.substring(0, url.lastIndexOf('/'));
+        CliTest.Run r = CliTest.cli("models", "fetch", "darknet19", "--base-url", base, "--dir", tmp.toString());
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("Adler32 mismatch for darknet19_dl4j_inference.v2.zip from " + base
+                + "/darknet19_dl4j_inference.v2.zip: expected 691100891"), r.err());
+        assertFalse(Files.exists(tmp.resolve("darknet19_dl4j_inference.v2.zip")));
+        assertTrue(Files.exists(tmp.resolve("darknet19_dl4j_inference.v2.zip.corrupt")));
+        CliTest.Run bad = CliTest.cli("models", "fetch", "lenet");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("valid: squeezenet, vgg16, vgg19, resnet50, darknet19, xception, nasnet"), bad.err());
+    }
+
+    @Test
+    void listAndInfoCoverTheZooWithBlocks() {
+        CliTest.Run l = CliTest.cli("models", "list");
+        assertEquals(0, l.code(), l.err());
+        for (String n : new String[] {"vgg16 ", "vgg19 ", "resnet50 ", "resnet50-untrained", "darknet19 ", "xception ",
+            "nasnet ", "inception-resnet-v1", "lenet", "simplecnn", "alexnet", "custom"}) {
+            assertTrue(l.out().lines().anyMatch(line -> line.startsWith(n)), n + " in\n" + l.out());
+        }
+        CliTest.Run i = CliTest.cli("models", "info", "resnet50-untrained");
+        assertEquals(0, i.code(), i.err());
+        assertTrue(i.out().contains("* stage5       2048x7x7"), i.out());
+        assertTrue(i.out().contains("blocks, input to output") && i.out().contains("stage4       1024x14x14"), i.out());
+    }
+
     @Tag("real-data")
     @Test
     void fetchesTheRealWeightsIntoTheCacheWhereListVerifyAndTrainFindThem() throws Exception {

@@ -24,17 +24,35 @@ import org.transferkit.WeightsException;
  * that holds weights must be mapped: anything else is reported by name. Stateless.
  */
 public final class KerasWeights {
-    /** What a Keras layer is, for the kernel layout. */
-    public enum Kind { CONV, DENSE }
+    /** What a Keras layer is, for the parameter layout. */
+    public enum Kind {
+        /** Convolution: kernel H x W x in x out becomes out x in x H x W; bias kept. */
+        CONV,
+        /** Dense: kernel in x out and bias kept. */
+        DENSE,
+        /**
+         * Dense right after a Keras {@code Flatten} of a feature map: Keras flattens height, width, channels;
+         * DL4J flattens channels, height, width, so the kernel's rows are reordered.
+         */
+        DENSE_AFTER_FLATTEN,
+        /** Batch normalization: gamma, beta, moving mean and moving variance (graph must store variance). */
+        BATCH_NORM
+    }
 
     /**
      * One mapped layer.
      *
      * @param keras the Keras layer name, e.g. {@code fire2/squeeze1x1}
      * @param vertex the DL4J vertex it fills, e.g. {@code fire2_sq1x1}
-     * @param kind its kernel layout
+     * @param kind its parameter layout
+     * @param optional true if a file may lack the layer (a no-top file has no dense top layers); the
+     *     vertex then keeps its parameters
      */
-    public record Mapping(String keras, String vertex, Kind kind) {
+    public record Mapping(String keras, String vertex, Kind kind, boolean optional) {
+        /** A required mapping. */
+        public Mapping(String keras, String vertex, Kind kind) {
+            this(keras, vertex, kind, false);
+        }
     }
 
     private KerasWeights() {
@@ -81,32 +99,14 @@ public final class KerasWeights {
                     continue;
                 }
                 String prefix = m.keras() + "/";
-                String kernel = find(unclaimed, prefix, "kernel:0");
-                String bias = find(unclaimed, prefix, "bias:0");
-                if (kernel == null) {
-                    problems.add("Keras layer '" + m.keras() + "' is missing from the file (no " + prefix + "…/kernel:0)");
+                if (m.optional() && unclaimed.keySet().stream().noneMatch(k -> k.startsWith(prefix))) {
                     continue;
                 }
-                INDArray k = read(h5, kernel);
-                INDArray w = m.kind() == Kind.CONV ? k.permute(3, 2, 0, 1).dup('c') : k;
-                INDArray have = layer.getParam("W");
-                if (!Arrays.equals(have.shape(), w.shape())) {
-                    problems.add("Keras layer '" + m.keras() + "': kernel " + Arrays.toString(k.shape()) + " does not fit '"
-                            + m.vertex() + "' weights " + Arrays.toString(have.shape()));
-                    continue;
-                }
-                layer.setParam("W", w.castTo(have.dataType()));
-                copied += w.length();
-                if (bias != null) {
-                    INDArray b = read(h5, bias);
-                    INDArray haveB = layer.getParam("b");
-                    if (haveB == null || haveB.length() != b.length()) {
-                        problems.add("Keras layer '" + m.keras() + "': bias of " + b.length() + " does not fit '"
-                                + m.vertex() + "'");
-                        continue;
-                    }
-                    layer.setParam("b", b.reshape(haveB.shape()).castTo(haveB.dataType()));
-                    copied += b.length();
+                try {
+                    copied += m.kind() == Kind.BATCH_NORM ? copyBatchNorm(h5, unclaimed, m, layer)
+                            : copyKernel(h5, unclaimed, m, layer, graph);
+                } catch (Mismatch e) {
+                    problems.add(e.getMessage());
                 }
             }
             for (String left : unclaimed.keySet()) {
@@ -117,6 +117,119 @@ public final class KerasWeights {
                         + String.join("\n  ", problems));
             }
             return copied;
+        } finally {
+            h5.close();
+        }
+    }
+
+    /** A layer that does not fit; collected, then reported together. */
+    private static final class Mismatch extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Mismatch(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private static long copyKernel(Hdf5Archive h5, Map<String, String> unclaimed, Mapping m, Layer layer,
+            ComputationGraph graph) throws Mismatch, ModelFormatException {
+        String prefix = m.keras() + "/";
+        String kernel = find(unclaimed, prefix, "kernel:0");
+        String bias = find(unclaimed, prefix, "bias:0");
+        if (kernel == null) {
+            throw new Mismatch("Keras layer '" + m.keras() + "' is missing from the file (no " + prefix + "…/kernel:0)");
+        }
+        INDArray k = read(h5, kernel);
+        INDArray w = switch (m.kind()) {
+            case CONV -> k.rank() == 4 ? k.permute(3, 2, 0, 1).dup('c') : k;
+            case DENSE_AFTER_FLATTEN -> unflattenRows(k, graph, m);
+            default -> k;
+        };
+        INDArray have = layer.getParam("W");
+        if (have == null || !Arrays.equals(have.shape(), w.shape())) {
+            throw new Mismatch("Keras layer '" + m.keras() + "': kernel " + Arrays.toString(k.shape()) + " does not fit '"
+                    + m.vertex() + "' weights " + (have == null ? "(none)" : Arrays.toString(have.shape())));
+        }
+        layer.setParam("W", w.castTo(have.dataType()));
+        long copied = w.length();
+        if (bias != null) {
+            INDArray b = read(h5, bias);
+            INDArray haveB = layer.getParam("b");
+            if (haveB == null || haveB.length() != b.length()) {
+                throw new Mismatch("Keras layer '" + m.keras() + "': bias of " + b.length() + " does not fit '"
+                        + m.vertex() + "'");
+            }
+            layer.setParam("b", b.reshape(haveB.shape()).castTo(haveB.dataType()));
+            copied += b.length();
+        }
+        return copied;
+    }
+
+    /** Reorders a dense kernel's rows from Keras' (height, width, channels) flattening to DL4J's (channels, height, width). */
+    private static INDArray unflattenRows(INDArray k, ComputationGraph graph, Mapping m) throws Mismatch {
+        var v = graph.getConfiguration().getVertices().get(m.vertex());
+        if (!(v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex lv)
+                || !(lv.getPreProcessor() instanceof org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor p)) {
+            throw new Mismatch("Keras layer '" + m.keras() + "' follows a Flatten, but '" + m.vertex()
+                    + "' does not take a flattened feature map");
+        }
+        long c = p.getNumChannels();
+        long h = p.getInputHeight();
+        long w = p.getInputWidth();
+        if (k.rank() != 2 || k.size(0) != c * h * w) {
+            throw new Mismatch("Keras layer '" + m.keras() + "': kernel " + Arrays.toString(k.shape())
+                    + " does not fit a flattened " + c + "x" + h + "x" + w + " feature map");
+        }
+        return k.reshape('c', h, w, c, k.size(1)).permute(2, 0, 1, 3).dup('c').reshape('c', c * h * w, k.size(1));
+    }
+
+    private static long copyBatchNorm(Hdf5Archive h5, Map<String, String> unclaimed, Mapping m, Layer layer)
+            throws Mismatch, ModelFormatException {
+        String prefix = m.keras() + "/";
+        String[][] pairs = {{"gamma:0", "gamma"}, {"beta:0", "beta"}, {"moving_mean:0", "mean"},
+            {"moving_variance:0", "var"}};
+        long copied = 0;
+        for (String[] pair : pairs) {
+            String ds = find(unclaimed, prefix, pair[0]);
+            if (ds == null) {
+                throw new Mismatch("Keras layer '" + m.keras() + "' is missing " + pair[0]);
+            }
+            INDArray have = layer.paramTable().get(pair[1]);
+            if (have == null) {
+                throw new Mismatch("'" + m.vertex() + "' has no batch-norm parameter '" + pair[1] + "' (it must store "
+                        + "variance, not log standard deviation)");
+            }
+            INDArray a = read(h5, ds);
+            if (a.length() != have.length()) {
+                throw new Mismatch("Keras layer '" + m.keras() + "': " + pair[0] + " of " + a.length() + " does not fit '"
+                        + m.vertex() + "' (" + have.length() + " channels)");
+            }
+            layer.setParam(pair[1], a.reshape(have.shape()).castTo(have.dataType()));
+            copied += a.length();
+        }
+        return copied;
+    }
+
+    /**
+     * @param file a Keras HDF5 weight file
+     * @return the names of the layers that hold weights in it
+     * @throws ModelFormatException if it is not a readable HDF5 file
+     */
+    public static java.util.Set<String> layerNames(Path file) throws ModelFormatException {
+        Hdf5Archive h5;
+        try {
+            h5 = new Hdf5Archive(file.toString());
+        } catch (RuntimeException | LinkageError e) {
+            throw new ModelFormatException(file.toAbsolutePath() + " is not a readable HDF5 file: " + e, e);
+        }
+        try {
+            Map<String, String> datasets = new LinkedHashMap<>();
+            collect(h5, new ArrayList<>(), datasets);
+            java.util.Set<String> names = new java.util.LinkedHashSet<>();
+            for (String path : datasets.keySet()) {
+                names.add(path.substring(0, path.indexOf('/')));
+            }
+            return names;
         } finally {
             h5.close();
         }

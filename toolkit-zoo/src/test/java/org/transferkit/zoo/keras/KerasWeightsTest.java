@@ -47,27 +47,40 @@ class KerasWeightsTest {
         return g;
     }
 
-    /** Writes datasets at the given slash-separated paths, values 0, 1, 2, ... scaled. */
+    /**
+     * Writes datasets at the given slash-separated paths, values 0, 1, 2, ... scaled. Every group opened is
+     * closed before the file, in reverse order: HDF5 crashes if a handle outlives its file.
+     */
     static void writeH5(Path file, Map<String, long[]> datasets) {
         try (H5File f = new H5File(file.toString(), H5F_ACC_TRUNC())) {
             for (Map.Entry<String, long[]> e : datasets.entrySet()) {
                 String[] parts = e.getKey().split("/");
+                java.util.Deque<Group> opened = new java.util.ArrayDeque<>();
                 Group g = f;
-                for (int i = 0; i < parts.length - 1; i++) {
-                    g = g.nameExists(parts[i]) ? g.openGroup(parts[i]) : g.createGroup(parts[i]);
-                }
-                long n = 1;
-                for (long d : e.getValue()) {
-                    n *= d;
-                }
-                float[] v = new float[(int) n];
-                for (int i = 0; i < n; i++) {
-                    v[i] = i * 0.01f;
-                }
-                try (DataSpace sp = new DataSpace(e.getValue().length, e.getValue());
-                        DataSet ds = g.createDataSet(parts[parts.length - 1], PredType.NATIVE_FLOAT(), sp);
-                        FloatPointer p = new FloatPointer(v)) {
-                    ds.write(p, PredType.NATIVE_FLOAT());
+                try {
+                    for (int i = 0; i < parts.length - 1; i++) {
+                        g = g.nameExists(parts[i]) ? g.openGroup(parts[i]) : g.createGroup(parts[i]);
+                        opened.push(g);
+                    }
+                    long n = 1;
+                    for (long d : e.getValue()) {
+                        n *= d;
+                    }
+                    float[] v = new float[(int) n];
+                    for (int i = 0; i < n; i++) {
+                        v[i] = i * 0.01f;
+                    }
+                    try (DataSpace sp = new DataSpace(e.getValue().length, e.getValue());
+                            DataSet ds = g.createDataSet(parts[parts.length - 1], PredType.NATIVE_FLOAT(), sp);
+                            FloatPointer p = new FloatPointer(v)) {
+                        ds.write(p, PredType.NATIVE_FLOAT());
+                    }
+                } finally {
+                    while (!opened.isEmpty()) {
+                        Group o = opened.pop();
+                        o.close();
+                        o.deallocate();
+                    }
                 }
             }
         }
