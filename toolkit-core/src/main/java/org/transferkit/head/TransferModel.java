@@ -94,6 +94,25 @@ public final class TransferModel {
      */
     public static ComputationGraph build(ComputationGraph backboneGraph, CutPoint cut, HeadSpec head, int numClasses,
             IUpdater updater, long seed, double[] classWeights, double weightDecay) {
+        return build(backboneGraph, cut, head, numClasses, updater, seed, classWeights, weightDecay, cut.vertex(), updater);
+    }
+
+    /**
+     * As {@link #build(ComputationGraph, CutPoint, HeadSpec, int, IUpdater, long, double[], double)}, freezing the
+     * backbone only up to {@code freezeUpTo} (that vertex and everything it depends on); the backbone layers
+     * between it and the cut train with {@code backboneUpdater}.
+     *
+     * @param freezeUpTo the last frozen vertex, or null to train the whole backbone
+     * @param backboneUpdater updater (learning rate) of the trainable backbone layers
+     * @return the new graph
+     * @throws IllegalArgumentException as the shorter form, or if {@code freezeUpTo} is not in the graph
+     */
+    public static ComputationGraph build(ComputationGraph backboneGraph, CutPoint cut, HeadSpec head, int numClasses,
+            IUpdater updater, long seed, double[] classWeights, double weightDecay, String freezeUpTo,
+            IUpdater backboneUpdater) {
+        if (freezeUpTo != null && !backboneGraph.getConfiguration().getVertices().containsKey(freezeUpTo)) {
+            throw new IllegalArgumentException("cannot freeze up to '" + freezeUpTo + "': not a vertex of this graph");
+        }
         if (classWeights != null && classWeights.length != numClasses) {
             throw new IllegalArgumentException("need one class weight per class (" + numClasses + "), got "
                     + classWeights.length);
@@ -108,10 +127,12 @@ public final class TransferModel {
                     + "', which is not in this graph; its vertices are " + conf.getVertices().keySet());
         }
         Set<String> keep = ancestors(conf.getVertexInputs(), cut.vertex());
-        FineTuneConfiguration ftc = new FineTuneConfiguration.Builder().updater(updater).seed(seed).build();
+        FineTuneConfiguration ftc = new FineTuneConfiguration.Builder().updater(backboneUpdater).seed(seed).build();
         TransferLearning.GraphBuilder b = new TransferLearning.GraphBuilder(backboneGraph)
-                .fineTuneConfiguration(ftc)
-                .setFeatureExtractor(cut.vertex());
+                .fineTuneConfiguration(ftc);
+        if (freezeUpTo != null) {
+            b.setFeatureExtractor(freezeUpTo);
+        }
         for (String v : removable(conf, keep)) {
             b.removeVertexAndConnections(v);
         }
@@ -174,8 +195,12 @@ public final class TransferModel {
         return b.build();
     }
 
-    /** @return {@code vertex} and every vertex it depends on, transitively */
-    static Set<String> ancestors(Map<String, List<String>> inputs, String vertex) {
+    /**
+     * @param inputs a graph's vertex inputs ({@code ComputationGraphConfiguration.getVertexInputs()})
+     * @param vertex a vertex
+     * @return {@code vertex} and every vertex it depends on, transitively
+     */
+    public static Set<String> ancestors(Map<String, List<String>> inputs, String vertex) {
         Set<String> seen = new HashSet<>();
         Deque<String> todo = new ArrayDeque<>();
         todo.add(vertex);

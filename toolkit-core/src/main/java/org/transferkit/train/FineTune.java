@@ -31,6 +31,7 @@ public final class FineTune {
     private final LrSchedule schedule;
     private final java.nio.file.Path checkpointDir;
     private final boolean resume;
+    private final Unfreeze unfreeze;
 
     private FineTune(Builder b) {
         this.epochs = b.epochs;
@@ -52,6 +53,12 @@ public final class FineTune {
         this.schedule = b.schedule;
         this.checkpointDir = b.checkpointDir;
         this.resume = b.resume;
+        this.unfreeze = b.unfreeze;
+    }
+
+    /** @return phase 2 (end-to-end training with top blocks unfrozen), or null for phase 1 only */
+    public Unfreeze unfreeze() {
+        return unfreeze;
     }
 
     /** @return where a checkpoint is written after every epoch, or null for none */
@@ -174,6 +181,11 @@ public final class FineTune {
         if (preprocessing != null) {
             m.put("preprocessing_override", preprocessing.toString());
         }
+        if (unfreeze != null) {
+            m.put("unfreeze_blocks", unfreeze.blocks());
+            m.put("unfreeze_epochs", unfreeze.epochs());
+            m.put("unfreeze_learning_rate", unfreeze.learningRate());
+        }
         return m;
     }
 
@@ -198,8 +210,18 @@ public final class FineTune {
         private LrSchedule schedule = LrSchedule.constant();
         private java.nio.file.Path checkpointDir;
         private boolean resume;
+        private Unfreeze unfreeze;
 
         private Builder() {
+        }
+
+        /**
+         * @param u phase 2 (end-to-end, top blocks unfrozen, after the head is trained), or null for none
+         * @return this
+         */
+        public Builder unfreeze(Unfreeze u) {
+            this.unfreeze = u;
+            return this;
         }
 
         /**

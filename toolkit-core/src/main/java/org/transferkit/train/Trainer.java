@@ -62,6 +62,10 @@ public final class Trainer {
     public static TrainingResult fit(Backbone backbone, DatasetSplit data, FineTune settings, TrainingListener listener)
             throws TransferKitException {
         CutPoint cut = settings.cutPoint() == null ? backbone.defaultCutPoint() : backbone.cutPoint(settings.cutPoint());
+        if (settings.unfreeze() != null && settings.unfreeze().blocks() > 0 && backbone.blocks().isEmpty()) {
+            throw new IllegalArgumentException("backbone '" + backbone.id() + "' publishes no blocks, so none can be "
+                    + "unfrozen; use 0 blocks (end-to-end augmentation only)");
+        }
         List<String> labels = data.train().labels();
         if (labels.size() < 2) {
             throw new DatasetException("training data has " + labels.size() + " class(es) " + labels
@@ -177,8 +181,9 @@ public final class Trainer {
         }
         head.setParams(best);
         copyHeadInto(head, graph);
-        return new TrainingResult(graph, labels, cut, List.copyOf(history), bestEpoch, trainN, valN,
+        TrainingResult phase1 = new TrainingResult(graph, labels, cut, List.copyOf(history), bestEpoch, trainN, valN,
                 List.copyOf(skipped), frozenLayers(graph), pre);
+        return settings.unfreeze() == null ? phase1 : EndToEnd.fit(backbone, data, settings, phase1, listener);
     }
 
     /** Where features are taken: the vertex, its per-example shape, and what reduces the feature map. */
@@ -350,7 +355,9 @@ public final class Trainer {
         List<String> names = new ArrayList<>();
         for (int i : graph.topologicalSortOrder()) {
             GraphVertex v = graph.getVertices()[i];
-            if (v.hasLayer() && v.getLayer() instanceof FrozenLayer && !v.getVertexName().startsWith("tk_")) {
+            if (v.hasLayer() && (v.getLayer() instanceof FrozenLayer
+                    || v.getLayer() instanceof org.deeplearning4j.nn.layers.FrozenLayerWithBackprop)
+                    && !v.getVertexName().startsWith("tk_")) {
                 names.add(v.getVertexName());
             }
         }

@@ -112,6 +112,19 @@ public final class TrainCommand implements Callable<Integer> {
             description = "test share with --data (default: ${DEFAULT-VALUE})")
     double testFraction;
 
+    @Option(names = "--unfreeze", paramLabel = "N", description = "phase 2: after the head is trained, train end to end "
+            + "with the top N blocks below the cut unfrozen ('models info' lists them; 0 = backbone stays frozen, fresh "
+            + "augmentation every epoch); batch norm keeps its statistics")
+    Integer unfreeze;
+
+    @Option(names = "--unfreeze-epochs", paramLabel = "N", defaultValue = "5",
+            description = "phase-2 epochs (default: ${DEFAULT-VALUE})")
+    int unfreezeEpochs;
+
+    @Option(names = "--unfreeze-lr", paramLabel = "LR", description = "phase-2 learning rate of the unfrozen blocks; the "
+            + "head gets 10x (default: --lr / 10)")
+    Double unfreezeLr;
+
     @Option(names = "--patience", paramLabel = "N", defaultValue = "0", description = "stop after N epochs without a "
             + "better validation accuracy; 0 never stops early (default: ${DEFAULT-VALUE})")
     int patience;
@@ -298,6 +311,9 @@ public final class TrainCommand implements Callable<Integer> {
                 .schedule(new LrSchedule(LrSchedule.parseType(schedule), stepEvery, stepGamma, warmup));
         if (resize != null) {
             b.preprocessing(bb.preprocessing().withResize(Preprocessing.Resize.parse(resize)));
+        }
+        if (unfreeze != null) {
+            b.unfreeze(new org.transferkit.train.Unfreeze(unfreeze, unfreezeEpochs, unfreezeLr != null ? unfreezeLr : lr / 10));
         }
         b.checkpoints(checkpointDir != null ? checkpointDir : out.toAbsolutePath().resolveSibling("checkpoint"), resume);
         if (!noFeatureCache) {
