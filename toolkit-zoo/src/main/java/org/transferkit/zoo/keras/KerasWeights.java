@@ -76,12 +76,7 @@ public final class KerasWeights {
             throw new WeightsException("Keras weights file " + file.toAbsolutePath() + " does not exist");
         }
         Map<String, String> datasets = new LinkedHashMap<>();
-        Hdf5Archive h5;
-        try {
-            h5 = new Hdf5Archive(file.toString());
-        } catch (RuntimeException | LinkageError e) {
-            throw new ModelFormatException(file.toAbsolutePath() + " is not a readable HDF5 file: " + e, e);
-        }
+        Hdf5Archive h5 = open(file);
         try {
             collect(h5, new ArrayList<>(), datasets);
             List<String> problems = new ArrayList<>();
@@ -216,12 +211,7 @@ public final class KerasWeights {
      * @throws ModelFormatException if it is not a readable HDF5 file
      */
     public static java.util.Set<String> layerNames(Path file) throws ModelFormatException {
-        Hdf5Archive h5;
-        try {
-            h5 = new Hdf5Archive(file.toString());
-        } catch (RuntimeException | LinkageError e) {
-            throw new ModelFormatException(file.toAbsolutePath() + " is not a readable HDF5 file: " + e, e);
-        }
+        Hdf5Archive h5 = open(file);
         try {
             Map<String, String> datasets = new LinkedHashMap<>();
             collect(h5, new ArrayList<>(), datasets);
@@ -232,6 +222,14 @@ public final class KerasWeights {
             return names;
         } finally {
             h5.close();
+        }
+    }
+
+    private static Hdf5Archive open(Path file) throws ModelFormatException {
+        try {
+            return new Hdf5Archive(file.toString());
+        } catch (RuntimeException | LinkageError e) {
+            throw new ModelFormatException(file.toAbsolutePath() + " is not a readable HDF5 file: " + e, e);
         }
     }
 
