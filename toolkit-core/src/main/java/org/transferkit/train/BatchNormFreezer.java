@@ -50,7 +50,9 @@ public final class BatchNormFreezer {
                         .activation(Activation.IDENTITY).hasBias(true).weightInit(WeightInit.ONES).biasInit(0)
                         .updater(new NoOp()).biasUpdater(new NoOp()).build();
                 affine.setLayerName(e.getKey());
-                lv.getLayerConf().setLayer(new FrozenLayerWithBackprop(affine));
+                FrozenLayerWithBackprop frozen = new FrozenLayerWithBackprop(affine);
+                frozen.setLayerName(e.getKey()); // DL4J finds a restored graph's layers by this name
+                lv.getLayerConf().setLayer(frozen);
                 replaced.add(e.getKey());
             }
         }

@@ -43,7 +43,7 @@ class BatchNormFreezerTest {
     }
 
     @Test
-    void frozenBatchNormGivesInferenceOutputsEvenWhenTrainingAndCorrectGradients() {
+    void frozenBatchNormGivesInferenceOutputsEvenWhenTrainingAndCorrectGradients() throws Exception {
         for (boolean logStd : new boolean[] {true, false}) {
             ComputationGraph g = net(logStd);
             INDArray x = Nd4j.rand(DataType.DOUBLE, 8, 2, 4, 4).muli(3);
@@ -71,6 +71,12 @@ class BatchNormFreezerTest {
             INDArray affine = f.getLayer("bn").params().dup();
             f.fit(new DataSet(x, y));
             assertEquals(affine, f.getLayer("bn").params(), "the statistics never move");
+            // the frozen form saves and loads like any DL4J graph (it ends up in classifier bundles)
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            org.deeplearning4j.util.ModelSerializer.writeModel(f, bytes, false);
+            ComputationGraph back = org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(
+                    new java.io.ByteArrayInputStream(bytes.toByteArray()), false);
+            assertEquals(f.outputSingle(false, x), back.outputSingle(false, x));
         }
     }
 }
