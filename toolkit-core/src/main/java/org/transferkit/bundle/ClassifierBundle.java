@@ -193,6 +193,7 @@ public final class ClassifierBundle implements AutoCloseable {
                 throw new ModelFormatException("network in " + file + " has " + g.getConfiguration()
                         .getNetworkOutputs().size() + " outputs; a classifier has exactly 1");
             }
+            org.transferkit.device.CpuHelpers.apply(g); // oneDNN convolutions and pooling for serving
             return new ClassifierBundle(m, g);
         } catch (IOException e) {
             throw new ModelFormatException("cannot read classifier bundle " + file + ": " + e.getMessage(), e);

@@ -54,6 +54,7 @@ final class EndToEnd {
             }
         }
         graph = BatchNormFreezer.freeze(graph);
+        org.transferkit.device.CpuHelpers.apply(graph);
 
         List<EpochStats> history = new ArrayList<>(phase1.history());
         int bestEpoch = phase1.bestEpoch();
@@ -84,7 +85,7 @@ final class EndToEnd {
             }
             double[] val = evaluate(graph, data.val(), backbone, phase1, settings);
             EpochStats stats = new EpochStats(epoch, lossSum / Math.max(1, seen), correct / (double) Math.max(1, seen),
-                    val[1], val[0], (System.nanoTime() - t0) / 1e9, u.learningRate());
+                    val[1], val[0], (System.nanoTime() - t0) / 1e9, u.headLearningRate());
             history.add(stats);
             listener.onEpochEnd(stats);
             double score = data.val().size() > 0 ? val[0] : epoch;

@@ -76,6 +76,7 @@ public final class Trainer {
         Nd4j.getRandom().setSeed(settings.seed());
         ComputationGraph graph = TransferModel.build(backbone.loadGraph(), cut, settings.head(), labels.size(),
                 settings.optimizer().updater(settings.learningRate()), settings.seed(), weights, settings.weightDecay());
+        org.transferkit.device.CpuHelpers.apply(graph); // oneDNN convolutions and pooling (see CpuHelpers)
         // Featurize at the last parameter-free vertex: after the global pooling when the head pools a feature
         // map (a 512-value vector per image instead of 512x13x13: epochs and the cache stay small), else at
         // the cut. Naming the vertex also matters when the cut is not a layer (SqueezeNet's merge vertex

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code transferkit bench}: the measurements behind docs/benchmarks.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (see docs/benchmarks.md).",
-        subcommands = {BenchCommand.Decode.class})
+        subcommands = {BenchCommand.Decode.class, BenchCommand.Models.class})
 public final class BenchCommand implements Runnable {
     @Spec
     private CommandSpec spec;
@@ -22,6 +22,75 @@ public final class BenchCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** {@code bench models}: backbone images/s for inference, frozen-backbone and full training steps. */
+    @Command(name = "models", mixinStandardHelpOptions = true,
+            description = "Images/s of each backbone (random weights): inference, a training step with the backbone frozen, "
+                + "a full training step; with peak memory. One line per model and mode.")
+    static final class Models implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+
+        @Option(names = "--model", paramLabel = "NAME", split = ",", defaultValue = "squeezenet,resnet50,vgg16",
+                description = "backbones (default: ${DEFAULT-VALUE})")
+        List<String> models;
+
+        @Option(names = "--mode", paramLabel = "MODE", split = ",", defaultValue = "inference,frozen_step,full_step",
+                description = "what to time (default: ${DEFAULT-VALUE})")
+        List<String> modes;
+
+        @Option(names = "--batch", paramLabel = "N", defaultValue = "16", description = "images per iteration (default: ${DEFAULT-VALUE})")
+        int batch;
+
+        @Option(names = "--iterations", paramLabel = "N", defaultValue = "5", description = "timed iterations; the median is "
+                + "reported (default: ${DEFAULT-VALUE})")
+        int iterations;
+
+        @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "untimed iterations first (default: ${DEFAULT-VALUE})")
+        int warmup;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "also write the results as JSON")
+        Path json;
+
+        @Override
+        public Integer call() throws TransferKitException {
+            if (batch < 1 || iterations < 1 || warmup < 0) {
+                throw new IllegalArgumentException("--batch and --iterations must be >= 1, --warmup >= 0; got " + batch
+                        + ", " + iterations + ", " + warmup);
+            }
+            List<org.transferkit.examples.bench.ModelBenchmark.Mode> ms = new java.util.ArrayList<>();
+            for (String m : modes) {
+                try {
+                    ms.add(org.transferkit.examples.bench.ModelBenchmark.Mode.valueOf(m.trim().toUpperCase(Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--mode: unknown '" + m + "'; valid: inference, frozen_step, full_step", e);
+                }
+            }
+            List<java.util.Map<String, Object>> all = new java.util.ArrayList<>();
+            for (String model : models) {
+                String random = model.trim() + "-untrained"; // random weights: nothing to download
+                String name = org.transferkit.zoo.BackboneCatalog.entries().stream().anyMatch(e -> e.name().equals(random))
+                        ? random : model.trim();
+                for (var r : org.transferkit.examples.bench.ModelBenchmark.run(name, ms, batch, warmup, iterations)) {
+                    spec.commandLine().getOut().println(r.line());
+                    spec.commandLine().getOut().flush();
+                    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+                    m.put("model", r.model());
+                    m.put("mode", r.mode().name().toLowerCase(Locale.ROOT));
+                    m.put("batch", r.batch());
+                    m.put("input", r.input().toString());
+                    m.put("images_per_s", r.imagesPerSecond());
+                    m.put("peak_rss_mb", r.peakRssMb());
+                    m.put("helpers", r.helpers());
+                    all.add(m);
+                }
+            }
+            if (json != null) {
+                Json.write(json, all);
+            }
+            return 0;
+        }
     }
 
     /** {@code bench decode}: images/s of decode + resize + normalize. */

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Backbone speed, TransferKit (DL4J) vs PyTorch (Debian's python3-torch + python3-torchvision, 2 threads),
+# side by side in one run: inference, frozen-backbone step, full step; images/s and the ratio.
+#   bench/models.sh [MODELS (squeezenet,resnet50,vgg16)] [BATCH (16)] [ITERATIONS (5)] [MODES]
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+models="${1:-squeezenet,resnet50,vgg16}"
+batch="${2:-16}"
+iters="${3:-5}"
+modes="${4:-inference,frozen_step,full_step}"
+"$here/transferkit" --version >/dev/null   # builds if needed
+java_out=$(java -Xmx8g -jar "$here/toolkit-examples/target/transferkit.jar" bench models --model "$models" \
+  --mode "$modes" --batch "$batch" --iterations "$iters" --warmup 1 | grep '^model=')
+echo "$java_out"
+py=/usr/bin/python3
+if ! $py -c 'import torchvision' 2>/dev/null; then
+  echo "torchvision missing: apt-get install python3-torch python3-torchvision"; exit 1
+fi
+torch_out=$($py "$here/bench/torch_models.py" "$models" "$batch" "$iters" 1 "$modes")
+echo "$torch_out"
+val() { echo "$1" | awk -v m="$2" -v o="$3" '$1=="model="m && $2=="mode="o { for (i=1;i<=NF;i++) if ($i ~ /^images_per_s=/) { split($i,a,"="); print a[2] } }'; }
+for m in ${models//,/ }; do
+  for o in ${modes//,/ }; do
+    j=$(val "$java_out" "$m" "$o"); t=$(val "$torch_out" "$m" "$o")
+    [ -n "$j" ] && [ -n "$t" ] && awk -v m="$m" -v o="$o" -v j="$j" -v t="$t" \
+      'BEGIN { printf "ratio model=%s mode=%s transferkit=%.2f pytorch=%.2f ratio=%.2fx\n", m, o, j, t, j / t }'
+  done
+done

@@ -1,0 +1,117 @@
+package org.transferkit.examples.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.transferkit.TransferKitException;
+import org.transferkit.backbone.Backbone;
+import org.transferkit.backbone.CutPoint;
+import org.transferkit.data.InputShape;
+import org.transferkit.device.CpuHelpers;
+import org.transferkit.head.HeadSpec;
+import org.transferkit.head.TransferModel;
+import org.transferkit.zoo.BackboneCatalog;
+
+/**
+ * Backbone speed on this machine, random weights: inference, a training step with the backbone frozen
+ * (forward through everything, backward through the head), and a full training step (backward through
+ * everything), each as images/s (median of timed iterations after warm-up), plus the process's peak
+ * resident memory so far. Stateless.
+ */
+public final class ModelBenchmark {
+    /** What can be measured. */
+    public enum Mode { INFERENCE, FROZEN_STEP, FULL_STEP }
+
+    /**
+     * One measurement.
+     *
+     * @param model catalogue name
+     * @param mode what was timed
+     * @param batch images per iteration
+     * @param input input shape
+     * @param imagesPerSecond median images/s
+     * @param peakRssMb the process's peak resident set so far (VmHWM), or -1 where unknown
+     * @param helpers whether oneDNN helpers were on
+     */
+    public record Result(String model, Mode mode, int batch, InputShape input, double imagesPerSecond, long peakRssMb,
+            boolean helpers) {
+        /** @return one line, {@code key=value} pairs */
+        public String line() {
+            return String.format(Locale.ROOT, "model=%s mode=%s batch=%d input=%s images_per_s=%.2f peak_rss_mb=%d helpers=%s",
+                    model, mode.name().toLowerCase(Locale.ROOT), batch, input, imagesPerSecond, peakRssMb, helpers);
+        }
+    }
+
+    private ModelBenchmark() {
+    }
+
+    /**
+     * @param model a catalogue name with random weights, e.g. {@code resnet50-untrained}
+     * @param modes what to time
+     * @param batch images per iteration, >= 1
+     * @param warmup untimed iterations, >= 0
+     * @param iterations timed iterations, >= 1
+     * @return one result per mode
+     * @throws TransferKitException if the backbone cannot be built
+     */
+    public static List<Result> run(String model, List<Mode> modes, int batch, int warmup, int iterations)
+            throws TransferKitException {
+        Backbone b = BackboneCatalog.open(model, null, 1);
+        InputShape in = b.inputShape();
+        CutPoint cut = b.defaultCutPoint();
+        Nd4j.getRandom().setSeed(1);
+        INDArray x = Nd4j.rand(new long[] {batch, in.channels(), in.height(), in.width()});
+        INDArray y = Nd4j.zeros(batch, 1000);
+        for (int i = 0; i < batch; i++) {
+            y.putScalar(i, i % 1000, 1);
+        }
+        DataSet ds = new DataSet(x, y);
+        HeadSpec head = HeadSpec.builder().hidden(new int[0]).dropout(0).build();
+        List<Result> out = new ArrayList<>();
+        for (Mode m : modes) {
+            ComputationGraph g = TransferModel.build(b.loadGraph(), cut, head, 1000, new Sgd(1e-3), 1, null, 0,
+                    m == Mode.FULL_STEP ? null : cut.vertex(), new Sgd(1e-3));
+            boolean helpers = CpuHelpers.apply(g) > 0;
+            double[] perIter = new double[iterations];
+            for (int i = 0; i < warmup + iterations; i++) {
+                long t0 = System.nanoTime();
+                if (m == Mode.INFERENCE) {
+                    g.outputSingle(false, x);
+                } else {
+                    g.fit(ds);
+                }
+                double s = (System.nanoTime() - t0) / 1e9;
+                if (i >= warmup) {
+                    perIter[i - warmup] = batch / s;
+                }
+            }
+            Arrays.sort(perIter);
+            out.add(new Result(model.replace("-untrained", ""), m, batch, in, perIter[iterations / 2], peakRssMb(), helpers));
+            g.close();
+        }
+        return out;
+    }
+
+    /** @return VmHWM of this process in MB, or -1 where /proc is not available */
+    static long peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+}
