@@ -242,7 +242,7 @@ public final class TrainCommand implements Callable<Integer> {
         EvaluationReport report = evaluate(result, bb, evalSet, settings);
         out.print(report.toTable());
         out.printf(Locale.ROOT, "%s accuracy: %.4f (%d images; best epoch %d of %d)%n", evaluatedOn, report.accuracy(),
-                report.total(), result.bestEpoch(), settings.epochs());
+                report.total(), result.bestEpoch(), result.history().size());
         if (evaluatedOn.equals("val")) {
             out.println("note: with no test set this is the validation set that also picked the best epoch, so it is "
                     + "optimistic; pass --test DIR (or use --data with a test fraction) for an unbiased figure");
