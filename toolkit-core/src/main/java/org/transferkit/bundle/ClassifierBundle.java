@@ -27,6 +27,7 @@ import org.transferkit.ModelFormatException;
 import org.transferkit.TransferKitException;
 import org.transferkit.backbone.Backbone;
 import org.transferkit.data.InputShape;
+import org.transferkit.device.CpuHelpers;
 import org.transferkit.train.EpochStats;
 import org.transferkit.train.FineTune;
 import org.transferkit.train.TrainingResult;
@@ -193,7 +194,7 @@ public final class ClassifierBundle implements AutoCloseable {
                 throw new ModelFormatException("network in " + file + " has " + g.getConfiguration()
                         .getNetworkOutputs().size() + " outputs; a classifier has exactly 1");
             }
-            org.transferkit.device.CpuHelpers.apply(g); // oneDNN convolutions and pooling for serving
+            CpuHelpers.apply(g); // oneDNN convolutions and pooling for serving
             return new ClassifierBundle(m, g);
         } catch (IOException e) {
             throw new ModelFormatException("cannot read classifier bundle " + file + ": " + e.getMessage(), e);

@@ -15,6 +15,7 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -61,7 +62,7 @@ public final class BatchNormFreezer {
         }
         ComputationGraph out = new ComputationGraph(conf);
         out.init();
-        for (org.deeplearning4j.nn.graph.vertex.GraphVertex v : graph.getVertices()) {
+        for (org.deeplearning4j.nn.graph.vertex.GraphVertex v : graph.getVertices()) { // runtime vertices
             if (!v.hasLayer() || v.getLayer().numParams() == 0) {
                 continue;
             }
@@ -77,8 +78,9 @@ public final class BatchNormFreezer {
                 INDArray std = bn.paramTable().containsKey("log10stdev")
                         ? Transforms.exp(bn.getParam("log10stdev").castTo(DataType.DOUBLE).mul(Math.log(10)), false)
                         : Transforms.sqrt(bn.getParam("var").castTo(DataType.DOUBLE).add(bnConf.getEps()), false);
-                INDArray g = gamma == null ? std.mul(0).add(bnConf.getGamma()) : gamma.castTo(std.dataType());
-                INDArray b = beta == null ? std.mul(0).add(bnConf.getBeta()) : beta.castTo(std.dataType());
+                // a batch norm with locked gamma/beta has no such parameters: its configured constants apply
+                INDArray g = gamma == null ? Nd4j.valueArrayOf(std.shape(), bnConf.getGamma()) : gamma.castTo(std.dataType());
+                INDArray b = beta == null ? Nd4j.valueArrayOf(std.shape(), bnConf.getBeta()) : beta.castTo(std.dataType());
                 INDArray scale = g.reshape(-1).div(std.reshape(-1));
                 INDArray shift = b.reshape(-1).sub(mean.castTo(std.dataType()).reshape(-1).mul(scale));
                 INDArray w = target.getParam("W");

@@ -15,6 +15,7 @@ import org.transferkit.data.ClassBalance;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.data.ImagePipeline;
+import org.transferkit.device.CpuHelpers;
 import org.transferkit.head.TransferModel;
 
 /**
@@ -54,7 +55,7 @@ final class EndToEnd {
             }
         }
         graph = BatchNormFreezer.freeze(graph);
-        org.transferkit.device.CpuHelpers.apply(graph);
+        CpuHelpers.apply(graph);
 
         List<EpochStats> history = new ArrayList<>(phase1.history());
         int bestEpoch = phase1.bestEpoch();

@@ -28,6 +28,7 @@ import org.transferkit.data.ImagePipeline;
 import org.transferkit.data.LabelledImage;
 import org.transferkit.data.Preprocessing;
 import org.transferkit.data.SkippedFile;
+import org.transferkit.device.CpuHelpers;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.head.TransferModel;
 
@@ -62,10 +63,6 @@ public final class Trainer {
     public static TrainingResult fit(Backbone backbone, DatasetSplit data, FineTune settings, TrainingListener listener)
             throws TransferKitException {
         CutPoint cut = settings.cutPoint() == null ? backbone.defaultCutPoint() : backbone.cutPoint(settings.cutPoint());
-        if (settings.unfreeze() != null && settings.unfreeze().blocks() > 0 && backbone.blocks().isEmpty()) {
-            throw new IllegalArgumentException("backbone '" + backbone.id() + "' publishes no blocks, so none can be "
-                    + "unfrozen; use 0 blocks (end-to-end augmentation only)");
-        }
         List<String> labels = data.train().labels();
         if (labels.size() < 2) {
             throw new DatasetException("training data has " + labels.size() + " class(es) " + labels
@@ -76,7 +73,10 @@ public final class Trainer {
         Nd4j.getRandom().setSeed(settings.seed());
         ComputationGraph graph = TransferModel.build(backbone.loadGraph(), cut, settings.head(), labels.size(),
                 settings.optimizer().updater(settings.learningRate()), settings.seed(), weights, settings.weightDecay());
-        org.transferkit.device.CpuHelpers.apply(graph); // oneDNN convolutions and pooling (see CpuHelpers)
+        CpuHelpers.apply(graph); // oneDNN convolutions and pooling (see CpuHelpers)
+        if (settings.unfreeze() != null) {
+            EndToEnd.boundary(backbone, graph, cut, settings.unfreeze().blocks()); // refuse a bad phase 2 before phase 1
+        }
         // Featurize at the last parameter-free vertex: after the global pooling when the head pools a feature
         // map (a 512-value vector per image instead of 512x13x13: epochs and the cache stay small), else at
         // the cut. Naming the vertex also matters when the cut is not a layer (SqueezeNet's merge vertex

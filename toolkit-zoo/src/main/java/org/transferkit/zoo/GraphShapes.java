@@ -53,8 +53,9 @@ final class GraphShapes {
     static List<CutPoint> resolve(List<Site> sites, ComputationGraphConfiguration conf, Map<String, InputType> types,
             String what) throws ModelFormatException {
         List<CutPoint> out = new ArrayList<>();
+        List<String> order = Locator.topologicalOrder(conf);
         for (Site s : sites) {
-            String v = s.locator().find(conf);
+            String v = s.locator().find(conf, order);
             long[] shape = v == null ? null : shape(types.get(v));
             if (v == null || shape == null || shape.length == 0) {
                 throw new ModelFormatException(what + ": cannot find '" + s.name() + "' (" + s.locator().describe()

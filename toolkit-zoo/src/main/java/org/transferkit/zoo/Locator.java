@@ -66,11 +66,23 @@ public record Locator(Kind kind, Class<?> type, int ordinal, String name) {
      * @return the matching vertex's name, or null if the graph has no such vertex
      */
     public String find(ComputationGraphConfiguration conf) {
+        return find(conf, kind == Kind.NAMED ? List.of() : topologicalOrder(conf));
+    }
+
+    /**
+     * As {@link #find(ComputationGraphConfiguration)}, with the graph's topological order already at hand
+     * (resolving many locators against one graph walks it once).
+     *
+     * @param conf a graph configuration
+     * @param order {@link #topologicalOrder(ComputationGraphConfiguration)} of {@code conf}
+     * @return the matching vertex's name, or null
+     */
+    public String find(ComputationGraphConfiguration conf, List<String> order) {
         if (kind == Kind.NAMED) {
             return conf.getVertices().containsKey(name) ? name : null;
         }
         List<String> hits = new ArrayList<>();
-        for (String v : topologicalOrder(conf)) {
+        for (String v : order) {
             if (matches(conf, v)) {
                 hits.add(v);
             }

@@ -133,7 +133,7 @@ public enum ZooArchitecture {
     private final InputShape input;
     private final Preprocessing preprocessing;
     private final Function<int[], ComputationGraphConfiguration> config;
-    private final java.util.function.Supplier<ZooModel> zooModel;
+    private final ZooWeights weights;
     private final List<Site> cuts;
     private final String defaultCut;
     private final List<Site> blocks;
@@ -146,7 +146,10 @@ public enum ZooArchitecture {
         this.input = input;
         this.preprocessing = preprocessing;
         this.config = config;
-        this.zooModel = zooModel;
+        ZooModel m = zooModel == null ? null : zooModel.get();
+        this.weights = m == null || !m.pretrainedAvailable(PretrainedType.IMAGENET) ? null
+                : new ZooWeights(m.pretrainedUrl(PretrainedType.IMAGENET), m.pretrainedChecksum(PretrainedType.IMAGENET),
+                        m.modelName());
         this.cuts = List.copyOf(cuts);
         this.defaultCut = defaultCut;
         this.blocks = blocks == null ? this.cuts : List.copyOf(blocks);
@@ -189,7 +192,7 @@ public enum ZooArchitecture {
 
     /** @return whether DL4J publishes ImageNet weights for it */
     public boolean pretrained() {
-        return zooModel != null && zooModel.get().pretrainedAvailable(PretrainedType.IMAGENET);
+        return weights != null;
     }
 
     /**
@@ -197,12 +200,10 @@ public enum ZooArchitecture {
      * @throws IllegalStateException if there are none ({@link #pretrained()} is false)
      */
     public ZooWeights weights() {
-        if (!pretrained()) {
+        if (weights == null) {
             throw new IllegalStateException(id + " has no pretrained weights");
         }
-        ZooModel m = zooModel.get();
-        return new ZooWeights(m.pretrainedUrl(PretrainedType.IMAGENET), m.pretrainedChecksum(PretrainedType.IMAGENET),
-                m.modelName());
+        return weights;
     }
 
     /**

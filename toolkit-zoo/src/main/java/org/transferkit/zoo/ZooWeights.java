@@ -2,7 +2,7 @@ package org.transferkit.zoo;
 
 import java.net.URI;
 import java.nio.file.Path;
-import org.deeplearning4j.common.resources.DL4JResources;
+import org.deeplearning4j.config.DL4JSystemProperties;
 import org.deeplearning4j.common.resources.ResourceType;
 
 /**
@@ -52,8 +52,16 @@ public record ZooWeights(String url, long adler32, String modelName) {
         }
     }
 
-    /** @return DL4J's own download folder for this model (where {@code initPretrained()} caches it) */
+    /**
+     * DL4J's own download folder for this model (where {@code initPretrained()} caches it), worked out the
+     * way DL4J does ({@value DL4JSystemProperties#DL4J_RESOURCES_DIR_PROPERTY}, else {@code ~/.deeplearning4j})
+     * but without DL4J's {@code getDirectory}, which creates the folders: merely looking creates nothing.
+     *
+     * @return the folder (it may not exist)
+     */
     public Path dl4jCacheDir() {
-        return DL4JResources.getDirectory(ResourceType.ZOO_MODEL, modelName).toPath();
+        String base = System.getProperty(DL4JSystemProperties.DL4J_RESOURCES_DIR_PROPERTY);
+        Path root = base == null || base.isBlank() ? Path.of(System.getProperty("user.home"), ".deeplearning4j") : Path.of(base);
+        return root.resolve(ResourceType.ZOO_MODEL.resourceName()).resolve(modelName);
     }
 }

@@ -49,6 +49,19 @@ public final class ModelBenchmark {
             return String.format(Locale.ROOT, "model=%s mode=%s batch=%d input=%s images_per_s=%.2f peak_rss_mb=%d helpers=%s",
                     model, mode.name().toLowerCase(Locale.ROOT), batch, input, imagesPerSecond, peakRssMb, helpers);
         }
+
+        /** @return the same fields as a map, for JSON */
+        public java.util.Map<String, Object> toMap() {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("model", model);
+            m.put("mode", mode.name().toLowerCase(Locale.ROOT));
+            m.put("batch", batch);
+            m.put("input", input.toString());
+            m.put("images_per_s", imagesPerSecond);
+            m.put("peak_rss_mb", peakRssMb);
+            m.put("helpers", helpers);
+            return m;
+        }
     }
 
     private ModelBenchmark() {

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.transferkit.TransferKitException;
 import org.transferkit.examples.bench.DecodeBenchmark;
+import org.transferkit.examples.bench.ModelBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -59,10 +60,10 @@ public final class BenchCommand implements Runnable {
                 throw new IllegalArgumentException("--batch and --iterations must be >= 1, --warmup >= 0; got " + batch
                         + ", " + iterations + ", " + warmup);
             }
-            List<org.transferkit.examples.bench.ModelBenchmark.Mode> ms = new java.util.ArrayList<>();
+            List<ModelBenchmark.Mode> ms = new java.util.ArrayList<>();
             for (String m : modes) {
                 try {
-                    ms.add(org.transferkit.examples.bench.ModelBenchmark.Mode.valueOf(m.trim().toUpperCase(Locale.ROOT)));
+                    ms.add(ModelBenchmark.Mode.valueOf(m.trim().toUpperCase(Locale.ROOT)));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("--mode: unknown '" + m + "'; valid: inference, frozen_step, full_step", e);
                 }
@@ -72,18 +73,10 @@ public final class BenchCommand implements Runnable {
                 String random = model.trim() + "-untrained"; // random weights: nothing to download
                 String name = org.transferkit.zoo.BackboneCatalog.entries().stream().anyMatch(e -> e.name().equals(random))
                         ? random : model.trim();
-                for (var r : org.transferkit.examples.bench.ModelBenchmark.run(name, ms, batch, warmup, iterations)) {
+                for (var r : ModelBenchmark.run(name, ms, batch, warmup, iterations)) {
                     spec.commandLine().getOut().println(r.line());
                     spec.commandLine().getOut().flush();
-                    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-                    m.put("model", r.model());
-                    m.put("mode", r.mode().name().toLowerCase(Locale.ROOT));
-                    m.put("batch", r.batch());
-                    m.put("input", r.input().toString());
-                    m.put("images_per_s", r.imagesPerSecond());
-                    m.put("peak_rss_mb", r.peakRssMb());
-                    m.put("helpers", r.helpers());
-                    all.add(m);
+                    all.add(r.toMap());
                 }
             }
             if (json != null) {
