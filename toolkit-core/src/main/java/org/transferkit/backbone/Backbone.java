@@ -2,6 +2,7 @@ package org.transferkit.backbone;
 
 import java.util.List;
 import java.util.stream.Collectors;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.transferkit.TransferKitException;
 import org.transferkit.data.InputShape;
@@ -35,6 +36,16 @@ public interface Backbone {
         return List.of();
     }
 
+    /**
+     * Whether this network starts from random weights and trains end to end, nothing frozen (a CNN written from
+     * scratch such as {@link ConvNet}), instead of being featurized once as a frozen, pretrained backbone.
+     *
+     * @return true to train every layer; false (the default) for a pretrained backbone
+     */
+    default boolean trainsFromScratch() {
+        return false;
+    }
+
     /** @return the cut point used when the user names none */
     CutPoint defaultCutPoint();
 
@@ -51,6 +62,22 @@ public interface Backbone {
      * @throws TransferKitException if the weights cannot be read
      */
     ComputationGraph loadGraph() throws TransferKitException;
+
+    /**
+     * The backbone's graph configuration (layers and shapes, no weights), e.g. for a model summary. The default
+     * loads the graph; backbones that know their configuration return it without loading weights.
+     *
+     * @return a configuration the caller owns
+     * @throws TransferKitException if it cannot be read
+     */
+    default ComputationGraphConfiguration configuration() throws TransferKitException {
+        ComputationGraph g = loadGraph();
+        try {
+            return g.getConfiguration().clone();
+        } finally {
+            g.close();
+        }
+    }
 
     /**
      * Looks a cut point up by its public name.

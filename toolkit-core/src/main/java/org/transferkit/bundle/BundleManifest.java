@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import org.transferkit.data.InputShape;
 import org.transferkit.data.Preprocessing;
+import org.transferkit.data.Task;
+import org.transferkit.eval.TaskMetrics;
 
 /**
  * The JSON part of a classifier bundle ({@code transferkit-bundle.json}): everything but the weights.
@@ -21,6 +23,8 @@ import org.transferkit.data.Preprocessing;
  * @param metrics final evaluation metrics
  * @param versions toolkit, DL4J, Java and OS versions
  * @param created ISO-8601 creation time
+ * @param task {@code single-label}, {@code multi-label} or {@code regression}; null (format 1) reads as single-label
+ * @param threshold the decision threshold of a multi-label model's probabilities; null for other tasks
  */
 public record BundleManifest(
         @JsonProperty("format_version") int formatVersion,
@@ -34,7 +38,19 @@ public record BundleManifest(
         @JsonProperty("training") Map<String, Object> training,
         @JsonProperty("metrics") Map<String, Object> metrics,
         @JsonProperty("versions") Map<String, String> versions,
-        @JsonProperty("created") String created) {
+        @JsonProperty("created") String created,
+        @JsonProperty("task") String task,
+        @JsonProperty("threshold") Double threshold) {
+
+    /** @return what the model predicts (single-label for bundles written before tasks existed) */
+    public Task taskType() {
+        return Task.parse(task);
+    }
+
+    /** @return the multi-label decision threshold, {@link TaskMetrics#DEFAULT_THRESHOLD} if none is stored */
+    public double decisionThreshold() {
+        return threshold == null ? TaskMetrics.DEFAULT_THRESHOLD : threshold;
+    }
 
     /**
      * @return the per-epoch training history recorded in {@code training.history}, empty if there is

@@ -26,6 +26,8 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.transferkit.ModelFormatException;
 import org.transferkit.TransferKitException;
 import org.transferkit.backbone.Backbone;
+import org.transferkit.data.Task;
+import org.transferkit.eval.TaskMetrics;
 import org.transferkit.data.InputShape;
 import org.transferkit.device.CpuHelpers;
 import org.transferkit.train.EpochStats;
@@ -39,8 +41,11 @@ import org.transferkit.train.TrainingResult;
  * is the thread-safe way to predict.
  */
 public final class ClassifierBundle implements AutoCloseable {
-    /** Bundle format written by this version; readers accept this and older ones. */
-    public static final int FORMAT_VERSION = 1;
+    /**
+     * Newest bundle format; readers accept this and older ones. Format 2 adds the task (multi-label, regression)
+     * and threshold; single-label bundles are still written as format 1, so older TransferKits keep reading them.
+     */
+    public static final int FORMAT_VERSION = 2;
     /** Zip entry of the JSON manifest. */
     public static final String MANIFEST = "transferkit-bundle.json";
     /** Zip entry of the DL4J network. */
@@ -73,7 +78,34 @@ public final class ClassifierBundle implements AutoCloseable {
      */
     public static ClassifierBundle fromTraining(TrainingResult result, Backbone backbone, FineTune settings,
             Map<String, Object> metrics) {
+        return fromTraining(result, backbone, settings, metrics, TaskMetrics.DEFAULT_THRESHOLD);
+    }
+
+    /**
+     * Makes a bundle of a finished training run, with its provenance and a multi-label decision threshold.
+     *
+     * @param result the run; the bundle takes ownership of its graph
+     * @param backbone the backbone it was trained on
+     * @param settings the run's settings
+     * @param metrics final evaluation metrics
+     * @param threshold for a multi-label model, the probability from which a label is predicted, in (0, 1);
+     *     ignored for other tasks
+     * @return the bundle
+     * @throws IllegalArgumentException if a multi-label threshold is outside (0, 1)
+     */
+    public static ClassifierBundle fromTraining(TrainingResult result, Backbone backbone, FineTune settings,
+            Map<String, Object> metrics, double threshold) {
+        Task task = result.task();
+        if (task == Task.MULTI_LABEL && !(threshold > 0 && threshold < 1)) {
+            throw new IllegalArgumentException("multi-label threshold must be in (0, 1), got " + threshold);
+        }
         Map<String, Object> training = new LinkedHashMap<>(settings.toMap());
+        training.put("task", task.id());
+        training.put("metric", task.metricName());
+        if (result.targetScaling() != null) {
+            training.put("target_mean", result.targetScaling().mean());
+            training.put("target_std", result.targetScaling().std());
+        }
         training.put("cut_point", result.cutPoint().name());
         training.put("best_epoch", result.bestEpoch());
         training.put("train_images", result.trainImages());
@@ -93,11 +125,12 @@ public final class ClassifierBundle implements AutoCloseable {
         }
         training.put("history", history);
         InputShape in = backbone.inputShape();
-        BundleManifest m = new BundleManifest(FORMAT_VERSION, result.labels(),
+        BundleManifest m = new BundleManifest(task == Task.SINGLE_LABEL ? 1 : FORMAT_VERSION, result.labels(),
                 new int[] {in.channels(), in.height(), in.width()},
                 BundleManifest.PreprocessingJson.of(result.preprocessing()), backbone.id(), backbone.weightsId(),
                 result.cutPoint().name(), result.frozenLayers(), training, metrics, Provenance.versions(),
-                Instant.now().toString());
+                Instant.now().toString(), task == Task.SINGLE_LABEL ? null : task.id(),
+                task == Task.MULTI_LABEL ? threshold : null);
         return new ClassifierBundle(m, result.graph());
     }
 
@@ -237,10 +270,17 @@ public final class ClassifierBundle implements AutoCloseable {
             throw new ModelFormatException(file.toAbsolutePath() + " has bundle format " + m.formatVersion()
                     + "; this TransferKit reads formats 1 to " + FORMAT_VERSION + " (a newer TransferKit wrote it)");
         }
-        if (m.labels() == null || m.labels().size() < 2 || m.input() == null || m.input().length != 3
+        Task task;
+        try {
+            task = m.taskType();
+        } catch (IllegalArgumentException ex) {
+            throw new ModelFormatException("manifest of " + file.toAbsolutePath() + ": " + ex.getMessage(), ex);
+        }
+        int minLabels = task == Task.SINGLE_LABEL ? 2 : 1;
+        if (m.labels() == null || m.labels().size() < minLabels || m.input() == null || m.input().length != 3
                 || m.preprocessing() == null) {
             throw new ModelFormatException("manifest of " + file.toAbsolutePath()
-                    + " lacks labels (>= 2), input [c, h, w] or preprocessing");
+                    + " lacks labels (>= " + minLabels + "), input [c, h, w] or preprocessing");
         }
         return m;
     }

@@ -55,7 +55,7 @@ public record DatasetSplit(ImageDataset train, ImageDataset val, ImageDataset te
                     + valFraction + " and test " + testFraction);
         }
         List<List<LabelledImage>> byClass = new ArrayList<>();
-        for (int i = 0; i < all.labels().size(); i++) {
+        for (int i = 0; i < all.labels().size(); i++) { // strata: classes, or first labels (multi-label), or one
             byClass.add(new ArrayList<>());
         }
         for (LabelledImage img : all.images()) {
@@ -67,6 +67,10 @@ public record DatasetSplit(ImageDataset train, ImageDataset val, ImageDataset te
         int minNeeded = 1 + (valFraction > 0 ? 1 : 0) + (testFraction > 0 ? 1 : 0);
         for (int c = 0; c < byClass.size(); c++) {
             List<LabelledImage> imgs = byClass.get(c);
+            if (imgs.size() < minNeeded && all.task() != Task.SINGLE_LABEL) {
+                train.addAll(imgs); // a stratum of targets may be tiny: it all trains
+                continue;
+            }
             if (imgs.size() < minNeeded) {
                 throw new IllegalArgumentException("class '" + all.labels().get(c) + "' has " + imgs.size()
                         + " image(s); a split into train/val/test needs at least " + minNeeded + " per class");
@@ -80,7 +84,7 @@ public record DatasetSplit(ImageDataset train, ImageDataset val, ImageDataset te
             train.addAll(imgs.subList(nTest + nVal, n));
         }
         return new DatasetSplit(
-                new ImageDataset(all.labels(), train, all.skipped()),
+                new ImageDataset(all.task(), all.labels(), train, all.skipped()),
                 all.withImages(val),
                 all.withImages(test));
     }

@@ -30,24 +30,53 @@ public final class ImageDataset {
     /** File name endings (lower case) taken as images. */
     public static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "gif", "bmp", "wbmp");
 
+    private final Task task;
     private final List<String> labels;
     private final List<LabelledImage> images;
     private final List<SkippedFile> skipped;
 
     /**
+     * A single-label dataset.
+     *
      * @param labels class names; index i is label i
      * @param images the labelled files
      * @param skipped files seen but not used, with reasons
      * @throws IllegalArgumentException if an image's label is out of range
      */
     public ImageDataset(List<String> labels, List<LabelledImage> images, List<SkippedFile> skipped) {
+        this(Task.SINGLE_LABEL, labels, images, skipped);
+    }
+
+    /**
+     * A dataset of any task.
+     *
+     * @param task what the images are labelled with
+     * @param labels class names (single-label), label names (multi-label) or target names (regression)
+     * @param images the labelled files; for multi-label and regression each carries a target vector of
+     *     {@code labels.size()} values
+     * @param skipped files seen but not used, with reasons
+     * @throws IllegalArgumentException if a single-label image's label is out of range, a multi-label or
+     *     regression image has no target or one of the wrong length, or there are no labels
+     */
+    public ImageDataset(Task task, List<String> labels, List<LabelledImage> images, List<SkippedFile> skipped) {
+        this.task = java.util.Objects.requireNonNull(task, "task");
         this.labels = List.copyOf(labels);
         this.images = List.copyOf(images);
         this.skipped = List.copyOf(skipped);
+        if (this.labels.isEmpty()) {
+            throw new IllegalArgumentException("a dataset needs at least one label or target name");
+        }
         for (LabelledImage img : this.images) {
-            if (img.label() >= this.labels.size()) {
+            if (task == Task.SINGLE_LABEL && img.label() >= this.labels.size()) {
                 throw new IllegalArgumentException("label index " + img.label() + " of " + img.path()
                         + " is out of range; the dataset has " + this.labels.size() + " labels " + this.labels);
+            }
+            if (task != Task.SINGLE_LABEL) {
+                img.targetRow(this.labels.size()); // checks the length
+                if (img.target() == null) {
+                    throw new IllegalArgumentException(img.path() + " has no target vector; a " + task.id()
+                            + " dataset needs one per image");
+                }
             }
         }
     }
@@ -233,6 +262,28 @@ public final class ImageDataset {
         return fromFolder(source, labels);
     }
 
+    /**
+     * Reads a dataset of any task: single-label from a folder or CSV ({@link #from(Path, List)}), multi-label and
+     * regression from a CSV ({@link TargetManifest}; every row is taken, whatever its split column says).
+     *
+     * @param source a directory or a {@code .csv} file
+     * @param names the label or target names to index against (a training set's), or null for the source's own
+     * @param task what the images are labelled with
+     * @return the dataset
+     * @throws DatasetException if the source cannot be read, names labels outside {@code names}, or is a folder
+     *     for a multi-label or regression task
+     */
+    public static ImageDataset from(Path source, List<String> names, Task task) throws DatasetException {
+        if (task == Task.SINGLE_LABEL) {
+            return from(source, names);
+        }
+        if (!isCsv(source)) {
+            throw new DatasetException(task.id() + " data is read from a CSV file, got " + source.toAbsolutePath()
+                    + "; see TargetManifest for the format");
+        }
+        return TargetManifest.read(source, task).dataset(null, names);
+    }
+
     /** @param source a path @return true if it names a CSV manifest */
     public static boolean isCsv(Path source) {
         return source.getFileName() != null && source.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv");
@@ -264,25 +315,40 @@ public final class ImageDataset {
         return images.size();
     }
 
-    /** @return images per class, indexed by label */
+    /** @return what the images are labelled with */
+    public Task task() {
+        return task;
+    }
+
+    /**
+     * @return per label: images of that class (single-label), images that have that label (multi-label),
+     *     or images with that target (regression: every image)
+     */
     public int[] classCounts() {
         int[] counts = new int[labels.size()];
         for (LabelledImage i : images) {
-            counts[i.label()]++;
+            if (task == Task.SINGLE_LABEL) {
+                counts[i.label()]++;
+            } else {
+                float[] t = i.target();
+                for (int c = 0; c < counts.length; c++) {
+                    counts[c] += task == Task.REGRESSION || t[c] > 0.5f ? 1 : 0;
+                }
+            }
         }
         return counts;
     }
 
     /**
      * @param subset images of this dataset
-     * @return a dataset with the same labels and the given images (skipped files are not carried over)
+     * @return a dataset with the same task and labels and the given images (skipped files are not carried over)
      */
     public ImageDataset withImages(List<LabelledImage> subset) {
-        return new ImageDataset(labels, subset, Collections.emptyList());
+        return new ImageDataset(task, labels, subset, Collections.emptyList());
     }
 
     @Override
     public String toString() {
-        return "ImageDataset[" + images.size() + " images, labels " + labels + "]";
+        return "ImageDataset[" + task.id() + ", " + images.size() + " images, labels " + labels + "]";
     }
 }

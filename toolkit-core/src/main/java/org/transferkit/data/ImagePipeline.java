@@ -186,7 +186,7 @@ public final class ImagePipeline implements DataSetIterator, AutoCloseable {
     private DataSet decodeBatch(List<LabelledImage> batch) {
         int n = batch.size();
         float[] data = new float[n * shape.size()];
-        List<Integer> okLabels = new ArrayList<>(n);
+        List<float[]> okLabels = new ArrayList<>(n);
         List<Serializable> paths = new ArrayList<>(n);
         int ok = 0;
         for (LabelledImage img : batch) {
@@ -201,7 +201,7 @@ public final class ImagePipeline implements DataSetIterator, AutoCloseable {
                 } else {
                     ImageDecoder.decodeToChw(img.path(), shape, preprocessing, data, ok * shape.size());
                 }
-                okLabels.add(img.label());
+                okLabels.add(img.targetRow(labels.size()));
                 paths.add(img.path().toString());
                 ok++;
             } catch (IOException | RuntimeException e) {
@@ -213,11 +213,8 @@ public final class ImagePipeline implements DataSetIterator, AutoCloseable {
             return null;
         }
         INDArray features = Tensors.nchw(data, ok, shape);
-        INDArray oneHot = Nd4j.zeros(ok, labels.size());
-        for (int i = 0; i < ok; i++) {
-            oneHot.putScalar(i, okLabels.get(i), 1f);
-        }
-        DataSet ds = new DataSet(features, oneHot);
+        float[][] rows = okLabels.toArray(new float[0][]);
+        DataSet ds = new DataSet(features, Nd4j.create(rows).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT));
         ds.setExampleMetaData(paths);
         return ds;
     }

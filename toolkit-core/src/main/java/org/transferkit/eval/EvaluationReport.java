@@ -5,13 +5,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.transferkit.data.Task;
 import org.transferkit.data.SkippedFile;
 
 /**
  * Metrics of one classifier on one set of labelled images. Immutable; built from a confusion matrix
  * (rows: true class, columns: predicted class).
  */
-public final class EvaluationReport {
+public final class EvaluationReport implements TaskReport {
     private final List<String> labels;
     private final long[][] confusion;
     private final List<SkippedFile> skipped;
@@ -115,6 +116,7 @@ public final class EvaluationReport {
     }
 
     /** @return images evaluated */
+    @Override
     public long total() {
         long n = 0;
         for (long[] row : confusion) {
@@ -135,6 +137,7 @@ public final class EvaluationReport {
     }
 
     /** @return files that could not be evaluated */
+    @Override
     public List<SkippedFile> skipped() {
         return skipped;
     }
@@ -210,6 +213,7 @@ public final class EvaluationReport {
      *     {@code weighted_avg}, {@code top_k_accuracy} (with per-image predictions), {@code labels},
      *     {@code confusion_matrix}, {@code skipped} (path and reason)
      */
+    @Override
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("accuracy", accuracy());
@@ -246,7 +250,20 @@ public final class EvaluationReport {
         return m;
     }
 
+    /** @return {@link Task#SINGLE_LABEL} */
+    @Override
+    public Task task() {
+        return Task.SINGLE_LABEL;
+    }
+
+    /** @return the accuracy */
+    @Override
+    public double headline() {
+        return accuracy();
+    }
+
     /** @return a console table: per-class metrics, then the confusion matrix */
+    @Override
     public String toTable() {
         StringBuilder sb = new StringBuilder();
         int w = Math.max(8, labels.stream().mapToInt(String::length).max().orElse(8));

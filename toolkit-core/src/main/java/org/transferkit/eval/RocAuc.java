@@ -15,14 +15,28 @@ final class RocAuc {
      *     no positives or no negatives of {@code c}
      */
     static double oneVsRest(List<ExamplePrediction> examples, int c) {
-        int n = examples.size();
+        double[] scores = new double[examples.size()];
+        boolean[] positive = new boolean[examples.size()];
+        for (int i = 0; i < scores.length; i++) {
+            scores[i] = examples.get(i).probabilities()[c];
+            positive[i] = examples.get(i).trueLabel() == c;
+        }
+        return auc(scores, positive);
+    }
+
+    /**
+     * @param scores one score per example
+     * @param positive whether each example is a positive
+     * @return the area under the ROC curve; NaN without positives or without negatives
+     */
+    static double auc(double[] scores, boolean[] positive) {
+        int n = scores.length;
         double[][] scored = new double[n][2];
         long pos = 0;
         for (int i = 0; i < n; i++) {
-            ExamplePrediction e = examples.get(i);
-            scored[i][0] = e.probabilities()[c];
-            scored[i][1] = e.trueLabel() == c ? 1 : 0;
-            pos += e.trueLabel() == c ? 1 : 0;
+            scored[i][0] = scores[i];
+            scored[i][1] = positive[i] ? 1 : 0;
+            pos += positive[i] ? 1 : 0;
         }
         long neg = n - pos;
         if (pos == 0 || neg == 0) {

@@ -2,10 +2,12 @@ package org.transferkit.head;
 
 import java.util.Arrays;
 import java.util.Locale;
+import org.transferkit.data.Task;
 
 /**
- * The layers of a new classifier head: how a feature map is reduced to a vector, hidden Dense+ReLU
- * layers, dropout, then a softmax output sized to the dataset's classes. Immutable; build with
+ * The layers of a new head: how a feature map is reduced to a vector, hidden Dense+ReLU layers, dropout,
+ * then an output layer sized to the dataset's labels whose activation and loss follow the {@link Task}
+ * (softmax, sigmoid or linear). Immutable; build with
  * {@link #builder()}.
  */
 public final class HeadSpec {
@@ -15,11 +17,29 @@ public final class HeadSpec {
     private final int[] hidden;
     private final double dropout;
     private final Pooling pooling;
+    private final Task task;
+    private final Loss loss;
 
     private HeadSpec(Builder b) {
         this.hidden = b.hidden.clone();
         this.dropout = b.dropout;
         this.pooling = b.pooling;
+        this.task = b.task;
+        this.loss = b.loss != null ? b.loss : Loss.defaultFor(b.task);
+        if (!loss.fits(task)) {
+            throw new IllegalArgumentException("loss " + loss.id() + " does not fit a " + task.id() + " head; allowed: "
+                    + Loss.allowedFor(task));
+        }
+    }
+
+    /** @return what the head predicts (default single-label) */
+    public Task task() {
+        return task;
+    }
+
+    /** @return the training loss (default: cross-entropy, binary cross-entropy or MSE by task) */
+    public Loss loss() {
+        return loss;
     }
 
     /** @return a builder with the defaults: one hidden layer of 128, dropout 0.2, average pooling */
@@ -49,8 +69,9 @@ public final class HeadSpec {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "hidden %s, dropout %.2f, pooling %s", Arrays.toString(hidden), dropout,
+        String base = String.format(Locale.ROOT, "hidden %s, dropout %.2f, pooling %s", Arrays.toString(hidden), dropout,
                 pooling.name().toLowerCase(Locale.ROOT));
+        return task == Task.SINGLE_LABEL ? base : base + ", task " + task.id() + ", loss " + loss.id();
     }
 
     /** Fluent settings for a {@link HeadSpec}. */
@@ -58,8 +79,25 @@ public final class HeadSpec {
         private int[] hidden = {128};
         private double dropout = 0.2;
         private Pooling pooling = Pooling.AVG;
+        private Task task = Task.SINGLE_LABEL;
+        private Loss loss;
 
         private Builder() {
+        }
+
+        /** @param t what the head predicts (default single-label) @return this */
+        public Builder task(Task t) {
+            this.task = java.util.Objects.requireNonNull(t, "task");
+            return this;
+        }
+
+        /**
+         * @param l the loss, or null for the task's default; checked against the task in {@link #build()}
+         * @return this
+         */
+        public Builder loss(Loss l) {
+            this.loss = l;
+            return this;
         }
 
         /**
@@ -96,7 +134,10 @@ public final class HeadSpec {
             return this;
         }
 
-        /** @return the spec */
+        /**
+         * @return the spec
+         * @throws IllegalArgumentException if the loss does not fit the task
+         */
         public HeadSpec build() {
             return new HeadSpec(this);
         }

@@ -21,10 +21,8 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.regularization.WeightDecay;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.transferkit.backbone.CutPoint;
+import org.transferkit.data.Task;
 
 /**
  * Puts a new head on a backbone graph: keeps the cut vertex and everything it depends on, removes every
@@ -36,7 +34,7 @@ import org.transferkit.backbone.CutPoint;
 public final class TransferModel {
     /** Name of the pooling vertex added for spatial cut points. */
     public static final String POOL = "tk_pool";
-    /** Name of the softmax output vertex. */
+    /** Name of the output vertex (softmax, sigmoid or linear by the head's task). */
     public static final String OUTPUT = "tk_output";
 
     private TransferModel() {
@@ -118,8 +116,10 @@ public final class TransferModel {
                     + classWeights.length);
         }
         Objects.requireNonNull(head, "head");
-        if (numClasses < 2) {
-            throw new IllegalArgumentException("a classifier needs at least 2 classes, got " + numClasses);
+        if (numClasses < (head.task() == Task.SINGLE_LABEL ? 2 : 1)) {
+            throw new IllegalArgumentException(head.task() == Task.SINGLE_LABEL
+                    ? "a classifier needs at least 2 classes, got " + numClasses
+                    : "a " + head.task().id() + " head needs at least 1 output, got " + numClasses);
         }
         ComputationGraphConfiguration conf = backboneGraph.getConfiguration();
         if (!conf.getVertices().containsKey(cut.vertex())) {
@@ -158,9 +158,8 @@ public final class TransferModel {
             boolean drop = head.dropout() > 0 && (i > 0 || hidden.length == 0);
             org.deeplearning4j.nn.conf.layers.Layer layer;
             if (last) {
-                OutputLayer.Builder ob = new OutputLayer.Builder(classWeights == null
-                        ? new LossMCXENT() : new LossMCXENT(Nd4j.create(classWeights).castTo(DataType.FLOAT)))
-                        .nIn(nIn).nOut(numClasses).activation(Activation.SOFTMAX)
+                OutputLayer.Builder ob = new OutputLayer.Builder(head.loss().function(classWeights))
+                        .nIn(nIn).nOut(numClasses).activation(head.loss().activation())
                         .weightInit(WeightInit.XAVIER).updater(updater);
                 if (weightDecay > 0) {
                     ob.regularization(List.of(new WeightDecay(weightDecay, true)));

@@ -15,10 +15,12 @@ import org.transferkit.bundle.ClassifierBundle;
 import org.transferkit.data.ImageDecoder;
 import org.transferkit.data.InputShape;
 import org.transferkit.data.Preprocessing;
+import org.transferkit.data.Task;
 import org.transferkit.data.Tensors;
 
 /**
- * Classifies images with a saved bundle. Thread-safe: decoding and preprocessing run in the calling
+ * Runs a saved bundle on images: ranks classes (single-label), picks labels above a threshold (multi-label) or
+ * predicts values (regression). Thread-safe: decoding and preprocessing run in the calling
  * thread, the network runs one batch at a time (DL4J graphs are not safe for concurrent use), so
  * concurrent callers get exactly the results they would get alone. Holds native memory: close it.
  */
@@ -27,6 +29,8 @@ public final class ImageClassifier implements AutoCloseable {
     private final InputShape shape;
     private final Preprocessing preprocessing;
     private final List<String> labels;
+    private final Task task;
+    private final double threshold;
     private final Object lock = new Object();
     private volatile boolean closed;
 
@@ -36,6 +40,92 @@ public final class ImageClassifier implements AutoCloseable {
         this.shape = m.inputShape();
         this.preprocessing = m.preprocessing().toPreprocessing();
         this.labels = List.copyOf(m.labels());
+        this.task = m.taskType();
+        this.threshold = m.decisionThreshold();
+    }
+
+    /** @return what the model predicts; {@link #predict} ranks classes or labels, {@link #predictValues} regresses */
+    public Task task() {
+        return task;
+    }
+
+    /** @return the probability from which a multi-label model predicts a label (stored in the bundle) */
+    public double threshold() {
+        return threshold;
+    }
+
+    /**
+     * The raw outputs for an image: class probabilities (single-label, summing to 1), per-label probabilities
+     * (multi-label) or values in the targets' units (regression), in {@link #labels()} order.
+     *
+     * @param image an image file
+     * @return one value per label
+     * @throws TransferKitException if the file cannot be read or decoded; the message names it
+     */
+    public float[] scores(Path image) throws TransferKitException {
+        float[] data = new float[shape.size()];
+        try {
+            ImageDecoder.decodeToChw(image, shape, preprocessing, data, 0);
+        } catch (IOException e) {
+            throw new TransferKitException("cannot read image " + image + ": " + e.getMessage(), e);
+        }
+        return outputs(data, 1)[0];
+    }
+
+    /**
+     * @param encoded encoded image bytes
+     * @return one value per label, as {@link #scores(Path)}
+     * @throws TransferKitException if the bytes are not a decodable image
+     */
+    public float[] scores(byte[] encoded) throws TransferKitException {
+        float[] data = new float[shape.size()];
+        try {
+            ImageDecoder.decodeToChw(encoded, shape, preprocessing, data, 0);
+        } catch (IOException e) {
+            throw new TransferKitException("cannot read image bytes: " + e.getMessage(), e);
+        }
+        return outputs(data, 1)[0];
+    }
+
+    /**
+     * The labels a multi-label model predicts for an image: those whose probability reaches {@code threshold}.
+     *
+     * @param image an image file
+     * @param threshold probability in (0, 1); {@link #threshold()} is the one tuned at training
+     * @return the predicted labels, most probable first (may be empty)
+     * @throws TransferKitException if the file cannot be read or decoded
+     * @throws IllegalStateException if the model is not multi-label
+     * @throws IllegalArgumentException if the threshold is outside (0, 1)
+     */
+    public List<Prediction> predictLabels(Path image, double threshold) throws TransferKitException {
+        requireTask(Task.MULTI_LABEL, "predictLabels");
+        if (!(threshold > 0 && threshold < 1)) {
+            throw new IllegalArgumentException("threshold must be in (0, 1), got " + threshold);
+        }
+        return rank(scores(image), labels.size()).stream().filter(p -> p.probability() >= threshold).toList();
+    }
+
+    /**
+     * @param image an image file
+     * @return target name to predicted value (in the targets' units), in {@link #labels()} order
+     * @throws TransferKitException if the file cannot be read or decoded
+     * @throws IllegalStateException if the model is not a regression model
+     */
+    public java.util.Map<String, Double> predictValues(Path image) throws TransferKitException {
+        requireTask(Task.REGRESSION, "predictValues");
+        float[] v = scores(image);
+        java.util.Map<String, Double> out = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < v.length; i++) {
+            out.put(labels.get(i), (double) v[i]);
+        }
+        return out;
+    }
+
+    private void requireTask(Task wanted, String method) {
+        if (task != wanted) {
+            throw new IllegalStateException(method + " needs a " + wanted.id() + " model; this one is " + task.id()
+                    + (task == Task.REGRESSION ? " (use predictValues or scores)" : " (use predict)"));
+        }
     }
 
     /**
@@ -140,32 +230,41 @@ public final class ImageClassifier implements AutoCloseable {
         return run(data, images.size(), topK);
     }
 
-    private static void checkTop(int topK) {
+    private void checkTop(int topK) {
+        if (task == Task.REGRESSION) {
+            throw new IllegalStateException("this is a regression model: it has no classes to rank; use predictValues "
+                    + "or scores");
+        }
         if (topK < 1) {
             throw new IllegalArgumentException("top-k must be >= 1, got " + topK);
         }
     }
 
     private List<List<Prediction>> run(float[] data, int n, int topK) {
-        float[][] probs;
+        List<List<Prediction>> result = new ArrayList<>();
+        for (float[] p : outputs(data, n)) {
+            result.add(rank(p, topK));
+        }
+        return result;
+    }
+
+    private float[][] outputs(float[] data, int n) {
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("classifier is closed");
             }
             INDArray in = Tensors.nchw(data, n, shape);
-            INDArray out = bundle.graph().output(false, in)[0];
-            probs = out.toFloatMatrix();
+            return bundle.graph().output(false, in)[0].toFloatMatrix();
         }
-        List<List<Prediction>> result = new ArrayList<>();
-        for (float[] p : probs) {
-            List<Prediction> all = new ArrayList<>();
-            for (int c = 0; c < p.length; c++) {
-                all.add(new Prediction(labels.get(c), c, p[c]));
-            }
-            all.sort(Comparator.comparingDouble(Prediction::probability).reversed().thenComparing(Prediction::index));
-            result.add(List.copyOf(all.subList(0, Math.min(topK, all.size()))));
+    }
+
+    private List<Prediction> rank(float[] p, int topK) {
+        List<Prediction> all = new ArrayList<>();
+        for (int c = 0; c < p.length; c++) {
+            all.add(new Prediction(labels.get(c), c, p[c]));
         }
-        return result;
+        all.sort(Comparator.comparingDouble(Prediction::probability).reversed().thenComparing(Prediction::index));
+        return List.copyOf(all.subList(0, Math.min(topK, all.size())));
     }
 
     /** Releases the network. Later predictions throw {@link IllegalStateException}. Idempotent. */

@@ -1,11 +1,11 @@
 package org.transferkit.serve;
 
 /**
- * One class and its probability.
+ * One class (or, for a multi-label model, one label) and its probability.
  *
  * @param label class name
  * @param index output unit of the class
- * @param probability softmax probability in [0, 1]
+ * @param probability softmax (single-label) or sigmoid (multi-label) probability in [0, 1]
  */
 public record Prediction(String label, int index, double probability) {
 }

@@ -1,7 +1,9 @@
 package org.transferkit.train;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
@@ -15,6 +17,12 @@ import org.transferkit.data.ClassBalance;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.data.ImagePipeline;
+import org.transferkit.data.InputShape;
+import org.transferkit.data.Preprocessing;
+import org.transferkit.data.SkippedFile;
+import org.transferkit.data.Task;
+import org.transferkit.eval.TaskMetrics;
+import org.transferkit.explain.ModelSummary;
 import org.transferkit.device.CpuHelpers;
 import org.transferkit.head.TransferModel;
 
@@ -56,54 +64,61 @@ final class EndToEnd {
         }
         graph = BatchNormFreezer.freeze(graph);
         CpuHelpers.apply(graph);
+        Trainer.announce(listener, "end-to-end", graph, backbone);
 
-        List<EpochStats> history = new ArrayList<>(phase1.history());
         int bestEpoch = phase1.bestEpoch();
-        double bestAcc = phase1.history().isEmpty() || data.val().size() == 0 ? Double.NEGATIVE_INFINITY
+        double baseline = phase1.history().isEmpty() || data.val().size() == 0 ? Double.NEGATIVE_INFINITY
                 : phase1.history().get(bestEpoch - 1).valAccuracy();
-        INDArray best = graph.params().dup(); // equals the phase-1 model
-        boolean improved = false;
-        int first = phase1.history().size() + 1;
-        for (int e = 0; e < u.epochs(); e++) {
-            int epoch = first + e;
-            long t0 = System.nanoTime();
-            Nd4j.getRandom().setSeed(settings.seed() * 1_000_003L + epoch);
-            double lossSum = 0;
-            int seen = 0;
-            int correct = 0;
-            try (ImagePipeline train = pipeline(data.train(), backbone, phase1, settings, settings.seed() + epoch)) {
-                int batches = (train.size() + settings.batchSize() - 1) / settings.batchSize();
-                int bi = 0;
-                while (train.hasNext()) {
-                    DataSet batch = train.next();
-                    graph.fit(batch);
-                    int n = batch.numExamples();
-                    lossSum += graph.score() * n;
-                    seen += n;
-                    correct += Trainer.countCorrect(graph.outputSingle(false, batch.getFeatures()), batch.getLabels());
-                    listener.onBatchEnd(epoch, ++bi, batches, graph.score());
-                }
-            }
-            double[] val = evaluate(graph, data.val(), backbone, phase1, settings);
-            EpochStats stats = new EpochStats(epoch, lossSum / Math.max(1, seen), correct / (double) Math.max(1, seen),
-                    val[1], val[0], (System.nanoTime() - t0) / 1e9, u.headLearningRate());
-            history.add(stats);
-            listener.onEpochEnd(stats);
-            double score = data.val().size() > 0 ? val[0] : epoch;
-            if (score > bestAcc) {
-                bestAcc = score;
-                bestEpoch = epoch;
-                best = graph.params().dup();
-                improved = true;
-            }
+        Run run = new Run(graph, data, backbone.inputShape(), phase1.preprocessing(), settings, phase1.task(), listener);
+        // null schedule: the updaters keep their two learning rates (blocks, head); the log shows the head's
+        run.epochs(phase1.history(), phase1.history().size() + 1, u.epochs(), null, u.headLearningRate(), baseline,
+                bestEpoch, 0);
+        if (!run.improved && data.val().size() > 0) {
+            return new TrainingResult(phase1.graph(), labels, cut, List.copyOf(run.history), run.bestEpoch,
+                    phase1.trainImages(), phase1.valImages(), phase1.skipped(), phase1.frozenLayers(),
+                    phase1.preprocessing(), phase1.task(), null);
         }
-        if (!improved && data.val().size() > 0) {
-            return new TrainingResult(phase1.graph(), labels, cut, List.copyOf(history), bestEpoch, phase1.trainImages(),
-                    phase1.valImages(), phase1.skipped(), phase1.frozenLayers(), phase1.preprocessing());
+        graph.setParams(run.best);
+        return new TrainingResult(graph, labels, cut, List.copyOf(run.history), run.bestEpoch, phase1.trainImages(),
+                phase1.valImages(), phase1.skipped(), Trainer.frozenLayers(graph), phase1.preprocessing(), phase1.task(),
+                null);
+    }
+
+    /**
+     * Trains a backbone that {@link Backbone#trainsFromScratch() trains from scratch} end to end with its head:
+     * nothing frozen, every epoch through the image pipeline, the learning-rate schedule and early stopping as in
+     * phase 1; the weights of the best validation epoch are kept.
+     *
+     * @param backbone the network (its fresh random weights are the start)
+     * @param data the split
+     * @param settings the settings ({@link FineTune#unfreeze()} and the feature cache do not apply)
+     * @param listener progress events
+     * @return the result; {@code frozenLayers} is empty
+     * @throws TransferKitException if the backbone cannot be built
+     */
+    static TrainingResult fromScratch(Backbone backbone, DatasetSplit data, FineTune settings,
+            TrainingListener listener) throws TransferKitException {
+        if (settings.unfreeze() != null) {
+            throw new IllegalArgumentException("backbone '" + backbone.id() + "' trains from scratch with nothing frozen; "
+                    + "unfreezing (phase 2) does not apply");
         }
-        graph.setParams(best);
-        return new TrainingResult(graph, labels, cut, List.copyOf(history), bestEpoch, phase1.trainImages(),
-                phase1.valImages(), phase1.skipped(), Trainer.frozenLayers(graph), phase1.preprocessing());
+        CutPoint cut = settings.cutPoint() == null ? backbone.defaultCutPoint() : backbone.cutPoint(settings.cutPoint());
+        List<String> labels = data.train().labels();
+        double[] weights = settings.classWeights() ? ClassBalance.weights(data.train().classCounts()) : null;
+        Nd4j.getRandom().setSeed(settings.seed());
+        ComputationGraph graph = TransferModel.build(backbone.loadGraph(), cut, settings.head(), labels.size(),
+                settings.optimizer().updater(settings.learningRate()), settings.seed(), weights, settings.weightDecay(),
+                null, settings.optimizer().updater(settings.learningRate()));
+        CpuHelpers.apply(graph);
+        Trainer.announce(listener, "from-scratch", graph, backbone);
+        Preprocessing pre = settings.preprocessing() != null ? settings.preprocessing() : backbone.preprocessing();
+        Run run = new Run(graph, data, backbone.inputShape(), pre, settings, data.train().task(), listener);
+        run.epochs(List.of(), 1, settings.epochs(),
+                e -> settings.schedule().at(settings.learningRate(), e, settings.epochs()), Double.NaN,
+                Double.NEGATIVE_INFINITY, 0, settings.patience());
+        graph.setParams(run.best);
+        return new TrainingResult(graph, labels, cut, List.copyOf(run.history), run.bestEpoch, run.trainImages,
+                run.valImages, List.copyOf(run.skipped.values()), List.of(), pre, data.train().task(), null);
     }
 
     /**
@@ -128,37 +143,130 @@ final class EndToEnd {
         return blocks >= usable.size() ? null : usable.get(usable.size() - blocks - 1).vertex();
     }
 
-    private static ImagePipeline pipeline(ImageDataset d, Backbone backbone, TrainingResult phase1, FineTune settings,
-            long shuffleSeed) {
-        ImagePipeline.Builder b = ImagePipeline.builder(d).shape(backbone.inputShape())
-                .preprocessing(phase1.preprocessing()).batchSize(settings.batchSize()).threads(settings.decodeThreads());
-        if (shuffleSeed != Long.MIN_VALUE) {
-            b.shuffle(shuffleSeed);
-            if (settings.augmentation() != null) {
-                b.augment(settings.augmentation(), shuffleSeed * 31);
-            }
-        }
-        return b.build();
-    }
+    /** One end-to-end training run over the pipeline: the epoch loop, its history and the best weights. */
+    private static final class Run {
+        final ComputationGraph graph;
+        final DatasetSplit data;
+        final InputShape shape;
+        final Preprocessing pre;
+        final FineTune settings;
+        final Task task;
+        final TrainingListener listener;
+        final List<EpochStats> history = new ArrayList<>();
+        final Map<String, SkippedFile> skipped = new LinkedHashMap<>();
+        INDArray best;
+        int bestEpoch;
+        boolean improved;
+        int trainImages;
+        int valImages;
 
-    /** @return validation accuracy and cross-entropy, or NaNs without validation images */
-    private static double[] evaluate(ComputationGraph graph, ImageDataset val, Backbone backbone, TrainingResult phase1,
-            FineTune settings) {
-        if (val.size() == 0) {
-            return new double[] {Double.NaN, Double.NaN};
+        Run(ComputationGraph graph, DatasetSplit data, InputShape shape, Preprocessing pre, FineTune settings, Task task,
+                TrainingListener listener) {
+            this.graph = graph;
+            this.data = data;
+            this.shape = shape;
+            this.pre = pre;
+            this.settings = settings;
+            this.task = task;
+            this.listener = listener;
+            this.best = graph.params().dup();
         }
-        int n = 0;
-        int correct = 0;
-        double loss = 0;
-        try (ImagePipeline p = pipeline(val, backbone, phase1, settings, Long.MIN_VALUE)) {
-            while (p.hasNext()) {
-                DataSet ds = p.next();
-                INDArray out = graph.outputSingle(false, ds.getFeatures());
-                correct += Trainer.countCorrect(out, ds.getLabels());
-                loss += Trainer.crossEntropy(out, ds.getLabels()) * ds.numExamples();
-                n += ds.numExamples();
+
+        /**
+         * Runs {@code count} epochs numbered from {@code first}; keeps an epoch only if it beats {@code baseline}.
+         * With a null {@code lrAt} the updaters' own learning rates stay and {@code fixedLr} is logged.
+         */
+        void epochs(List<EpochStats> before, int first, int count, java.util.function.IntToDoubleFunction lrAt,
+                double fixedLr, double baseline, int baselineEpoch, int patience) {
+            history.addAll(before);
+            bestEpoch = baselineEpoch;
+            double bestScore = baseline;
+            for (int epoch = first; epoch < first + count; epoch++) {
+                if (data.val().size() > 0 && patience > 0 && epoch - 1 - bestEpoch >= patience) {
+                    break;
+                }
+                long t0 = System.nanoTime();
+                Nd4j.getRandom().setSeed(settings.seed() * 1_000_003L + epoch);
+                double lr = fixedLr;
+                if (lrAt != null) {
+                    lr = lrAt.applyAsDouble(epoch);
+                    graph.setLearningRate(lr);
+                }
+                double lossSum = 0;
+                int seen = 0;
+                List<INDArray> outs = new ArrayList<>();
+                List<INDArray> targets = new ArrayList<>();
+                try (ImagePipeline train = pipeline(data.train(), settings.seed() + epoch)) {
+                    int batches = (train.size() + settings.batchSize() - 1) / settings.batchSize();
+                    int bi = 0;
+                    while (train.hasNext()) {
+                        DataSet batch = train.next();
+                        graph.fit(batch);
+                        int n = batch.numExamples();
+                        lossSum += graph.score() * n;
+                        seen += n;
+                        outs.add(graph.outputSingle(false, batch.getFeatures()));
+                        targets.add(batch.getLabels());
+                        listener.onBatchEnd(epoch, ++bi, batches, graph.score());
+                    }
+                    train.skipped().forEach(f -> skipped.put(f.path().toString(), f));
+                }
+                trainImages = seen;
+                double trainScore = seen == 0 ? Double.NaN
+                        : TaskMetrics.score(task, Nd4j.vstack(outs.toArray(new INDArray[0])),
+                                Nd4j.vstack(targets.toArray(new INDArray[0])));
+                double[] val = evaluate();
+                EpochStats stats = new EpochStats(epoch, lossSum / Math.max(1, seen), trainScore, val[1], val[0],
+                        (System.nanoTime() - t0) / 1e9, lr);
+                history.add(stats);
+                listener.onEpochEnd(stats);
+                double score = data.val().size() > 0 ? val[0] : epoch;
+                if (Double.isNaN(score)) {
+                    score = -Double.MAX_VALUE; // e.g. R² of constant targets: any epoch beats none
+                }
+                if (score > bestScore) {
+                    bestScore = score;
+                    bestEpoch = epoch;
+                    best = graph.params().dup();
+                    improved = true;
+                }
             }
         }
-        return new double[] {correct / (double) n, loss / n};
+
+        private ImagePipeline pipeline(ImageDataset d, long shuffleSeed) {
+            ImagePipeline.Builder b = ImagePipeline.builder(d).shape(shape).preprocessing(pre)
+                    .batchSize(settings.batchSize()).threads(settings.decodeThreads());
+            if (shuffleSeed != Long.MIN_VALUE) {
+                b.shuffle(shuffleSeed);
+                if (settings.augmentation() != null) {
+                    b.augment(settings.augmentation(), shuffleSeed * 31);
+                }
+            }
+            return b.build();
+        }
+
+        /** @return the task's validation metric and loss, or NaNs without validation images */
+        private double[] evaluate() {
+            if (data.val().size() == 0) {
+                return new double[] {Double.NaN, Double.NaN};
+            }
+            List<INDArray> outs = new ArrayList<>();
+            List<INDArray> targets = new ArrayList<>();
+            try (ImagePipeline p = pipeline(data.val(), Long.MIN_VALUE)) {
+                while (p.hasNext()) {
+                    DataSet ds = p.next();
+                    outs.add(graph.outputSingle(false, ds.getFeatures()));
+                    targets.add(ds.getLabels());
+                }
+                p.skipped().forEach(f -> skipped.put(f.path().toString(), f));
+            }
+            if (outs.isEmpty()) {
+                return new double[] {Double.NaN, Double.NaN};
+            }
+            valImages = outs.stream().mapToInt(o -> (int) o.size(0)).sum();
+            INDArray out = Nd4j.vstack(outs.toArray(new INDArray[0]));
+            INDArray t = Nd4j.vstack(targets.toArray(new INDArray[0]));
+            return new double[] {TaskMetrics.score(task, out, t), TaskMetrics.loss(settings.head().loss(), out, t)};
+        }
     }
 }

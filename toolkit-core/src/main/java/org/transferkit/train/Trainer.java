@@ -28,7 +28,10 @@ import org.transferkit.data.ImagePipeline;
 import org.transferkit.data.LabelledImage;
 import org.transferkit.data.Preprocessing;
 import org.transferkit.data.SkippedFile;
+import org.transferkit.data.Task;
 import org.transferkit.device.CpuHelpers;
+import org.transferkit.eval.TaskMetrics;
+import org.transferkit.explain.ModelSummary;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.head.TransferModel;
 
@@ -64,9 +67,17 @@ public final class Trainer {
             throws TransferKitException {
         CutPoint cut = settings.cutPoint() == null ? backbone.defaultCutPoint() : backbone.cutPoint(settings.cutPoint());
         List<String> labels = data.train().labels();
-        if (labels.size() < 2) {
+        Task task = checkTask(data, settings);
+        if (task == Task.SINGLE_LABEL && labels.size() < 2) {
             throw new DatasetException("training data has " + labels.size() + " class(es) " + labels
                     + "; a classifier needs at least 2 class folders");
+        }
+        TargetScaling scaling = task == Task.REGRESSION ? TargetScaling.fit(data.train()) : null;
+        if (scaling != null) {
+            data = scaling.apply(data); // trains on standardized targets; folded into the output layer at the end
+        }
+        if (backbone.trainsFromScratch()) {
+            return finish(EndToEnd.fromScratch(backbone, data, settings, listener), scaling);
         }
         Preprocessing pre = settings.preprocessing() != null ? settings.preprocessing() : backbone.preprocessing();
         double[] weights = settings.classWeights() ? ClassBalance.weights(data.train().classCounts()) : null;
@@ -74,6 +85,7 @@ public final class Trainer {
         ComputationGraph graph = TransferModel.build(backbone.loadGraph(), cut, settings.head(), labels.size(),
                 settings.optimizer().updater(settings.learningRate()), settings.seed(), weights, settings.weightDecay());
         CpuHelpers.apply(graph); // oneDNN convolutions and pooling (see CpuHelpers)
+        Trainer.announce(listener, "head", graph, backbone);
         if (settings.unfreeze() != null) {
             EndToEnd.boundary(backbone, graph, cut, settings.unfreeze().blocks()); // refuse a bad phase 2 before phase 1
         }
@@ -96,7 +108,11 @@ public final class Trainer {
                 : featurize(helper, backbone, cut, at, pre, data.val(), settings, null, 0, skipped, reusedComputed, listener);
         int trainN = train == null ? 0 : train.numExamples();
         int valN = val == null ? 0 : val.numExamples();
-        checkUsable(train, labels, skipped);
+        if (task == Task.SINGLE_LABEL) {
+            checkUsable(train, labels, skipped);
+        } else if (train == null) {
+            throw new DatasetException("no training image could be decoded; skipped: " + skipped);
+        }
         if (settings.augmentation() != null) {
             List<DataSet> all = new ArrayList<>(List.of(train));
             for (int copy = 1; copy <= settings.augmentedCopies(); copy++) {
@@ -158,19 +174,23 @@ public final class Trainer {
                 listener.onBatchEnd(epoch, bi + 1, batches.size(), head.score());
             }
             int seen = train.numExamples();
-            int correct = countCorrect(helper.outputFromFeaturized(train.getFeatures()), train.getLabels());
+            double trainScore = TaskMetrics.score(task, helper.outputFromFeaturized(train.getFeatures()),
+                    train.getLabels());
             double valLoss = Double.NaN;
             double valAcc = Double.NaN;
             if (val != null) {
                 INDArray out = helper.outputFromFeaturized(val.getFeatures());
-                valAcc = countCorrect(out, val.getLabels()) / (double) valN;
-                valLoss = crossEntropy(out, val.getLabels());
+                valAcc = TaskMetrics.score(task, out, val.getLabels());
+                valLoss = TaskMetrics.loss(settings.head().loss(), out, val.getLabels());
             }
-            EpochStats stats = new EpochStats(epoch, lossSum / seen, correct / (double) seen, valLoss, valAcc,
+            EpochStats stats = new EpochStats(epoch, lossSum / seen, trainScore, valLoss, valAcc,
                     (System.nanoTime() - e0) / 1e9, lr);
             history.add(stats);
             listener.onEpochEnd(stats);
             double score = val != null ? valAcc : epoch; // without validation: keep the last epoch
+            if (Double.isNaN(score)) {
+                score = -Double.MAX_VALUE; // e.g. R² of constant targets: any epoch beats none
+            }
             if (score > bestAcc) {
                 bestAcc = score;
                 bestEpoch = epoch;
@@ -183,8 +203,48 @@ public final class Trainer {
         head.setParams(best);
         copyHeadInto(head, graph);
         TrainingResult phase1 = new TrainingResult(graph, labels, cut, List.copyOf(history), bestEpoch, trainN, valN,
-                List.copyOf(skipped), frozenLayers(graph), pre);
-        return settings.unfreeze() == null ? phase1 : EndToEnd.fit(backbone, data, settings, phase1, listener);
+                List.copyOf(skipped), frozenLayers(graph), pre, task, null);
+        return finish(settings.unfreeze() == null ? phase1 : EndToEnd.fit(backbone, data, settings, phase1, listener),
+                scaling);
+    }
+
+    /** Tells the listener which network is about to train (skipped if its shapes cannot be worked out). */
+    static void announce(TrainingListener listener, String phase, ComputationGraph graph, Backbone backbone) {
+        ModelSummary summary;
+        try {
+            summary = ModelSummary.of(graph, backbone.inputShape());
+        } catch (IllegalArgumentException e) {
+            return; // a summary is informative only; training does not depend on it
+        }
+        listener.onModelBuilt(phase, summary);
+    }
+
+    /** @return the result with a regression's target scale folded into its output layer */
+    private static TrainingResult finish(TrainingResult r, TargetScaling scaling) {
+        if (scaling == null) {
+            return r;
+        }
+        scaling.fold(r.graph());
+        return new TrainingResult(r.graph(), r.labels(), r.cutPoint(), r.history(), r.bestEpoch(), r.trainImages(),
+                r.valImages(), r.skipped(), r.frozenLayers(), r.preprocessing(), r.task(), scaling);
+    }
+
+    /** @return the task of the data, after checking that the settings fit it */
+    private static Task checkTask(DatasetSplit data, FineTune settings) {
+        Task task = data.train().task();
+        if (settings.head().task() != task) {
+            throw new IllegalArgumentException("the head is for " + settings.head().task().id() + " but the data is "
+                    + task.id() + "; set HeadSpec.builder().task(Task." + task + ")");
+        }
+        if (data.val().task() != task || data.test().task() != task) {
+            throw new IllegalArgumentException("train, val and test must share one task; got " + task.id() + ", "
+                    + data.val().task().id() + ", " + data.test().task().id());
+        }
+        if (task != Task.SINGLE_LABEL && (settings.classWeights() || settings.labelSmoothing() > 0)) {
+            throw new IllegalArgumentException("class weights and label smoothing apply to single-label training only, "
+                    + "not " + task.id());
+        }
+        return task;
     }
 
     /** Where features are taken: the vertex, its per-example shape, and what reduces the feature map. */
@@ -271,11 +331,12 @@ public final class Trainer {
             return null;
         }
         float[] all = new float[used.size() * len];
-        INDArray labels = Nd4j.zeros(used.size(), classes);
+        float[][] targets = new float[used.size()][];
         for (int i = 0; i < used.size(); i++) {
             System.arraycopy(features.get(used.get(i).path()), 0, all, i * len, len);
-            labels.putScalar(i, used.get(i).label(), 1f);
+            targets[i] = used.get(i).targetRow(classes);
         }
+        INDArray labels = Nd4j.create(targets);
         long[] shape = at.shape();
         long[] full = new long[shape.length + 1];
         full[0] = used.size();
@@ -323,21 +384,6 @@ public final class Trainer {
             }
             throw new DatasetException(sb.toString());
         }
-    }
-
-    static int countCorrect(INDArray probabilities, INDArray oneHot) {
-        INDArray pred = probabilities.argMax(1);
-        INDArray truth = oneHot.argMax(1);
-        return pred.eq(truth).castTo(org.nd4j.linalg.api.buffer.DataType.INT32).sumNumber().intValue();
-    }
-
-    static double crossEntropy(INDArray probabilities, INDArray oneHot) {
-        INDArray p = probabilities.mul(oneHot).sum(1);
-        double sum = 0;
-        for (long i = 0; i < p.length(); i++) {
-            sum -= Math.log(Math.max(1e-12, p.getDouble(i)));
-        }
-        return sum / p.length();
     }
 
     private static void copyHeadInto(ComputationGraph head, ComputationGraph full) {

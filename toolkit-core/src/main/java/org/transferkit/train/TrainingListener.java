@@ -6,6 +6,15 @@ package org.transferkit.train;
  */
 public interface TrainingListener {
     /**
+     * Called when the network about to be trained is built: once for phase 1 (or a from-scratch run), and again
+     * for phase 2 with its unfrozen blocks.
+     *
+     * @param phase {@code head}, {@code end-to-end} (phase 2) or {@code from-scratch}
+     * @param summary its layers, shapes and trainable and frozen parameters
+     */
+    default void onModelBuilt(String phase, org.transferkit.explain.ModelSummary summary) {
+    }
+    /**
      * Called once the backbone has turned every image into features (before epoch 1).
      *
      * @param trainImages training images used

@@ -49,6 +49,12 @@ public final class TrainingListeners {
                 a.onEpochEnd(stats);
                 b.onEpochEnd(stats);
             }
+
+            @Override
+            public void onModelBuilt(String phase, org.transferkit.explain.ModelSummary summary) {
+                a.onModelBuilt(phase, summary);
+                b.onModelBuilt(phase, summary);
+            }
         };
     }
 }

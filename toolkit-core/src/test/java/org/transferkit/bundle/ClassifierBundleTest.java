@@ -99,7 +99,7 @@ class ClassifierBundleTest {
             z.write("{\"format_version\": 99}".getBytes());
         }
         e = assertThrows(ModelFormatException.class, () -> ClassifierBundle.load(newer));
-        assertTrue(e.getMessage().contains("format 99") && e.getMessage().contains("formats 1 to 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("format 99") && e.getMessage().contains("formats 1 to 2"), e.getMessage());
 
         e = assertThrows(ModelFormatException.class, () -> ClassifierBundle.load(tmp.resolve("absent.zip")));
         assertTrue(e.getMessage().contains("absent.zip") && e.getMessage().contains("does not exist"));

@@ -1,0 +1,129 @@
+package org.transferkit.eval;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.transferkit.data.Task;
+import org.transferkit.head.Loss;
+
+/**
+ * The per-epoch numbers of every task, from a network's outputs and the targets: the selection metric
+ * ({@link Task#metricName()}, higher is better) and the mean loss. Stateless.
+ */
+public final class TaskMetrics {
+    /** The threshold a multi-label output must reach to count as predicted, unless one is tuned. */
+    public static final double DEFAULT_THRESHOLD = 0.5;
+
+    private TaskMetrics() {
+    }
+
+    /**
+     * @param task the task
+     * @param outputs network outputs, [n, k]
+     * @param targets targets, [n, k] (one-hot, 0/1 labels, or values)
+     * @return accuracy (single-label), micro-F1 at {@value #DEFAULT_THRESHOLD} (multi-label) or the mean R² over
+     *     targets (regression); NaN for no rows
+     */
+    public static double score(Task task, INDArray outputs, INDArray targets) {
+        float[][] o = outputs.toFloatMatrix();
+        float[][] t = targets.toFloatMatrix();
+        if (o.length == 0) {
+            return Double.NaN;
+        }
+        return switch (task) {
+            case SINGLE_LABEL -> accuracy(o, t);
+            case MULTI_LABEL -> microF1(o, t, DEFAULT_THRESHOLD);
+            case REGRESSION -> meanR2(o, t);
+        };
+    }
+
+    /**
+     * @param loss the loss
+     * @param outputs network outputs after the activation, [n, k]
+     * @param targets targets, [n, k]
+     * @return the mean loss per example, as DL4J computes it for that loss (without class weights)
+     */
+    public static double loss(Loss loss, INDArray outputs, INDArray targets) {
+        float[][] o = outputs.toFloatMatrix();
+        float[][] t = targets.toFloatMatrix();
+        double sum = 0;
+        for (int i = 0; i < o.length; i++) {
+            double row = 0;
+            for (int c = 0; c < o[i].length; c++) {
+                double p = o[i][c];
+                double y = t[i][c];
+                row += switch (loss) {
+                    case CROSS_ENTROPY -> -y * Math.log(Math.max(1e-12, p));
+                    case BINARY_CROSS_ENTROPY -> -(y * Math.log(Math.max(1e-12, p))
+                            + (1 - y) * Math.log(Math.max(1e-12, 1 - p)));
+                    case MSE -> (p - y) * (p - y) / o[i].length;
+                    case MAE -> Math.abs(p - y) / o[i].length;
+                };
+            }
+            sum += row;
+        }
+        return o.length == 0 ? Double.NaN : sum / o.length;
+    }
+
+    static double accuracy(float[][] o, float[][] t) {
+        int correct = 0;
+        for (int i = 0; i < o.length; i++) {
+            correct += argMax(o[i]) == argMax(t[i]) ? 1 : 0;
+        }
+        return correct / (double) o.length;
+    }
+
+    /** @return micro-averaged F1 over all (image, label) decisions; 1 when nothing is positive or predicted */
+    static double microF1(float[][] o, float[][] t, double threshold) {
+        long tp = 0;
+        long fp = 0;
+        long fn = 0;
+        for (int i = 0; i < o.length; i++) {
+            for (int c = 0; c < o[i].length; c++) {
+                boolean p = o[i][c] >= threshold;
+                boolean y = t[i][c] > 0.5f;
+                tp += p && y ? 1 : 0;
+                fp += p && !y ? 1 : 0;
+                fn += !p && y ? 1 : 0;
+            }
+        }
+        return tp + fp + fn == 0 ? 1.0 : 2.0 * tp / (2.0 * tp + fp + fn);
+    }
+
+    /** @return R² of one output column; NaN when the targets are constant */
+    static double r2(float[][] o, float[][] t, int c) {
+        double mean = 0;
+        for (float[] row : t) {
+            mean += row[c];
+        }
+        mean /= t.length;
+        double res = 0;
+        double tot = 0;
+        for (int i = 0; i < t.length; i++) {
+            res += (t[i][c] - o[i][c]) * (double) (t[i][c] - o[i][c]);
+            tot += (t[i][c] - mean) * (t[i][c] - mean);
+        }
+        return tot == 0 ? Double.NaN : 1 - res / tot;
+    }
+
+    static double meanR2(float[][] o, float[][] t) {
+        double sum = 0;
+        int n = 0;
+        for (int c = 0; c < o[0].length; c++) {
+            double r = r2(o, t, c);
+            if (!Double.isNaN(r)) {
+                sum += r;
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
+    static int argMax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}
