@@ -51,7 +51,7 @@ final class GradCam {
             }
             GraphVertex gv = conf.getVertices().get(v);
             List<String> in = conf.getVertexInputs().get(v);
-            if (!(gv instanceof LayerVertex lv) || in == null || in.size() != 1 || !supported(lv.getLayerConf().getLayer())) {
+            if (!(gv instanceof LayerVertex lv) || in == null || in.size() != 1 || !supported(unwrap(lv))) {
                 throw new IllegalArgumentException("Grad-CAM follows dense, output, global pooling, dropout and "
                         + "activation layers back to the last feature map; vertex '" + v + "' ("
                         + (gv == null ? "input" : gv instanceof LayerVertex l ? l.getLayerConf().getLayer().getClass()
@@ -65,6 +65,18 @@ final class GradCam {
             chain.add(v);
             v = in.get(0);
         }
+    }
+
+    /** @return the layer configuration inside a frozen wrapper (frozen layers compute the same at inference) */
+    static Layer unwrap(LayerVertex lv) {
+        Layer l = lv.getLayerConf().getLayer();
+        if (l instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayer f) {
+            return f.getLayer();
+        }
+        if (l instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop f) {
+            return f.getUnderlying();
+        }
+        return l;
     }
 
     private static boolean supported(Layer l) {
@@ -105,7 +117,7 @@ final class GradCam {
         for (int i = 0; i < chain.vertices().size(); i++) {
             String name = chain.vertices().get(i);
             LayerVertex lv = (LayerVertex) graph.getConfiguration().getVertices().get(name);
-            Layer conf = lv.getLayerConf().getLayer();
+            Layer conf = unwrap(lv);
             String inName = graph.getConfiguration().getVertexInputs().get(name).get(0);
             INDArray in = acts.get(inName);
             INDArray flatIn = in.rank() == 4 && lv.getPreProcessor() != null ? in.reshape('c', in.size(0), in.length() / in.size(0)) : in;

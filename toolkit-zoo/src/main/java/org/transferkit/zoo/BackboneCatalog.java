@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import org.transferkit.TransferKitException;
+import org.transferkit.backbone.ConvNet;
 import org.transferkit.backbone.Backbone;
 
 /**
@@ -41,10 +42,15 @@ public final class BackboneCatalog {
                 e.add(new Entry(a.id(), a.description(), false));
             }
         }
+        e.add(new Entry(SCRATCH, "a small CNN trained from scratch, nothing pretrained: conv 32, max-pool, conv 64, max-pool, "
+                + "conv 64, flatten, dense 64 (64x64; train --input-size N); the from-scratch baseline", false));
         e.add(new Entry(CustomBackbone.ID, "any saved DL4J ComputationGraph or MultiLayerNetwork zip: --weights FILE, "
                 + "--cut VERTEX", false));
         return List.copyOf(e);
     }
+
+    /** Catalogue name of the small from-scratch CNN ({@link ConvNet#smallCnn}). */
+    public static final String SCRATCH = "scratch-cnn";
 
     private BackboneCatalog() {
     }
@@ -109,6 +115,11 @@ public final class BackboneCatalog {
                     throw new IllegalArgumentException("backbone squeezenet-untrained has random weights; it takes no --weights");
                 }
                 return SqueezeNetBackbone.untrained();
+            case SCRATCH:
+                if (weights != null) {
+                    throw new IllegalArgumentException("backbone " + SCRATCH + " starts from random weights; it takes no --weights");
+                }
+                return ConvNet.smallCnn(new org.transferkit.data.InputShape(3, 64, 64), seed);
             case CustomBackbone.ID:
                 if (weights == null) {
                     throw new IllegalArgumentException("backbone custom needs its DL4J model zip: --weights FILE");

@@ -229,6 +229,12 @@ public final class ZooBackbone extends BaseBackbone {
         return blocks;
     }
 
+    /** @return the graph configuration, without loading any weights */
+    @Override
+    public ComputationGraphConfiguration configuration() {
+        return conf.clone();
+    }
+
     @Override
     public ComputationGraph loadGraph() throws TransferKitException {
         if (weights == null || keras) {

@@ -13,6 +13,8 @@ import org.transferkit.data.ImagePipeline;
 import org.transferkit.eval.EvaluationReport;
 import org.transferkit.eval.Evaluator;
 import org.transferkit.eval.HtmlReport;
+import org.transferkit.eval.TaskReport;
+import org.transferkit.data.Task;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -20,8 +22,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code transferkit evaluate}: score a saved classifier on a folder of labelled images. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Evaluate a saved classifier on a folder with one sub-folder per class, or a CSV manifest "
-            + "(class names as in training).")
+        description = "Evaluate a saved model on labelled images: a folder with one sub-folder per class or a CSV "
+            + "manifest (single-label), or a CSV of the model's task (multi-label, regression), names as in training.")
 public final class EvaluateCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -41,16 +43,25 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "batch size (default: ${DEFAULT-VALUE})")
     int batch;
 
+    @Option(names = "--threshold", paramLabel = "P", description = "multi-label decision threshold (default: the one "
+            + "saved in the model)")
+    Double threshold;
+
     @Override
     public Integer call() throws TransferKitException {
         PrintWriter out = spec.commandLine().getOut();
         try (ClassifierBundle bundle = ClassifierBundle.load(model)) {
             BundleManifest m = bundle.manifest();
-            ImageDataset set = ImageDataset.from(data, m.labels());
-            EvaluationReport report;
+            Task task = m.taskType();
+            ImageDataset set = ImageDataset.from(data, m.labels(), task);
+            double t = threshold != null ? threshold : m.decisionThreshold();
+            if (!(t > 0 && t < 1)) {
+                throw new IllegalArgumentException("--threshold must be in (0, 1), got " + t);
+            }
+            TaskReport report;
             try (ImagePipeline p = ImagePipeline.builder(set).shape(m.inputShape())
                     .preprocessing(m.preprocessing().toPreprocessing()).batchSize(batch).build()) {
-                report = Evaluator.evaluate(bundle.graph(), p);
+                report = Evaluator.evaluate(bundle.graph(), p, task, t);
             }
             out.print(report.toTable());
             if (!report.skipped().isEmpty()) {
@@ -58,7 +69,11 @@ public final class EvaluateCommand implements Callable<Integer> {
                 report.skipped().forEach(s -> out.println("  " + s));
             }
             if (this.report != null) {
-                HtmlReport.write(this.report, model.getFileName() + " on " + data, report, m.history());
+                if (!(report instanceof EvaluationReport single)) {
+                    throw new IllegalArgumentException("--report (HTML) is made for single-label models; this one is "
+                            + task.id() + ": use --metrics FILE");
+                }
+                HtmlReport.write(this.report, model.getFileName() + " on " + data, single, m.history());
                 out.println("report saved to " + this.report.toAbsolutePath());
             }
             if (metrics != null) {

@@ -1,5 +1,9 @@
 package org.transferkit.examples.cli;
 
+import org.transferkit.bundle.BundleManifest;
+import org.transferkit.bundle.ClassifierBundle;
+import org.transferkit.data.Task;
+import org.transferkit.explain.ModelSummary;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -83,13 +87,17 @@ public final class ModelsCommand implements Runnable {
     }
 
     /** {@code models info NAME}. */
-    @Command(name = "info", mixinStandardHelpOptions = true, description = "Show a backbone's input, preprocessing and cut points.")
+    @Command(name = "info", mixinStandardHelpOptions = true, description = "Show a backbone's input, preprocessing, cut "
+            + "points, blocks and layers (output shapes, parameters), or a saved model's task, labels and layers.")
     static final class InfoCommand implements Callable<Integer> {
         @Spec
         private CommandSpec spec;
 
-        @Parameters(paramLabel = "NAME", description = "a name from 'models list'")
+        @Parameters(paramLabel = "NAME", description = "a name from 'models list', or a model file saved by 'train'")
         String name;
+
+        @Option(names = "--no-summary", description = "leave out the layer-by-layer summary")
+        boolean noSummary;
 
         @Option(names = "--weights", paramLabel = "FILE", description = "describe the backbone with these weights "
                 + "(required for 'custom': a DL4J model zip)")
@@ -98,6 +106,20 @@ public final class ModelsCommand implements Runnable {
         @Override
         public Integer call() throws TransferKitException {
             PrintWriter out = spec.commandLine().getOut();
+            Path asFile = Path.of(name);
+            if (name.endsWith(".zip") && java.nio.file.Files.isRegularFile(asFile) && weights == null) {
+                try (ClassifierBundle bundle = ClassifierBundle.load(asFile)) {
+                    BundleManifest m = bundle.manifest();
+                    out.println("model         " + asFile.toAbsolutePath());
+                    out.println("task          " + m.taskType().id() + (m.taskType() == Task.MULTI_LABEL
+                            ? String.format(Locale.ROOT, " (threshold %.2f)", m.decisionThreshold()) : ""));
+                    out.println("labels        " + m.labels());
+                    out.println("backbone      " + m.backbone() + " cut at " + m.cutPoint() + ", weights " + m.weights());
+                    out.println("input         " + m.inputShape() + ", " + m.preprocessing().toPreprocessing());
+                    out.print(ModelSummary.of(bundle.graph(), m.inputShape()).toTable());
+                }
+                return 0;
+            }
             Backbone b = weights != null ? BackboneCatalog.open(name, weights, 0) : describable(name);
             out.println("backbone      " + name);
             out.println("input         " + b.inputShape());
@@ -113,6 +135,10 @@ public final class ModelsCommand implements Runnable {
                 for (CutPoint c : b.blocks()) {
                     out.printf(Locale.ROOT, "   %-12s %-12s %s%n", c.name(), c.shapeText(), c.description());
                 }
+            }
+            if (!noSummary) {
+                out.println("layers:");
+                out.print(ModelSummary.of(b.configuration(), b.inputShape()).toTable());
             }
             return 0;
         }

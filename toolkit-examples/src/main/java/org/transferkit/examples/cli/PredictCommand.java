@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.transferkit.TransferKitException;
+import org.transferkit.data.Task;
 import org.transferkit.serve.ImageClassifier;
 import org.transferkit.serve.Prediction;
 import picocli.CommandLine.Command;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code transferkit predict}: classify image files with a saved classifier. */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Classify images with a saved classifier. An image that cannot be read is reported and the "
+        description = "Classify images with a saved model: top classes (single-label), labels above the threshold "
+            + "plus the top probabilities (multi-label), or values (regression). An image that cannot be read is reported and the "
             + "others are still classified; the exit code is 1 if any failed.")
 public final class PredictCommand implements Callable<Integer> {
     @Spec
@@ -30,6 +32,10 @@ public final class PredictCommand implements Callable<Integer> {
 
     @Option(names = "--top", paramLabel = "K", defaultValue = "3", description = "classes per image (default: ${DEFAULT-VALUE})")
     int top;
+
+    @Option(names = "--threshold", paramLabel = "P", description = "multi-label decision threshold (default: the one "
+            + "saved in the model)")
+    Double threshold;
 
     @Option(names = "--json", description = "print JSON instead of text")
     boolean json;
@@ -50,6 +56,26 @@ public final class PredictCommand implements Callable<Integer> {
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("image", img.toString());
                 try {
+                    if (classifier.task() == Task.REGRESSION) {
+                        Map<String, Double> v = classifier.predictValues(img);
+                        r.put("values", v);
+                        if (!json) {
+                            StringBuilder sb = new StringBuilder(img.toString()).append(':');
+                            v.forEach((k, x) -> sb.append(String.format(Locale.ROOT, "  %s %.4f", k, x)));
+                            out.println(sb);
+                        }
+                        results.add(r);
+                        continue;
+                    }
+                    if (classifier.task() == Task.MULTI_LABEL) {
+                        double t = threshold != null ? threshold : classifier.threshold();
+                        List<String> labels = classifier.predictLabels(img, t).stream().map(Prediction::label).toList();
+                        r.put("labels", labels);
+                        r.put("threshold", t);
+                        if (!json) {
+                            out.println(img + ": labels " + labels + String.format(Locale.ROOT, " (threshold %.2f)", t));
+                        }
+                    }
                     List<Prediction> preds = classifier.predict(img, top);
                     r.put("predictions", preds.stream().map(p -> Map.of("label", p.label(), "probability",
                             p.probability())).toList());

@@ -12,12 +12,15 @@ import java.util.concurrent.Callable;
 import org.transferkit.DatasetException;
 import org.transferkit.TransferKitException;
 import org.transferkit.backbone.Backbone;
+import org.transferkit.backbone.ConvNet;
 import org.transferkit.bundle.ClassifierBundle;
 import org.transferkit.data.Augmentation;
 import org.transferkit.data.ClassBalance;
 import org.transferkit.data.CsvManifest;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
+import org.transferkit.data.InputShape;
+import org.transferkit.data.Task;
 import org.transferkit.data.ImagePipeline;
 import org.transferkit.data.Preprocessing;
 import org.transferkit.data.SkippedFile;
@@ -26,6 +29,9 @@ import org.transferkit.device.DeviceChoice;
 import org.transferkit.eval.EvaluationReport;
 import org.transferkit.eval.Evaluator;
 import org.transferkit.eval.HtmlReport;
+import org.transferkit.eval.TaskReport;
+import org.transferkit.explain.ModelSummary;
+import org.transferkit.head.Loss;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.train.EpochStats;
 import org.transferkit.train.FeatureCache;
@@ -51,9 +57,6 @@ import picocli.CommandLine.Model.CommandSpec;
             "With no arguments it runs the demo: the demo backbone fine-tuned on generated shapes, compared with "
             + "the same head on an untrained backbone."})
 public final class TrainCommand implements Callable<Integer> {
-    /** Images per class of the generated demo target set. */
-    static final int DEMO_PER_CLASS = 80;
-
     @Spec
     private CommandSpec spec;
 
@@ -70,6 +73,27 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--test", paramLabel = "DIR", description = "a test folder or CSV (optional, with --train)")
     Path test;
+
+    @Option(names = "--task", paramLabel = "TASK", defaultValue = "single-label", description = "single-label (one "
+            + "class per image: folder or CSV 'path,label'), multi-label (CSV 'path,label1;label2'), or regression "
+            + "(CSV with header 'path,TARGET1[,TARGET2...]') (default: ${DEFAULT-VALUE})")
+    String task;
+
+    @Option(names = "--loss", paramLabel = "NAME", description = "cross-entropy (single-label), binary-cross-entropy "
+            + "(multi-label), mse or mae (regression) (default: the task's first)")
+    String loss;
+
+    @Option(names = "--threshold", paramLabel = "P", description = "multi-label decision threshold saved in the model "
+            + "(default: the one with the best micro F1 on the validation images)")
+    Double threshold;
+
+    @Option(names = "--summary", description = "print the model's layers, output shapes and trainable/frozen parameters "
+            + "before training")
+    boolean summary;
+
+    @Option(names = "--input-size", paramLabel = "N", description = "input side in pixels of the from-scratch "
+            + "'scratch-cnn' (default 64)")
+    Integer inputSize;
 
     @Option(names = "--backbone", paramLabel = "NAME", defaultValue = DemoBackbone.ID,
             description = "backbone from 'transferkit models list' (default: ${DEFAULT-VALUE})")
@@ -186,15 +210,15 @@ public final class TrainCommand implements Callable<Integer> {
             description = "where to save the classifier (default: ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--baseline", negatable = true, description = "also train the same head on the untrained demo "
-            + "backbone and print both accuracies (default: on for the demo, off otherwise)")
+    @Option(names = "--baseline", negatable = true, description = "also train the small CNN from scratch ('scratch-cnn', "
+            + "same input, epochs and task) and print both scores (default: on for the demo, off otherwise)")
     Boolean baseline;
 
     @Option(names = "--demo-dir", paramLabel = "DIR", hidden = true, description = "where the demo set is generated")
     Path demoDir;
 
     /** What a train run measured, for callers and tests. */
-    record Outcome(Path classifier, Path metrics, double accuracy, String evaluatedOn, Double baselineAccuracy) {
+    record Outcome(Path classifier, Path metrics, double score, String evaluatedOn, Double baselineScore) {
     }
 
     Outcome lastOutcome;
@@ -212,7 +236,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (test != null && train == null) {
             throw new IllegalArgumentException("--test goes with --train and --val");
         }
-        Backbone bb = BackboneCatalog.open(backbone, weights, seed);
+        Task taskType = Task.parse(task);
+        Backbone bb = openBackbone();
         FineTune settings = settings(bb);
         if (cut != null) {
             bb.cutPoint(cut); // refuses an unknown name now, listing the valid ones
@@ -224,7 +249,8 @@ public final class TrainCommand implements Callable<Integer> {
         out.println(DeviceChoice.describeBackend());
 
         boolean demo = data == null && train == null;
-        DatasetSplit split = loadData(out, demo);
+        DatasetSplit split = TaskData.load(new TaskData.Source(data, train, val, test, demoDir, valFraction, testFraction,
+                seed), taskType, out);
         out.printf(Locale.ROOT, "backbone %s (input %s, cut %s, weights %s)%n", bb.id(), bb.inputShape(),
                 cut == null ? bb.defaultCutPoint() : bb.cutPoint(cut), abbreviate(bb.weightsId()));
 
@@ -234,32 +260,38 @@ public final class TrainCommand implements Callable<Integer> {
             // the progress line first: it clears itself before the epoch's text line is printed
             result = Trainer.fit(bb, split, settings, TrainingListeners.both(
                     new ProgressLine(spec.commandLine().getErr(), System.console() != null),
-                    TrainingListeners.both(progress(out), jsonl)));
+                    TrainingListeners.both(progress(out, summary, taskType), jsonl)));
         }
         out.println("per-epoch log saved to " + log);
         ImageDataset evalSet = split.test().size() > 0 ? split.test() : split.val();
         String evaluatedOn = split.test().size() > 0 ? "test" : "val";
-        EvaluationReport report = evaluate(result, bb, evalSet, settings);
+        double decision = TaskData.threshold(result, bb, split, settings, threshold, out);
+        TaskReport report = TaskData.evaluate(result, bb, evalSet, settings, decision);
+        String metric = taskType.metricName().replace('_', ' ');
         out.print(report.toTable());
-        out.printf(Locale.ROOT, "%s accuracy: %.4f (%d images; best epoch %d of %d)%n", evaluatedOn, report.accuracy(),
+        out.printf(Locale.ROOT, "%s %s: %.4f (%d images; best epoch %d of %d)%n", evaluatedOn, metric, report.headline(),
                 report.total(), result.bestEpoch(), result.history().size());
         if (evaluatedOn.equals("val")) {
             out.println("note: with no test set this is the validation set that also picked the best epoch, so it is "
                     + "optimistic; pass --test DIR (or use --data with a test fraction) for an unbiased figure");
         }
 
-        Double baselineAcc = null;
+        Double baselineScore = null;
         if (baseline != null ? baseline : demo && DemoBackbone.ID.equals(backbone)) {
-            out.println("baseline: the same head on the untrained demo backbone ...");
-            Backbone untrained = BackboneCatalog.open("demo-untrained", null, seed);
-            TrainingResult base = Trainer.fit(untrained, split, settings, TrainingListener.NONE);
+            out.println("baseline: the small CNN trained from scratch on the same images ...");
+            Backbone scratch = ConvNet.smallCnn(bb.inputShape(), seed);
+            FineTune scratchSettings = FineTune.builder().epochs(epochs).batchSize(batch).learningRate(lr)
+                    .optimizer(Optimizer.parse(optimizer)).seed(seed).patience(patience)
+                    .head(HeadSpec.builder().task(taskType).loss(settings.head().loss()).hidden().dropout(0).build())
+                    .build();
+            TrainingResult base = Trainer.fit(scratch, split, scratchSettings, TrainingListener.NONE);
             try {
-                baselineAcc = evaluate(base, untrained, evalSet, settings).accuracy();
+                baselineScore = TaskData.evaluate(base, scratch, evalSet, scratchSettings, decision).headline();
             } finally {
                 base.graph().close();
             }
-            out.printf(Locale.ROOT, "%s accuracy: %.4f pretrained backbone vs %.4f untrained backbone (gain %+.4f)%n",
-                    evaluatedOn, report.accuracy(), baselineAcc, report.accuracy() - baselineAcc);
+            out.printf(Locale.ROOT, "%s %s: %.4f transfer from %s vs %.4f small CNN from scratch (gain %+.4f)%n",
+                    evaluatedOn, metric, report.headline(), bb.id(), baselineScore, report.headline() - baselineScore);
         }
 
         List<SkippedFile> skipped = new java.util.ArrayList<>(result.skipped());
@@ -270,10 +302,10 @@ public final class TrainCommand implements Callable<Integer> {
         metrics.put("images_used", Map.of("train", result.trainImages(), "val", result.valImages(),
                 evaluatedOn.equals("test") ? "test" : "val_eval", report.total()));
         metrics.put("images_skipped", skipped.size());
-        if (baselineAcc != null) {
-            metrics.put("baseline_untrained_accuracy", baselineAcc);
+        if (baselineScore != null) {
+            metrics.put("baseline_from_scratch_" + taskType.metricName(), baselineScore);
         }
-        try (ClassifierBundle bundle = ClassifierBundle.fromTraining(result, bb, settings, metrics)) {
+        try (ClassifierBundle bundle = ClassifierBundle.fromTraining(result, bb, settings, metrics, decision)) {
             bundle.save(out());
         }
         Path metricsFile = out().toAbsolutePath().resolveSibling("metrics.json");
@@ -282,15 +314,19 @@ public final class TrainCommand implements Callable<Integer> {
                 .toList());
         Json.write(metricsFile, metricsJson);
         Path reportFile = out().toAbsolutePath().resolveSibling("report.html");
-        HtmlReport.write(reportFile, out().getFileName() + " on " + evaluatedOn, report, result.history());
+        if (report instanceof EvaluationReport single) {
+            HtmlReport.write(reportFile, out().getFileName() + " on " + evaluatedOn, single, result.history());
+        }
         if (!skipped.isEmpty()) {
             out.println("skipped " + skipped.size() + " file(s):");
             skipped.forEach(s -> out.println("  " + s));
         }
         out.println("classifier saved to " + out().toAbsolutePath());
         out.println("metrics saved to " + metricsFile);
-        out.println("report saved to " + reportFile);
-        lastOutcome = new Outcome(out().toAbsolutePath(), metricsFile, report.accuracy(), evaluatedOn, baselineAcc);
+        if (report instanceof EvaluationReport) {
+            out.println("report saved to " + reportFile);
+        }
+        lastOutcome = new Outcome(out().toAbsolutePath(), metricsFile, report.headline(), evaluatedOn, baselineScore);
         return 0;
     }
 
@@ -299,7 +335,8 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private FineTune settings(Backbone bb) {
-        HeadSpec.Builder head = HeadSpec.builder().dropout(dropout);
+        HeadSpec.Builder head = HeadSpec.builder().dropout(dropout).task(Task.parse(task))
+                .loss(loss == null ? null : Loss.parse(loss));
         if (hidden.length == 1 && hidden[0] == 0) {
             head.hidden();
         } else {
@@ -327,62 +364,39 @@ public final class TrainCommand implements Callable<Integer> {
         return b.build();
     }
 
-    private DatasetSplit loadData(PrintWriter out, boolean demo) throws TransferKitException {
-        DatasetSplit split;
-        if (train != null) {
-            ImageDataset tr = ImageDataset.from(train, null);
-            split = new DatasetSplit(tr, ImageDataset.from(val, tr.labels()),
-                    test == null ? tr.withImages(List.of()) : ImageDataset.from(test, tr.labels()));
-        } else if (data != null && ImageDataset.isCsv(data) && CsvManifest.read(data).hasSplits()) {
-            split = DatasetSplit.fromManifest(CsvManifest.read(data));
-            out.println("using the split column of " + data);
-        } else {
-            Path dir = demo ? demoData(out) : data;
-            split = DatasetSplit.stratified(ImageDataset.from(dir, null), valFraction, testFraction, seed);
-        }
-        printCounts(out, split);
-        return split;
-    }
 
-    private Path demoData(PrintWriter out) throws DatasetException {
-        Path dir = demoDir != null ? demoDir
-                : Path.of(System.getProperty("user.home"), ".transferkit", "demo", "shapes-target-v1");
-        if (!Files.isDirectory(dir.resolve(DemoShapes.Task.TARGET.classes().get(0)))) {
-            out.println("generating the demo dataset in " + dir + " ...");
-            try {
-                DemoShapes.writeDataset(dir, DemoShapes.Task.TARGET, DEMO_PER_CLASS, seed);
-            } catch (IOException e) {
-                throw new DatasetException("cannot write the demo dataset to " + dir + ": " + e.getMessage(), e);
+
+
+
+    private Backbone openBackbone() throws TransferKitException {
+        if (backbone.equalsIgnoreCase("scratch-cnn")) {
+            if (weights != null) {
+                throw new IllegalArgumentException("scratch-cnn starts from random weights; it takes no --weights");
             }
+            int side = inputSize == null ? 64 : inputSize;
+            if (side < 16 || side > 1024) {
+                throw new IllegalArgumentException("--input-size must be in 16..1024, got " + side);
+            }
+            return ConvNet.smallCnn(new InputShape(3, side, side), seed);
         }
-        out.println("demo dataset: " + dir + " (generated shapes " + DemoShapes.Task.TARGET.classes() + ")");
-        return dir;
+        if (inputSize != null) {
+            throw new IllegalArgumentException("--input-size applies to --backbone scratch-cnn only; " + backbone
+                    + " takes its own input size");
+        }
+        return BackboneCatalog.open(backbone, weights, seed);
     }
 
-    private static void printCounts(PrintWriter out, DatasetSplit split) {
-        List<String> labels = split.train().labels();
-        int[] tr = split.train().classCounts();
-        int[] va = split.val().classCounts();
-        int[] te = split.test().classCounts();
-        out.printf(Locale.ROOT, "%-20s %6s %6s %6s%n", "class", "train", "val", "test");
-        for (int c = 0; c < labels.size(); c++) {
-            out.printf(Locale.ROOT, "%-20s %6d %6d %6d%n", labels.get(c), tr[c], va[c], te[c]);
-        }
-        String warn = ClassBalance.warning(tr);
-        if (!warn.isEmpty()) {
-            out.println("warning: " + warn);
-        }
-    }
-
-    private static EvaluationReport evaluate(TrainingResult result, Backbone bb, ImageDataset set, FineTune settings) {
-        try (ImagePipeline p = ImagePipeline.builder(set).shape(bb.inputShape()).preprocessing(result.preprocessing())
-                .batchSize(settings.batchSize()).threads(settings.decodeThreads()).build()) {
-            return Evaluator.evaluate(result.graph(), p);
-        }
-    }
-
-    private static TrainingListener progress(PrintWriter out) {
+    private static TrainingListener progress(PrintWriter out, boolean summary, Task task) {
+        String m = task == Task.SINGLE_LABEL ? "acc" : task == Task.MULTI_LABEL ? "F1" : "R2";
         return new TrainingListener() {
+            @Override
+            public void onModelBuilt(String phase, ModelSummary s) {
+                if (summary) {
+                    out.println("model (" + phase + "):");
+                    out.print(s.toTable());
+                }
+            }
+
             @Override
             public void onFeaturized(int trainImages, int valImages, double seconds) {
                 out.printf(Locale.ROOT, "featurized %d train + %d val images through the frozen backbone in %.1f s%n",
@@ -401,9 +415,9 @@ public final class TrainCommand implements Callable<Integer> {
 
             @Override
             public void onEpochEnd(EpochStats s) {
-                out.printf(Locale.ROOT, "epoch %3d  lr %.2e  loss %.4f  train acc %.4f  val loss %s  val acc %s  (%.2f s)%n",
-                        s.epoch(), s.learningRate(), s.trainLoss(), s.trainAccuracy(), fmt(s.valLoss()), fmt(s.valAccuracy()),
-                        s.seconds());
+                out.printf(Locale.ROOT, "epoch %3d  lr %.2e  loss %.4f  train %s %.4f  val loss %s  val %s %s  (%.2f s)%n",
+                        s.epoch(), s.learningRate(), s.trainLoss(), m, s.trainAccuracy(), fmt(s.valLoss()), m,
+                        fmt(s.valAccuracy()), s.seconds());
             }
         };
     }

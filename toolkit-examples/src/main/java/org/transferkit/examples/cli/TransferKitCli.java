@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "transferkit", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Turn a pretrained image network into a classifier for your own images.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ModelsCommand.class,
+        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ExplainCommand.class, ModelsCommand.class,
             ServeCommand.class, LoadTestCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class TransferKitCli implements Runnable {

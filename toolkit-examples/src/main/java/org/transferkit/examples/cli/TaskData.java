@@ -1,0 +1,140 @@
+package org.transferkit.examples.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.transferkit.DatasetException;
+import org.transferkit.TransferKitException;
+import org.transferkit.backbone.Backbone;
+import org.transferkit.data.ClassBalance;
+import org.transferkit.data.CsvManifest;
+import org.transferkit.data.DatasetSplit;
+import org.transferkit.data.ImageDataset;
+import org.transferkit.data.ImagePipeline;
+import org.transferkit.data.Task;
+import org.transferkit.data.TargetManifest;
+import org.transferkit.eval.Evaluator;
+import org.transferkit.eval.MultiLabelReport;
+import org.transferkit.eval.TaskReport;
+import org.transferkit.train.FineTune;
+import org.transferkit.train.TrainingResult;
+import org.transferkit.zoo.DemoShapes;
+
+/** Reading, splitting, describing and evaluating the data of a {@code train} run, for every task. Stateless. */
+final class TaskData {
+    /** Images per class of the generated demo target set. */
+    static final int DEMO_PER_CLASS = 80;
+
+    private TaskData() {
+    }
+
+    /** Where the data comes from: {@code --data}, or {@code --train/--val[/--test]}, or the demo. */
+    record Source(Path data, Path train, Path val, Path test, Path demoDir, double valFraction, double testFraction,
+            long seed) {
+    }
+
+    static DatasetSplit load(Source s, Task task, PrintWriter out) throws TransferKitException {
+        DatasetSplit split;
+        if (s.train() != null) {
+            ImageDataset tr = ImageDataset.from(s.train(), null, task);
+            split = new DatasetSplit(tr, ImageDataset.from(s.val(), tr.labels(), task),
+                    s.test() == null ? tr.withImages(List.of()) : ImageDataset.from(s.test(), tr.labels(), task));
+        } else if (s.data() != null && ImageDataset.isCsv(s.data()) && hasSplits(s.data(), task)) {
+            split = task == Task.SINGLE_LABEL ? DatasetSplit.fromManifest(CsvManifest.read(s.data()))
+                    : TargetManifest.read(s.data(), task).split();
+            out.println("using the split column of " + s.data());
+        } else {
+            if (s.data() == null && task != Task.SINGLE_LABEL) {
+                throw new IllegalArgumentException("--task " + task.id() + " needs --data FILE.csv (or --train/--val); "
+                        + "the demo is single-label");
+            }
+            Path dir = s.data() == null ? demoData(s, out) : s.data();
+            split = DatasetSplit.stratified(ImageDataset.from(dir, null, task), s.valFraction(), s.testFraction(),
+                    s.seed());
+        }
+        printCounts(out, split);
+        return split;
+    }
+
+    private static boolean hasSplits(Path csv, Task task) throws DatasetException {
+        return task == Task.SINGLE_LABEL ? CsvManifest.read(csv).hasSplits() : TargetManifest.read(csv, task).hasSplits();
+    }
+
+    private static Path demoData(Source s, PrintWriter out) throws DatasetException {
+        Path dir = s.demoDir() != null ? s.demoDir()
+                : Path.of(System.getProperty("user.home"), ".transferkit", "demo", "shapes-target-v1");
+        if (!Files.isDirectory(dir.resolve(DemoShapes.Task.TARGET.classes().get(0)))) {
+            out.println("generating the demo dataset in " + dir + " ...");
+            try {
+                DemoShapes.writeDataset(dir, DemoShapes.Task.TARGET, DEMO_PER_CLASS, s.seed());
+            } catch (IOException e) {
+                throw new DatasetException("cannot write the demo dataset to " + dir + ": " + e.getMessage(), e);
+            }
+        }
+        out.println("demo dataset: " + dir + " (generated shapes " + DemoShapes.Task.TARGET.classes() + ")");
+        return dir;
+    }
+
+    private static void printCounts(PrintWriter out, DatasetSplit split) {
+        List<String> labels = split.train().labels();
+        Task task = split.train().task();
+        if (task == Task.REGRESSION) {
+            out.printf(Locale.ROOT, "regression targets %s: %d train, %d val, %d test images%n", labels,
+                    split.train().size(), split.val().size(), split.test().size());
+            return;
+        }
+        int[] tr = split.train().classCounts();
+        int[] va = split.val().classCounts();
+        int[] te = split.test().classCounts();
+        out.printf(Locale.ROOT, "%-20s %6s %6s %6s%s%n", task == Task.MULTI_LABEL ? "label" : "class", "train", "val",
+                "test", task == Task.MULTI_LABEL ? "  (images with the label)" : "");
+        for (int c = 0; c < labels.size(); c++) {
+            out.printf(Locale.ROOT, "%-20s %6d %6d %6d%n", labels.get(c), tr[c], va[c], te[c]);
+        }
+        if (task == Task.MULTI_LABEL) {
+            out.printf(Locale.ROOT, "%-20s %6d %6d %6d%n", "images", split.train().size(), split.val().size(),
+                    split.test().size());
+        }
+        String warn = task == Task.SINGLE_LABEL ? ClassBalance.warning(tr) : "";
+        if (!warn.isEmpty()) {
+            out.println("warning: " + warn);
+        }
+    }
+
+    /** @return the report of {@code result} on {@code set} at the multi-label {@code threshold} */
+    static TaskReport evaluate(TrainingResult result, Backbone bb, ImageDataset set, FineTune settings,
+            double threshold) {
+        try (ImagePipeline p = ImagePipeline.builder(set).shape(bb.inputShape()).preprocessing(result.preprocessing())
+                .batchSize(settings.batchSize()).threads(settings.decodeThreads()).build()) {
+            return Evaluator.evaluate(result.graph(), p, result.task(), threshold);
+        }
+    }
+
+    /**
+     * @return the multi-label threshold: {@code fixed} if given, else the one with the best micro-F1 on the
+     *     validation images (0.5 without them)
+     */
+    static double threshold(TrainingResult result, Backbone bb, DatasetSplit split, FineTune settings, Double fixed,
+            PrintWriter out) {
+        if (result.task() != Task.MULTI_LABEL) {
+            return 0.5;
+        }
+        if (fixed != null) {
+            if (!(fixed > 0 && fixed < 1)) {
+                throw new IllegalArgumentException("--threshold must be in (0, 1), got " + fixed);
+            }
+            return fixed;
+        }
+        if (split.val().size() == 0) {
+            return 0.5;
+        }
+        MultiLabelReport val = (MultiLabelReport) evaluate(result, bb, split.val(), settings, 0.5);
+        double t = val.tuneThreshold();
+        out.printf(Locale.ROOT, "threshold %.2f (best micro F1 on val: %.4f; at 0.50: %.4f)%n", t,
+                val.withThreshold(t).microF1(), val.microF1());
+        return t;
+    }
+}
