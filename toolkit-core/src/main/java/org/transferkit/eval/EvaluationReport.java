@@ -12,7 +12,7 @@ import org.transferkit.data.SkippedFile;
  * Metrics of one classifier on one set of labelled images. Immutable; built from a confusion matrix
  * (rows: true class, columns: predicted class).
  */
-public final class EvaluationReport implements TaskReport {
+public final class EvaluationReport implements TaskReport, PerLabelStats {
     private final List<String> labels;
     private final long[][] confusion;
     private final List<SkippedFile> skipped;
@@ -219,17 +219,7 @@ public final class EvaluationReport implements TaskReport {
         m.put("accuracy", accuracy());
         m.put("macro_f1", macroF1());
         m.put("images", total());
-        Map<String, Object> perClass = new LinkedHashMap<>();
-        for (int c = 0; c < labels.size(); c++) {
-            Map<String, Object> pc = new LinkedHashMap<>();
-            pc.put("precision", precision(c));
-            pc.put("recall", recall(c));
-            pc.put("f1", f1(c));
-            pc.put("support", support(c));
-            double auc = rocAuc(c);
-            pc.put("roc_auc", Double.isNaN(auc) ? null : auc);
-            perClass.put(labels.get(c), pc);
-        }
+        Map<String, Object> perClass = PerLabelStats.toMap(labels, this);
         m.put("per_class", perClass);
         m.put("macro_avg", averages(false));
         m.put("weighted_avg", averages(true));
@@ -266,13 +256,7 @@ public final class EvaluationReport implements TaskReport {
     @Override
     public String toTable() {
         StringBuilder sb = new StringBuilder();
-        int w = Math.max(8, labels.stream().mapToInt(String::length).max().orElse(8));
-        sb.append(String.format(Locale.ROOT, "%-" + w + "s  precision  recall     f1  support  roc_auc%n", "class"));
-        for (int c = 0; c < labels.size(); c++) {
-            sb.append(String.format(Locale.ROOT, "%-" + w + "s  %9.3f  %6.3f  %5.3f  %7d  %7s%n", labels.get(c),
-                    precision(c), recall(c), f1(c), support(c), Double.isNaN(rocAuc(c)) ? "-"
-                            : String.format(Locale.ROOT, "%.3f", rocAuc(c))));
-        }
+        int w = PerLabelStats.appendRows(sb, "class", labels, this);
         sb.append(String.format(Locale.ROOT, "%-" + w + "s  %9.3f  %6.3f  %5.3f  %7d%n", "macro avg",
                 average(this::precision, false), average(this::recall, false), macroF1(), total()));
         sb.append(String.format(Locale.ROOT, "%-" + w + "s  %9.3f  %6.3f  %5.3f  %7d%n", "weighted avg",

@@ -13,7 +13,7 @@ import org.transferkit.data.Task;
  * ROC-AUC; micro and macro F1; exact-match (subset) accuracy and Hamming loss. {@link #tuneThreshold()} finds the
  * threshold with the best micro-F1 (tune it on validation images, report on test images). Immutable.
  */
-public final class MultiLabelReport implements TaskReport {
+public final class MultiLabelReport implements TaskReport, PerLabelStats {
     private final List<String> labels;
     private final float[][] probabilities;
     private final float[][] truth;
@@ -211,17 +211,7 @@ public final class MultiLabelReport implements TaskReport {
         m.put("exact_match", exactMatch());
         m.put("hamming_loss", hammingLoss());
         m.put("images", total());
-        Map<String, Object> per = new LinkedHashMap<>();
-        for (int c = 0; c < labels.size(); c++) {
-            Map<String, Object> pc = new LinkedHashMap<>();
-            pc.put("precision", precision(c));
-            pc.put("recall", recall(c));
-            pc.put("f1", f1(c));
-            pc.put("support", support(c));
-            double auc = rocAuc(c);
-            pc.put("roc_auc", Double.isNaN(auc) ? null : auc);
-            per.put(labels.get(c), pc);
-        }
+        Map<String, Object> per = PerLabelStats.toMap(labels, this);
         m.put("per_label", per);
         m.put("labels", labels);
         List<Map<String, String>> sk = new ArrayList<>();
@@ -233,14 +223,7 @@ public final class MultiLabelReport implements TaskReport {
     @Override
     public String toTable() {
         StringBuilder sb = new StringBuilder();
-        int w = Math.max(8, labels.stream().mapToInt(String::length).max().orElse(8));
-        sb.append(String.format(Locale.ROOT, "%-" + w + "s  precision  recall     f1  support  roc_auc%n", "label"));
-        for (int c = 0; c < labels.size(); c++) {
-            double auc = rocAuc(c);
-            sb.append(String.format(Locale.ROOT, "%-" + w + "s  %9.3f  %6.3f  %5.3f  %7d  %7s%n", labels.get(c),
-                    precision(c), recall(c), f1(c), support(c),
-                    Double.isNaN(auc) ? "-" : String.format(Locale.ROOT, "%.3f", auc)));
-        }
+        PerLabelStats.appendRows(sb, "label", labels, this);
         sb.append(String.format(Locale.ROOT, "threshold %.2f: micro F1 %.4f, macro F1 %.4f, exact match %.4f, "
                 + "Hamming loss %.4f on %d images%n", threshold, microF1(), macroF1(), exactMatch(), hammingLoss(),
                 total()));
