@@ -201,10 +201,7 @@ public final class Explainer implements AutoCloseable {
                 throw new IllegalStateException("explainer is closed");
             }
             ComputationGraph g = bundle.graph();
-            Map<String, INDArray> acts = g.feedForward(Tensors.nchw(data, 1, shape), false);
-            Map<String, INDArray> copy = new LinkedHashMap<>();
-            acts.forEach((k, v) -> copy.put(k, v.dup()));
-            return copy;
+            return g.feedForward(Tensors.nchw(data, 1, shape), false); // detached from workspaces: no copy needed
         }
     }
 

@@ -63,13 +63,7 @@ public final class ImageClassifier implements AutoCloseable {
      * @throws TransferKitException if the file cannot be read or decoded; the message names it
      */
     public float[] scores(Path image) throws TransferKitException {
-        float[] data = new float[shape.size()];
-        try {
-            ImageDecoder.decodeToChw(image, shape, preprocessing, data, 0);
-        } catch (IOException e) {
-            throw new TransferKitException("cannot read image " + image + ": " + e.getMessage(), e);
-        }
-        return outputs(data, 1)[0];
+        return outputs(decode(image, "cannot read image "), 1)[0];
     }
 
     /**
@@ -78,13 +72,28 @@ public final class ImageClassifier implements AutoCloseable {
      * @throws TransferKitException if the bytes are not a decodable image
      */
     public float[] scores(byte[] encoded) throws TransferKitException {
+        return outputs(decode(encoded, "cannot read image bytes"), 1)[0];
+    }
+
+    /** @return the decoded, preprocessed CHW pixels; the failure message starts with {@code what} and the file */
+    private float[] decode(Path image, String what) throws TransferKitException {
+        float[] data = new float[shape.size()];
+        try {
+            ImageDecoder.decodeToChw(image, shape, preprocessing, data, 0);
+        } catch (IOException e) {
+            throw new TransferKitException(what + image + ": " + e.getMessage(), e);
+        }
+        return data;
+    }
+
+    private float[] decode(byte[] encoded, String what) throws TransferKitException {
         float[] data = new float[shape.size()];
         try {
             ImageDecoder.decodeToChw(encoded, shape, preprocessing, data, 0);
         } catch (IOException e) {
-            throw new TransferKitException("cannot read image bytes: " + e.getMessage(), e);
+            throw new TransferKitException(what + ": " + e.getMessage(), e);
         }
-        return outputs(data, 1)[0];
+        return data;
     }
 
     /**
@@ -158,13 +167,7 @@ public final class ImageClassifier implements AutoCloseable {
      */
     public List<Prediction> predict(Path image, int topK) throws TransferKitException {
         checkTop(topK);
-        float[] data = new float[shape.size()];
-        try {
-            ImageDecoder.decodeToChw(image, shape, preprocessing, data, 0);
-        } catch (IOException e) {
-            throw new TransferKitException("cannot classify " + image + ": " + e.getMessage(), e);
-        }
-        return run(data, 1, topK).get(0);
+        return run(decode(image, "cannot classify "), 1, topK).get(0);
     }
 
     /**
@@ -175,13 +178,7 @@ public final class ImageClassifier implements AutoCloseable {
      */
     public List<Prediction> predict(byte[] encoded, int topK) throws TransferKitException {
         checkTop(topK);
-        float[] data = new float[shape.size()];
-        try {
-            ImageDecoder.decodeToChw(encoded, shape, preprocessing, data, 0);
-        } catch (IOException e) {
-            throw new TransferKitException("cannot classify image bytes: " + e.getMessage(), e);
-        }
-        return run(data, 1, topK).get(0);
+        return run(decode(encoded, "cannot classify image bytes"), 1, topK).get(0);
     }
 
     /**

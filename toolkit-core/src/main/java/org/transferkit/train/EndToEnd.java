@@ -220,10 +220,7 @@ final class EndToEnd {
                         (System.nanoTime() - t0) / 1e9, lr);
                 history.add(stats);
                 listener.onEpochEnd(stats);
-                double score = data.val().size() > 0 ? val[0] : epoch;
-                if (Double.isNaN(score)) {
-                    score = -Double.MAX_VALUE; // e.g. R² of constant targets: any epoch beats none
-                }
+                double score = Trainer.selectionScore(data.val().size() > 0, val[0], epoch);
                 if (score > bestScore) {
                     bestScore = score;
                     bestEpoch = epoch;

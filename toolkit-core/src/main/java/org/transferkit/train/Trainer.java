@@ -187,10 +187,7 @@ public final class Trainer {
                     (System.nanoTime() - e0) / 1e9, lr);
             history.add(stats);
             listener.onEpochEnd(stats);
-            double score = val != null ? valAcc : epoch; // without validation: keep the last epoch
-            if (Double.isNaN(score)) {
-                score = -Double.MAX_VALUE; // e.g. R² of constant targets: any epoch beats none
-            }
+            double score = selectionScore(val != null, valAcc, epoch);
             if (score > bestAcc) {
                 bestAcc = score;
                 bestEpoch = epoch;
@@ -206,6 +203,15 @@ public final class Trainer {
                 List.copyOf(skipped), frozenLayers(graph), pre, task, null);
         return finish(settings.unfreeze() == null ? phase1 : EndToEnd.fit(backbone, data, settings, phase1, listener),
                 scaling);
+    }
+
+    /**
+     * @return what picks the kept epoch, higher is better: the validation metric, or the epoch number without
+     *     validation images (keep the last); an undefined metric (R² of constant targets) ranks below any number
+     */
+    static double selectionScore(boolean hasVal, double valMetric, int epoch) {
+        double score = hasVal ? valMetric : epoch;
+        return Double.isNaN(score) ? -Double.MAX_VALUE : score;
     }
 
     /** Tells the listener which network is about to train (skipped if its shapes cannot be worked out). */
