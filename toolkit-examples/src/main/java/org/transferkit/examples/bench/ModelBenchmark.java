@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.transferlearning.TransferLearningHelper;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -17,6 +19,8 @@ import org.transferkit.backbone.Backbone;
 import org.transferkit.backbone.CutPoint;
 import org.transferkit.data.InputShape;
 import org.transferkit.device.CpuHelpers;
+import org.transferkit.engine.CompiledGraph;
+import org.transferkit.engine.Engine;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.head.TransferModel;
 import org.transferkit.zoo.BackboneCatalog;
@@ -25,7 +29,10 @@ import org.transferkit.zoo.BackboneCatalog;
  * Backbone speed on this machine, random weights: inference, a training step with the backbone frozen
  * (forward through everything, backward through the head), and a full training step (backward through
  * everything), each as images/s (median of timed iterations after warm-up), plus the process's peak
- * resident memory so far. Stateless.
+ * resident memory so far. Inference and the frozen step run the way TransferKit runs them: on the
+ * compiled engine ({@link Engine}) where it is on and covers the graph (the frozen step then runs the
+ * backbone on the engine and fits the head on DL4J), else on DL4J with its oneDNN helpers. The full step
+ * always runs on DL4J. Stateless.
  */
 public final class ModelBenchmark {
     /** What can be measured. */
@@ -40,14 +47,16 @@ public final class ModelBenchmark {
      * @param input input shape
      * @param imagesPerSecond median images/s
      * @param peakRssMb the process's peak resident set so far (VmHWM), or -1 where unknown
-     * @param helpers whether oneDNN helpers were on
+     * @param helpers whether DL4J's oneDNN helpers were on
+     * @param engine what ran the backbone: {@code onednn} (the compiled engine) or {@code dl4j}
      */
     public record Result(String model, Mode mode, int batch, InputShape input, double imagesPerSecond, long peakRssMb,
-            boolean helpers) {
+            boolean helpers, String engine) {
         /** @return one line, {@code key=value} pairs */
         public String line() {
-            return String.format(Locale.ROOT, "model=%s mode=%s batch=%d input=%s images_per_s=%.2f peak_rss_mb=%d helpers=%s",
-                    model, mode.name().toLowerCase(Locale.ROOT), batch, input, imagesPerSecond, peakRssMb, helpers);
+            return String.format(Locale.ROOT,
+                    "model=%s mode=%s batch=%d input=%s images_per_s=%.2f peak_rss_mb=%d engine=%s helpers=%s", model,
+                    mode.name().toLowerCase(Locale.ROOT), batch, input, imagesPerSecond, peakRssMb, engine, helpers);
         }
 
         /** @return the same fields as a map, for JSON */
@@ -59,6 +68,7 @@ public final class ModelBenchmark {
             m.put("input", input.toString());
             m.put("images_per_s", imagesPerSecond);
             m.put("peak_rss_mb", peakRssMb);
+            m.put("engine", engine);
             m.put("helpers", helpers);
             return m;
         }
@@ -93,25 +103,61 @@ public final class ModelBenchmark {
         for (Mode m : modes) {
             ComputationGraph g = TransferModel.build(b.loadGraph(), cut, head, 1000, new Sgd(1e-3), 1, null, 0,
                     m == Mode.FULL_STEP ? null : cut.vertex(), new Sgd(1e-3));
+            heInit(g);
             boolean helpers = CpuHelpers.apply(g) > 0;
+            // the frozen step featurizes where Trainer does: after the head's pooling for a feature map
+            String upTo = m == Mode.INFERENCE ? TransferModel.OUTPUT : cut.spatial() ? TransferModel.POOL : cut.vertex();
+            Optional<CompiledGraph> compiled = m == Mode.FULL_STEP ? Optional.empty() : Engine.tryCompile(g, upTo, in);
+            ComputationGraph headGraph = compiled.isPresent() && m == Mode.FROZEN_STEP
+                    ? new TransferLearningHelper(g, upTo).unfrozenGraph() : null;
             double[] perIter = new double[iterations];
-            for (int i = 0; i < warmup + iterations; i++) {
-                long t0 = System.nanoTime();
-                if (m == Mode.INFERENCE) {
-                    g.outputSingle(false, x);
-                } else {
-                    g.fit(ds);
+            try {
+                for (int i = 0; i < warmup + iterations; i++) {
+                    long t0 = System.nanoTime();
+                    step(m, g, compiled.orElse(null), headGraph, ds);
+                    double s = (System.nanoTime() - t0) / 1e9;
+                    if (i >= warmup) {
+                        perIter[i - warmup] = batch / s;
+                    }
                 }
-                double s = (System.nanoTime() - t0) / 1e9;
-                if (i >= warmup) {
-                    perIter[i - warmup] = batch / s;
-                }
+            } finally {
+                compiled.ifPresent(CompiledGraph::close);
             }
             Arrays.sort(perIter);
-            out.add(new Result(model.replace("-untrained", ""), m, batch, in, perIter[iterations / 2], peakRssMb(), helpers));
+            out.add(new Result(model.replace("-untrained", ""), m, batch, in, perIter[iterations / 2], peakRssMb(), helpers,
+                    compiled.isPresent() ? "onednn" : "dl4j"));
             g.close();
         }
         return out;
+    }
+
+    /**
+     * He-normal weights ({@code N(0, 2 / fan_in)}) for every convolution and dense layer, as torchvision
+     * initializes its models, so activations stay finite: DL4J's zoo ResNet50 draws every convolution from
+     * N(0, 0.5) and overflows to NaN by stage 5 at 224x224, and timing arithmetic on NaN and infinities is
+     * not timing a network.
+     */
+    static void heInit(ComputationGraph g) {
+        Nd4j.getRandom().setSeed(11);
+        for (org.deeplearning4j.nn.api.Layer l : g.getLayers()) {
+            INDArray w = l.paramTable().get("W");
+            if (w != null && (w.rank() == 4 || w.rank() == 2)) {
+                long fanIn = w.rank() == 4 ? w.size(1) * w.size(2) * w.size(3) : w.size(0);
+                w.assign(Nd4j.randn(w.dataType(), w.shape()).muli(Math.sqrt(2.0 / fanIn)));
+            }
+        }
+    }
+
+    private static void step(Mode m, ComputationGraph g, CompiledGraph compiled, ComputationGraph head, DataSet ds) {
+        if (compiled != null && m == Mode.INFERENCE) {
+            compiled.output(ds.getFeatures());
+        } else if (compiled != null) {
+            head.fit(new DataSet(compiled.output(ds.getFeatures()), ds.getLabels()));
+        } else if (m == Mode.INFERENCE) {
+            g.outputSingle(false, ds.getFeatures());
+        } else {
+            g.fit(ds);
+        }
     }
 
     /** @return VmHWM of this process in MB, or -1 where /proc is not available */

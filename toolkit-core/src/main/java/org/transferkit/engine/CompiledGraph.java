@@ -1,0 +1,172 @@
+package org.transferkit.engine;
+
+import static org.bytedeco.dnnl.global.dnnl.dnnl_cpu;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_engine_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_engine_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_default_flags;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_destroy;
+
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.bytedeco.dnnl.dnnl_engine;
+import org.bytedeco.dnnl.dnnl_stream;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.transferkit.data.InputShape;
+
+/**
+ * The part of a DL4J graph that one vertex depends on, compiled to oneDNN primitives (see the package
+ * description). It copies the graph's weights when compiled: later changes to the graph are not seen.
+ * Executable plans are made per batch size on first use and the two most recent are kept.
+ *
+ * <p>Thread-safe: calls to {@link #output} are serialized (each already uses every core oneDNN is
+ * given). Holds native memory: close it.
+ */
+public final class CompiledGraph implements AutoCloseable {
+    private static final int PLANS_KEPT = 2;
+
+    private final Lowering.Program program;
+    private final String vertex;
+    private final dnnl_engine engine;
+    private final dnnl_stream stream;
+    private final Weights weights;
+    private final Map<Integer, Plan> plans = new LinkedHashMap<>(4, 0.75f, true);
+    private boolean closed;
+
+    private CompiledGraph(Lowering.Program program, String vertex) {
+        this.program = program;
+        this.vertex = vertex;
+        dnnl_engine e = new dnnl_engine();
+        Dnnl.check(dnnl_engine_create(e, dnnl_cpu, 0), "CPU engine");
+        dnnl_stream s = new dnnl_stream();
+        Dnnl.check(dnnl_stream_create(s, e, dnnl_stream_default_flags), "stream");
+        this.engine = e;
+        this.stream = s;
+        this.weights = new Weights(e, s);
+    }
+
+    /**
+     * Compiles {@code graph} from its input up to {@code vertex}.
+     *
+     * @param graph an initialized graph; only read
+     * @param vertex the vertex whose activations {@link #output} returns
+     * @param input the per-example input shape
+     * @return the compiled graph (close it)
+     * @throws IllegalArgumentException if {@code vertex} is not in the graph
+     * @throws UnsupportedOperationException naming the first vertex the engine cannot run, and what it runs
+     * @throws IllegalStateException if oneDNN's natives are not available ({@link Engine#available()})
+     */
+    public static CompiledGraph compile(ComputationGraph graph, String vertex, InputShape input) {
+        Objects.requireNonNull(graph, "graph");
+        Objects.requireNonNull(input, "input");
+        if (!Engine.available()) {
+            throw new IllegalStateException("the compiled engine is not available here: " + Engine.unavailableReason());
+        }
+        Lowering.Program p = Lowering.lower(graph, vertex, new long[] {input.channels(), input.height(), input.width()});
+        CompiledGraph g = new CompiledGraph(p, vertex);
+        try {
+            g.plan(1); // creates every primitive once: a layout or primitive oneDNN refuses shows up here, not later
+        } catch (RuntimeException e) {
+            g.close();
+            throw e;
+        }
+        return g;
+    }
+
+    /**
+     * Runs a batch through the compiled layers.
+     *
+     * @param images batch x C x H x W (NCHW) of the compiled input shape; not modified
+     * @return the vertex's activations, batch x (its per-example shape), a new array
+     * @throws IllegalArgumentException if the shape does not match
+     * @throws IllegalStateException if closed
+     */
+    public synchronized INDArray output(INDArray images) {
+        if (closed) {
+            throw new IllegalStateException("compiled graph is closed");
+        }
+        long[] s = images.shape();
+        long[] want = program.inputShape();
+        if (s.length != 4 || s[1] != want[0] || s[2] != want[1] || s[3] != want[2] || s[0] < 1 || s[0] > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("images have shape " + Arrays.toString(s) + "; expected [batch, " + want[0] + ", "
+                    + want[1] + ", " + want[2] + "]");
+        }
+        INDArray x = images.dataType() == DataType.FLOAT && images.ordering() == 'c' && !images.isView() && images.offset() == 0
+                ? images : images.castTo(DataType.FLOAT).dup('c');
+        Plan plan = plan((int) s[0]);
+        long[] outShape = new long[outputShape().length + 1];
+        outShape[0] = s[0];
+        System.arraycopy(outputShape(), 0, outShape, 1, outputShape().length);
+        INDArray y = Nd4j.createUninitializedDetached(DataType.FLOAT, outShape);
+        plan.run(x.data().addressPointer(), y.data().addressPointer());
+        return y;
+    }
+
+    /** @return the per-example shape {@link #output} returns after the batch dimension */
+    public long[] outputShape() {
+        for (Op op : program.ops()) {
+            if (op.name.equals(program.output())) {
+                return op.shape.clone();
+            }
+        }
+        throw new IllegalStateException("no operation produces " + program.output());
+    }
+
+    /** @return the vertex this graph was compiled up to */
+    public String vertex() {
+        return vertex;
+    }
+
+    /** @return the lowered operations, one line each (fusions shown), for logs and reports */
+    public List<String> operations() {
+        return program.ops().stream().map(Op::toString).toList();
+    }
+
+    /**
+     * @param batch a batch size (its plan is made if needed)
+     * @return the oneDNN implementation of every primitive, e.g. {@code res2a_branch2a: jit_1x1:avx2}
+     */
+    public synchronized List<String> implementations(int batch) {
+        return plan(batch).implementations();
+    }
+
+    /** @return bytes of weights held in oneDNN layouts */
+    public synchronized long weightBytes() {
+        return weights.bytes();
+    }
+
+    private Plan plan(int batch) {
+        Plan p = plans.get(batch);
+        if (p == null) {
+            p = new Plan(program, batch, engine, stream, weights);
+            plans.put(batch, p);
+            if (plans.size() > PLANS_KEPT) {
+                Iterator<Map.Entry<Integer, Plan>> it = plans.entrySet().iterator();
+                it.next().getValue().close();
+                it.remove();
+            }
+        }
+        return p;
+    }
+
+    /** Frees the native memory; later calls to {@link #output} throw. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        plans.values().forEach(Plan::close);
+        plans.clear();
+        weights.close();
+        dnnl_stream_destroy(stream);
+        dnnl_engine_destroy(engine);
+    }
+}

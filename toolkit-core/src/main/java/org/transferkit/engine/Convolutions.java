@@ -1,0 +1,152 @@
+package org.transferkit.engine;
+
+import java.util.List;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+
+/** Lowers the spatial layers: convolution, batch normalization folded into it, and pooling. Stateless. */
+final class Convolutions {
+    private Convolutions() {
+    }
+
+    static void conv(Lowering l, String name, ConvolutionLayer c, Params p, String in) {
+        Lowering.requireNchw(name, c.getCnn2dDataFormat(), c.getConvolutionMode());
+        if (c.getDilation() != null && (c.getDilation()[0] != 1 || c.getDilation()[1] != 1)) {
+            throw Lowering.unsupported(name, "dilated convolution");
+        }
+        int[] extra = l.padding(in) == null ? new int[4] : l.padding(in);
+        String t = l.tensorThroughPadding(in);
+        long[] s = l.shape(t);
+        if (s.length != 3) {
+            throw Lowering.unsupported(name, "convolution of a flat tensor");
+        }
+        long[] w = p.shape("W");
+        if (w.length != 4 || w[1] != s[0]) {
+            throw Lowering.unsupported(name, "convolution weights " + java.util.Arrays.toString(w) + " for " + s[0] + " channels");
+        }
+        Op op = new Op(name, Op.Kind.CONV, List.of(t));
+        long[] out = geometry(name, op, c.getConvolutionMode(), new long[] {s[1] + extra[0] + extra[1], s[2] + extra[2] + extra[3]},
+                c.getKernelSize(), c.getStride(), c.getPadding());
+        op.padL[0] += extra[0];
+        op.padR[0] += extra[1];
+        op.padL[1] += extra[2];
+        op.padR[1] += extra[3];
+        op.shape = new long[] {w[0], out[0], out[1]};
+        op.weights = p.floats("W", false);
+        op.bias = c.hasBias() ? p.floats("b", false) : new float[(int) w[0]];
+        Act act = Act.of(c.getActivationFn(), name);
+        if (act == Act.SOFTMAX) {
+            throw Lowering.unsupported(name, "softmax on a convolution");
+        }
+        if (act != null) {
+            op.post.add(new Op.Post(act, null));
+        }
+        l.register(name, op);
+    }
+
+    static void pool(Lowering l, String name, SubsamplingLayer c, String in) {
+        Lowering.requireNchw(name, c.getCnn2dDataFormat(), c.getConvolutionMode());
+        if (!Lowering.maxOrAvg(c.getPoolingType()) || (c.getDilation() != null && (c.getDilation()[0] != 1 || c.getDilation()[1] != 1))) {
+            throw Lowering.unsupported(name, c.getPoolingType() + " subsampling" + " with dilation " + java.util.Arrays.toString(c.getDilation()));
+        }
+        String t = l.tensor(in, name);
+        long[] s = l.shape(t);
+        if (s.length != 3) {
+            throw Lowering.unsupported(name, "subsampling of a flat tensor");
+        }
+        Op op = new Op(name, Op.Kind.POOL, List.of(t));
+        long[] out = geometry(name, op, c.getConvolutionMode(), new long[] {s[1], s[2]}, c.getKernelSize(), c.getStride(), c.getPadding());
+        op.max = c.getPoolingType() == PoolingType.MAX;
+        op.includePad = c.isAvgPoolIncludePadInDivisor();
+        op.shape = new long[] {s[0], out[0], out[1]};
+        l.register(name, op);
+    }
+
+    static void globalPool(Lowering l, String name, GlobalPoolingLayer g, String in) {
+        int[] dims = g.getPoolingDimensions();
+        if (!Lowering.maxOrAvg(g.getPoolingType()) || (dims != null && !java.util.Arrays.equals(dims, new int[] {2, 3}))) {
+            throw Lowering.unsupported(name, g.getPoolingType() + " global pooling over " + java.util.Arrays.toString(dims));
+        }
+        String t = l.tensor(in, name);
+        long[] s = l.shape(t);
+        if (s.length != 3) {
+            throw Lowering.unsupported(name, "global pooling of a flat tensor");
+        }
+        Op op = new Op(name, Op.Kind.GLOBAL_POOL, List.of(t));
+        op.kernel = new int[] {(int) s[1], (int) s[2]};
+        op.stride = new int[] {1, 1};
+        op.padL = new int[2];
+        op.padR = new int[2];
+        op.max = g.getPoolingType() == PoolingType.MAX;
+        op.shape = g.isCollapseDimensions() ? new long[] {s[0]} : new long[] {s[0], 1, 1};
+        l.register(name, op);
+    }
+
+    /**
+     * Folds an inference-mode batch normalization into the convolution before it:
+     * {@code w' = w * gamma / std}, {@code b' = (b - mean) * gamma / std + beta}.
+     */
+    static void batchNorm(Lowering l, String name, BatchNormalization bn, Params p, String in) {
+        Op conv = l.fusable(in);
+        if (conv == null || conv.kind != Op.Kind.CONV || !conv.bare()) {
+            throw Lowering.unsupported(name, "batch normalization that does not directly follow a convolution read by nothing else");
+        }
+        int c = (int) conv.shape[0];
+        float[] mean = p.floats("mean", false);
+        float[] std = p.has("log10stdev") ? p.floats("log10stdev", false) : p.floats("var", false);
+        float[] gamma = p.has("gamma") ? p.floats("gamma", false) : filled(c, bn.getGamma());
+        float[] beta = p.has("beta") ? p.floats("beta", false) : filled(c, bn.getBeta());
+        int per = conv.weights.length / c;
+        for (int o = 0; o < c; o++) {
+            double sd = p.has("log10stdev") ? Math.pow(10, std[o]) : Math.sqrt(std[o] + bn.getEps());
+            double scale = gamma[o] / sd;
+            for (int i = o * per; i < (o + 1) * per; i++) {
+                conv.weights[i] = (float) (conv.weights[i] * scale);
+            }
+            conv.bias[o] = (float) ((conv.bias[o] - mean[o]) * scale + beta[o]);
+        }
+        Act act = Act.of(bn.getActivationFn(), name);
+        if (act == Act.SOFTMAX) {
+            throw Lowering.unsupported(name, "softmax on a batch normalization");
+        }
+        if (act != null) {
+            conv.post.add(new Op.Post(act, null));
+        }
+        l.alias(name, conv.name);
+    }
+
+    private static float[] filled(int n, double v) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, (float) v);
+        return a;
+    }
+
+    /** Output size and padding per spatial dimension, as DL4J computes them for {@code mode}. */
+    private static long[] geometry(String name, Op op, ConvolutionMode mode, long[] in, int[] k, int[] s, int[] pad) {
+        op.kernel = k.clone();
+        op.stride = s.clone();
+        op.padL = new int[2];
+        op.padR = new int[2];
+        long[] out = new long[2];
+        for (int d = 0; d < 2; d++) {
+            if (mode == ConvolutionMode.Same) {
+                out[d] = (in[d] + s[d] - 1) / s[d];
+                long total = Math.max((out[d] - 1) * s[d] + k[d] - in[d], 0);
+                op.padL[d] = (int) (total / 2);
+                op.padR[d] = (int) (total - total / 2);
+            } else {
+                out[d] = (in[d] + 2L * pad[d] - k[d]) / s[d] + 1;
+                op.padL[d] = pad[d];
+                op.padR[d] = pad[d];
+            }
+            if (out[d] < 1) {
+                throw Lowering.unsupported(name, "kernel " + k[d] + " larger than its padded input " + in[d]);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,58 @@
+package org.transferkit.engine;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One operation of a lowered graph. Mutable only while {@link Lowering} builds and fuses it; a
+ * {@link CompiledGraph} never changes it afterwards.
+ */
+final class Op {
+    /** What the operation computes. */
+    enum Kind { CONV, DENSE, POOL, GLOBAL_POOL, CONCAT, ADD, ELTWISE, SOFTMAX }
+
+    /** A fused step after the main computation: an activation, or adding another tensor first. */
+    record Post(Act act, String sumWith) {
+    }
+
+    final String name;
+    final Kind kind;
+    final List<String> inputs;
+    /** Per-example output shape: {C, H, W} or {C}. */
+    long[] shape;
+    /** Per-example shape as oneDNN sees it ({C, 1, 1} for a collapsed global pooling). */
+    long[] dims;
+    int[] kernel;
+    int[] stride;
+    int[] padL;
+    int[] padR;
+    boolean max;
+    boolean includePad;
+    /** Weights in oihw (conv) or oi (dense) order, after folding. */
+    float[] weights;
+    float[] bias;
+    Act act;
+    final List<Post> post = new ArrayList<>();
+
+    Op(String name, Kind kind, List<String> inputs) {
+        this.name = name;
+        this.kind = kind;
+        this.inputs = List.copyOf(inputs);
+    }
+
+    /** @return the tensor this operation adds before its activations, or null */
+    String sumWith() {
+        return post.stream().map(Post::sumWith).filter(s -> s != null).findFirst().orElse(null);
+    }
+
+    /** @return true if nothing has been fused after the main computation yet */
+    boolean bare() {
+        return post.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + kind + " " + inputs + " -> " + Arrays.toString(shape) + (post.isEmpty() ? "" : " post " + post);
+    }
+}

@@ -1,0 +1,304 @@
+package org.transferkit.engine;
+
+import static org.bytedeco.dnnl.global.dnnl.*;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.dnnl.dnnl_binary_desc_t;
+import org.bytedeco.dnnl.dnnl_convolution_desc_t;
+import org.bytedeco.dnnl.dnnl_eltwise_desc_t;
+import org.bytedeco.dnnl.dnnl_engine;
+import org.bytedeco.dnnl.dnnl_exec_arg_t;
+import org.bytedeco.dnnl.dnnl_inner_product_desc_t;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_pooling_v2_desc_t;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_softmax_desc_t;
+import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.Pointer;
+
+/**
+ * A lowered program made executable for one batch size: every primitive created, every activation
+ * buffer allocated, in the layouts the primitives chose, with reorders only where a layout changes.
+ * Used under its {@link CompiledGraph}'s lock.
+ */
+final class Plan implements AutoCloseable {
+    private record Step(dnnl_primitive primitive, dnnl_exec_arg_t args, int count) {
+    }
+
+    private record Tensor(dnnl_memory memory, dnnl_memory_desc_t md, long[] dims) {
+    }
+
+    private final dnnl_engine engine;
+    private final dnnl_stream stream;
+    private final Weights weights;
+    private final int batch;
+    private final List<Step> steps = new ArrayList<>();
+    private final List<dnnl_memory> owned = new ArrayList<>();
+    private final List<dnnl_primitive_desc> descs = new ArrayList<>();
+    private final Map<String, Tensor> tensors = new HashMap<>();
+    private final Map<String, Integer> lastUse = new HashMap<>();
+    private final List<String> implementations = new ArrayList<>();
+    private dnnl_memory in;
+    private dnnl_memory out;
+    private long activationBytes;
+
+    Plan(Lowering.Program program, int batch, dnnl_engine engine, dnnl_stream stream, Weights weights) {
+        this.engine = engine;
+        this.stream = stream;
+        this.weights = weights;
+        this.batch = batch;
+        List<Op> ops = program.ops();
+        for (int i = 0; i < ops.size(); i++) {
+            for (String t : ops.get(i).inputs) {
+                lastUse.put(t, i);
+            }
+            if (ops.get(i).sumWith() != null) {
+                lastUse.put(ops.get(i).sumWith(), i);
+            }
+        }
+        lastUse.put(program.output(), Integer.MAX_VALUE);
+        try {
+            build(program);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void build(Lowering.Program program) {
+        List<Op> ops = program.ops();
+        long[] inDims = full(program.inputShape());
+        dnnl_memory_desc_t inMd = Dnnl.md(inDims, dnnl_nchw);
+        in = Dnnl.wrap(inMd, engine, null);
+        owned.add(in);
+        tensors.put(program.input(), new Tensor(in, inMd, inDims));
+        for (int i = 0; i < ops.size(); i++) {
+            add(ops.get(i), i);
+        }
+        Tensor last = tensors.get(program.output());
+        dnnl_memory_desc_t outMd = Dnnl.md(last.dims(), last.dims().length == 2 ? dnnl_ab : dnnl_abcd);
+        out = Dnnl.wrap(outMd, engine, null);
+        owned.add(out);
+        reorder(last.memory(), last.md(), out, outMd);
+    }
+
+    /** Runs the program: {@code input} holds batch x C x H x W floats (NCHW), {@code output} receives the result. */
+    void run(Pointer input, Pointer output) {
+        Dnnl.check(dnnl_memory_set_data_handle(in, input), "input");
+        Dnnl.check(dnnl_memory_set_data_handle(out, output), "output");
+        for (Step s : steps) {
+            Dnnl.check(dnnl_primitive_execute(s.primitive(), stream, s.count(), s.args()), "execute");
+        }
+        Dnnl.check(dnnl_stream_wait(stream), "wait");
+    }
+
+    int batch() {
+        return batch;
+    }
+
+    /** @return one line per primitive: operation and implementation */
+    List<String> implementations() {
+        return List.copyOf(implementations);
+    }
+
+    /** @return bytes of activation buffers this plan allocated */
+    long activationBytes() {
+        return activationBytes;
+    }
+
+    private long[] full(long[] perExample) {
+        long[] d = new long[perExample.length + 1];
+        d[0] = batch;
+        System.arraycopy(perExample, 0, d, 1, perExample.length);
+        return d;
+    }
+
+    private void add(Op op, int index) {
+        switch (op.kind) {
+            case CONV -> conv(op, index);
+            case DENSE -> dense(op, index);
+            case POOL, GLOBAL_POOL -> pool(op);
+            case CONCAT -> concat(op);
+            case ADD -> binary(op);
+            case ELTWISE, SOFTMAX -> elementwise(op);
+            default -> throw new IllegalStateException("unknown operation " + op);
+        }
+    }
+
+    private void conv(Op op, int index) {
+        Tensor src = tensors.get(op.inputs.get(0));
+        long[] wDims = {op.shape[0], src.dims()[1], op.kernel[0], op.kernel[1]};
+        String sum = op.sumWith();
+        dnnl_memory_desc_t dstMd = sum != null ? tensors.get(sum).md() : Dnnl.md(full(op.dims), dnnl_format_tag_any);
+        dnnl_convolution_desc_t d = new dnnl_convolution_desc_t();
+        Dnnl.check(dnnl_convolution_forward_desc_init(d, dnnl_forward_inference, dnnl_convolution_direct,
+                Dnnl.md(src.dims(), dnnl_format_tag_any), Dnnl.md(wDims, dnnl_format_tag_any), Dnnl.md(new long[] {op.shape[0]}, dnnl_x),
+                dstMd, toLong(op.stride), toLong(op.padL), toLong(op.padR)), "convolution " + op.name);
+        weighted(op, index, d, src, wDims, dnnl_abcd);
+    }
+
+    private void dense(Op op, int index) {
+        Tensor src = tensors.get(op.inputs.get(0));
+        long[] wDims = src.dims().clone();
+        wDims[0] = op.shape[0];
+        String sum = op.sumWith();
+        dnnl_memory_desc_t dstMd = sum != null ? tensors.get(sum).md() : Dnnl.md(full(op.dims), dnnl_format_tag_any);
+        dnnl_inner_product_desc_t d = new dnnl_inner_product_desc_t();
+        Dnnl.check(dnnl_inner_product_forward_desc_init(d, dnnl_forward_inference, Dnnl.md(src.dims(), dnnl_format_tag_any),
+                Dnnl.md(wDims, dnnl_format_tag_any), Dnnl.md(new long[] {op.shape[0]}, dnnl_x), dstMd), "dense " + op.name);
+        weighted(op, index, d, src, wDims, wDims.length == 2 ? dnnl_ab : dnnl_abcd);
+    }
+
+    /** Convolution or dense: source reordered if needed, weights from the cache, optional in-place sum. */
+    private void weighted(Op op, int index, Pointer desc, Tensor src, long[] wDims, int plainTag) {
+        dnnl_primitive_desc pd = Dnnl.describe(desc, op.post, engine, op.name);
+        descs.add(pd);
+        dnnl_memory s = convert(src, Dnnl.query(pd, dnnl_query_src_md));
+        dnnl_memory w = weights.get(op.name + "/W", op.weights, wDims, plainTag, Dnnl.query(pd, dnnl_query_weights_md));
+        dnnl_memory b = weights.get(op.name + "/b", op.bias, new long[] {op.shape[0]}, dnnl_x, Dnnl.md(new long[] {op.shape[0]}, dnnl_x));
+        dnnl_memory_desc_t dstMd = Dnnl.query(pd, dnnl_query_dst_md);
+        dnnl_memory dst;
+        String sum = op.sumWith();
+        if (sum != null && lastUse.get(sum) == index) {
+            dst = tensors.get(sum).memory(); // the addend's last reader: add in place
+        } else {
+            dst = buffer(dstMd);
+            if (sum != null) {
+                reorder(tensors.get(sum).memory(), tensors.get(sum).md(), dst, dstMd);
+            }
+        }
+        step(pd, op.name, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST}, s, w, b, dst);
+        tensors.put(op.name, new Tensor(dst, dstMd, full(op.dims)));
+    }
+
+    private void pool(Op op) {
+        Tensor src = tensors.get(op.inputs.get(0));
+        dnnl_pooling_v2_desc_t d = new dnnl_pooling_v2_desc_t();
+        int alg = op.max ? dnnl_pooling_max : op.includePad ? dnnl_pooling_avg_include_padding : dnnl_pooling_avg_exclude_padding;
+        Dnnl.check(dnnl_pooling_v2_forward_desc_init(d, dnnl_forward_inference, alg, src.md(), Dnnl.md(full(op.dims), dnnl_format_tag_any),
+                toLong(op.stride), toLong(op.kernel), new long[2], toLong(op.padL), toLong(op.padR)), "pooling " + op.name);
+        simple(op, d, src);
+    }
+
+    private void elementwise(Op op) {
+        Tensor src = tensors.get(op.inputs.get(0));
+        Pointer d;
+        if (op.kind == Op.Kind.SOFTMAX) {
+            dnnl_softmax_desc_t s = new dnnl_softmax_desc_t();
+            Dnnl.check(dnnl_softmax_forward_desc_init(s, dnnl_forward_inference, src.md(), 1), "softmax " + op.name);
+            d = s;
+        } else {
+            dnnl_eltwise_desc_t e = new dnnl_eltwise_desc_t();
+            Dnnl.check(dnnl_eltwise_forward_desc_init(e, dnnl_forward_inference, op.act.alg(), src.md(), op.act.alpha(), op.act.beta()),
+                    "activation " + op.name);
+            d = e;
+        }
+        simple(op, d, src);
+    }
+
+    private void binary(Op op) {
+        Tensor a = tensors.get(op.inputs.get(0));
+        Tensor b = tensors.get(op.inputs.get(1));
+        dnnl_binary_desc_t d = new dnnl_binary_desc_t();
+        Dnnl.check(dnnl_binary_desc_init(d, dnnl_binary_add, a.md(), b.md(), a.md()), "add " + op.name);
+        dnnl_primitive_desc pd = Dnnl.describe(d, null, engine, op.name);
+        descs.add(pd);
+        dnnl_memory dst = buffer(a.md());
+        step(pd, op.name, new int[] {DNNL_ARG_SRC_0, DNNL_ARG_SRC_1, DNNL_ARG_DST}, a.memory(), b.memory(), dst);
+        tensors.put(op.name, new Tensor(dst, Dnnl.copy(a.md()), a.dims()));
+    }
+
+    private void concat(Op op) {
+        int n = op.inputs.size();
+        dnnl_memory_desc_t srcs = new dnnl_memory_desc_t(n);
+        dnnl_memory[] mems = new dnnl_memory[n + 1];
+        int[] args = new int[n + 1];
+        for (int i = 0; i < n; i++) {
+            Tensor t = tensors.get(op.inputs.get(i));
+            Pointer.memcpy(srcs.getPointer(i), t.md(), t.md().sizeof());
+            mems[i] = t.memory();
+            args[i] = DNNL_ARG_MULTIPLE_SRC + i;
+        }
+        dnnl_primitive_desc pd = new dnnl_primitive_desc();
+        Dnnl.check(dnnl_concat_primitive_desc_create(pd, null, n, 1, srcs, null, engine), "merge " + op.name);
+        descs.add(pd);
+        dnnl_memory_desc_t dstMd = Dnnl.query(pd, dnnl_query_dst_md);
+        mems[n] = buffer(dstMd);
+        args[n] = DNNL_ARG_DST;
+        step(pd, op.name, args, mems);
+        tensors.put(op.name, new Tensor(mems[n], dstMd, full(op.dims)));
+    }
+
+    /** One source, one destination in the layout the primitive picks. */
+    private void simple(Op op, Pointer desc, Tensor src) {
+        dnnl_primitive_desc pd = Dnnl.describe(desc, null, engine, op.name);
+        descs.add(pd);
+        dnnl_memory_desc_t dstMd = Dnnl.query(pd, dnnl_query_dst_md);
+        dnnl_memory dst = buffer(dstMd);
+        step(pd, op.name, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, src.memory(), dst);
+        tensors.put(op.name, new Tensor(dst, dstMd, full(op.dims)));
+    }
+
+    /** @return {@code t}'s memory in layout {@code want}, reordering into a new buffer when it differs */
+    private dnnl_memory convert(Tensor t, dnnl_memory_desc_t want) {
+        if (Dnnl.same(t.md(), want)) {
+            return t.memory();
+        }
+        dnnl_memory m = buffer(want);
+        reorder(t.memory(), t.md(), m, want);
+        return m;
+    }
+
+    private void reorder(dnnl_memory from, dnnl_memory_desc_t fromMd, dnnl_memory to, dnnl_memory_desc_t toMd) {
+        dnnl_primitive_desc pd = new dnnl_primitive_desc();
+        Dnnl.check(dnnl_reorder_primitive_desc_create(pd, fromMd, engine, toMd, engine, null), "reorder");
+        descs.add(pd);
+        step(pd, "reorder", new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, from, to);
+    }
+
+    private dnnl_memory buffer(dnnl_memory_desc_t md) {
+        dnnl_memory m = Dnnl.allocate(md, engine);
+        owned.add(m);
+        activationBytes += dnnl_memory_desc_get_size(md);
+        return m;
+    }
+
+    private void step(dnnl_primitive_desc pd, String name, int[] kinds, dnnl_memory... memories) {
+        dnnl_exec_arg_t args = new dnnl_exec_arg_t(kinds.length);
+        for (int i = 0; i < kinds.length; i++) {
+            args.position(i).arg(kinds[i]).memory(memories[i]);
+        }
+        steps.add(new Step(Dnnl.primitive(pd, name), args.position(0), kinds.length));
+        implementations.add(name + ": " + Dnnl.implementation(pd));
+    }
+
+    private static long[] toLong(int[] a) {
+        long[] l = new long[a.length];
+        for (int i = 0; i < a.length; i++) {
+            l[i] = a[i];
+        }
+        return l;
+    }
+
+    @Override
+    public void close() {
+        for (Step s : steps) {
+            dnnl_primitive_destroy(s.primitive());
+            s.args().close();
+        }
+        for (dnnl_primitive_desc pd : descs) {
+            dnnl_primitive_desc_destroy(pd);
+        }
+        for (dnnl_memory m : owned) {
+            dnnl_memory_destroy(m);
+        }
+        steps.clear();
+        descs.clear();
+        owned.clear();
+    }
+}
