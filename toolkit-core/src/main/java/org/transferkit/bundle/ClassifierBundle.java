@@ -29,7 +29,10 @@ import org.transferkit.backbone.Backbone;
 import org.transferkit.data.Task;
 import org.transferkit.eval.TaskMetrics;
 import org.transferkit.data.InputShape;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.transferkit.device.CpuHelpers;
+import org.transferkit.engine.Engine;
+import org.transferkit.engine.Runner;
 import org.transferkit.train.EpochStats;
 import org.transferkit.train.FineTune;
 import org.transferkit.train.TrainingResult;
@@ -57,6 +60,7 @@ public final class ClassifierBundle implements AutoCloseable {
 
     private final BundleManifest manifest;
     private final ComputationGraph graph;
+    private Runner runner;
 
     /**
      * @param manifest the metadata
@@ -142,6 +146,21 @@ public final class ClassifierBundle implements AutoCloseable {
     /** @return the network (owned by this bundle) */
     public ComputationGraph graph() {
         return graph;
+    }
+
+    /**
+     * Runs the network on a batch: on the compiled engine ({@link Engine}) when it is on and covers this
+     * network (compiled on the first call; the network's weights must not change afterwards), else on DL4J.
+     *
+     * @param images batch x C x H x W, preprocessed as the manifest says; not modified
+     * @return the network's output, batch x outputs (a new array)
+     * @throws IllegalArgumentException if the images do not have the bundle's input shape
+     */
+    public INDArray output(INDArray images) {
+        if (runner == null) {
+            runner = Runner.ofOutput(graph);
+        }
+        return runner.output(images);
     }
 
     /**
@@ -288,6 +307,9 @@ public final class ClassifierBundle implements AutoCloseable {
     /** Releases the network's native memory. Idempotent. */
     @Override
     public void close() {
+        if (runner != null) {
+            runner.close();
+        }
         graph.close();
     }
 

@@ -109,13 +109,7 @@ final class Convolutions {
             }
             conv.bias[o] = (float) ((conv.bias[o] - mean[o]) * scale + beta[o]);
         }
-        Act act = Act.of(bn.getActivationFn(), name);
-        if (act == Act.SOFTMAX) {
-            throw Lowering.unsupported(name, "softmax on a batch normalization");
-        }
-        if (act != null) {
-            conv.post.add(new Op.Post(act, null));
-        }
+        // DL4J's BatchNormalization layer never applies its configured activation (activate() returns preOutput)
         l.alias(name, conv.name);
     }
 

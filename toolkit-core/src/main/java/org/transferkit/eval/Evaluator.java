@@ -8,6 +8,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.transferkit.data.Task;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.transferkit.engine.Runner;
 import org.transferkit.data.ImagePipeline;
 
 /** Runs a graph over a pipeline and measures its predictions against the targets. Stateless. */
@@ -25,13 +26,15 @@ public final class Evaluator {
      */
     public static EvaluationReport evaluate(ComputationGraph graph, ImagePipeline pipeline) {
         List<ExamplePrediction> examples = new ArrayList<>();
-        while (pipeline.hasNext()) {
-            DataSet ds = pipeline.next();
-            float[][] probs = graph.output(false, ds.getFeatures())[0].toFloatMatrix();
-            INDArray truth = ds.getLabels().argMax(1);
-            List<? extends Serializable> paths = ds.getExampleMetaData();
-            for (int i = 0; i < probs.length; i++) {
-                examples.add(new ExamplePrediction(Path.of(String.valueOf(paths.get(i))), truth.getInt(i), probs[i]));
+        try (Runner runner = Runner.ofOutput(graph)) {
+            while (pipeline.hasNext()) {
+                DataSet ds = pipeline.next();
+                float[][] probs = runner.output(ds.getFeatures()).toFloatMatrix();
+                INDArray truth = ds.getLabels().argMax(1);
+                List<? extends Serializable> paths = ds.getExampleMetaData();
+                for (int i = 0; i < probs.length; i++) {
+                    examples.add(new ExamplePrediction(Path.of(String.valueOf(paths.get(i))), truth.getInt(i), probs[i]));
+                }
             }
         }
         return EvaluationReport.fromExamples(pipeline.getLabels(), examples, pipeline.skipped());
@@ -52,10 +55,12 @@ public final class Evaluator {
         }
         List<float[]> outs = new ArrayList<>();
         List<float[]> targets = new ArrayList<>();
-        while (pipeline.hasNext()) {
-            DataSet ds = pipeline.next();
-            outs.addAll(List.of(graph.output(false, ds.getFeatures())[0].toFloatMatrix()));
-            targets.addAll(List.of(ds.getLabels().toFloatMatrix()));
+        try (Runner runner = Runner.ofOutput(graph)) {
+            while (pipeline.hasNext()) {
+                DataSet ds = pipeline.next();
+                outs.addAll(List.of(runner.output(ds.getFeatures()).toFloatMatrix()));
+                targets.addAll(List.of(ds.getLabels().toFloatMatrix()));
+            }
         }
         float[][] o = outs.toArray(new float[0][]);
         float[][] t = targets.toArray(new float[0][]);

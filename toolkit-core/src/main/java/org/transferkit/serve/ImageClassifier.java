@@ -251,7 +251,7 @@ public final class ImageClassifier implements AutoCloseable {
                 throw new IllegalStateException("classifier is closed");
             }
             INDArray in = Tensors.nchw(data, n, shape);
-            return bundle.graph().output(false, in)[0].toFloatMatrix();
+            return bundle.output(in).toFloatMatrix();
         }
     }
 

@@ -30,6 +30,7 @@ import org.transferkit.data.Preprocessing;
 import org.transferkit.data.SkippedFile;
 import org.transferkit.data.Task;
 import org.transferkit.device.CpuHelpers;
+import org.transferkit.engine.Runner;
 import org.transferkit.eval.TaskMetrics;
 import org.transferkit.explain.ModelSummary;
 import org.transferkit.head.HeadSpec;
@@ -97,29 +98,40 @@ public final class Trainer {
         String featureVertex = pooled ? TransferModel.POOL : cut.vertex();
         long[] featureShape = pooled ? new long[] {cut.channels()} : cut.outputShape();
         TransferLearningHelper helper = new TransferLearningHelper(graph, featureVertex);
+        // the frozen layers run on the compiled engine where it is on (see org.transferkit.engine), else on DL4J
+        Runner backboneRunner = new Runner(graph, featureVertex, x -> helper.featurize(new DataSet(x, null)).getFeatures());
 
         long t0 = System.nanoTime();
         List<SkippedFile> skipped = new ArrayList<>();
         int[] reusedComputed = new int[2];
         Features at = new Features(featureVertex, featureShape, settings.head().pooling().name());
-        DataSet train = featurize(helper, backbone, cut, at, pre, data.train(), settings, null, 0, skipped, reusedComputed,
-                listener);
-        DataSet val = data.val().size() == 0 ? null
-                : featurize(helper, backbone, cut, at, pre, data.val(), settings, null, 0, skipped, reusedComputed, listener);
-        int trainN = train == null ? 0 : train.numExamples();
-        int valN = val == null ? 0 : val.numExamples();
-        if (task == Task.SINGLE_LABEL) {
-            checkUsable(train, labels, skipped);
-        } else if (train == null) {
-            throw new DatasetException("no training image could be decoded; skipped: " + skipped);
-        }
-        if (settings.augmentation() != null) {
-            List<DataSet> all = new ArrayList<>(List.of(train));
-            for (int copy = 1; copy <= settings.augmentedCopies(); copy++) {
-                all.add(featurize(helper, backbone, cut, at, pre, data.train(), settings, settings.augmentation(),
-                        settings.seed() * 31 + copy, new ArrayList<>(), reusedComputed, listener));
+        DataSet train;
+        DataSet val;
+        int trainN;
+        int valN;
+        try {
+            train = featurize(backboneRunner, backbone, cut, at, pre, data.train(), settings, null, 0, skipped, reusedComputed,
+                    listener);
+            val = data.val().size() == 0 ? null
+                    : featurize(backboneRunner, backbone, cut, at, pre, data.val(), settings, null, 0, skipped, reusedComputed,
+                            listener);
+            trainN = train == null ? 0 : train.numExamples();
+            valN = val == null ? 0 : val.numExamples();
+            if (task == Task.SINGLE_LABEL) {
+                checkUsable(train, labels, skipped);
+            } else if (train == null) {
+                throw new DatasetException("no training image could be decoded; skipped: " + skipped);
             }
-            train = DataSet.merge(all);
+            if (settings.augmentation() != null) {
+                List<DataSet> all = new ArrayList<>(List.of(train));
+                for (int copy = 1; copy <= settings.augmentedCopies(); copy++) {
+                    all.add(featurize(backboneRunner, backbone, cut, at, pre, data.train(), settings, settings.augmentation(),
+                            settings.seed() * 31 + copy, new ArrayList<>(), reusedComputed, listener));
+                }
+                train = DataSet.merge(all);
+            }
+        } finally {
+            backboneRunner.close();
         }
         DataSet fitOn = train;
         if (settings.labelSmoothing() > 0) {
@@ -275,7 +287,7 @@ public final class Trainer {
      * Runs every image of {@code part} through the frozen backbone (or takes its features from the
      * cache), in dataset order; undecodable files are left out and added to {@code skipped}.
      */
-    private static DataSet featurize(TransferLearningHelper helper, Backbone backbone, CutPoint cut, Features at,
+    private static DataSet featurize(Runner runner, Backbone backbone, CutPoint cut, Features at,
             Preprocessing pre, ImageDataset part, FineTune settings, Augmentation augmentation, long augmentSeed,
             List<SkippedFile> skipped, int[] reusedComputed, TrainingListener listener) {
         int len = at.length();
@@ -316,7 +328,7 @@ public final class Trainer {
                 while (pipe.hasNext()) {
                     DataSet in = pipe.next();
                     done += in.numExamples();
-                    float[][] rows = helper.featurize(in).getFeatures().reshape(in.numExamples(), len).toFloatMatrix();
+                    float[][] rows = runner.output(in.getFeatures()).reshape(in.numExamples(), len).toFloatMatrix();
                     for (int i = 0; i < rows.length; i++) {
                         Path p = Path.of(String.valueOf(in.getExampleMetaData().get(i)));
                         features.put(p, rows[i]);
