@@ -87,30 +87,53 @@ final class Convolutions {
     }
 
     /**
-     * Folds an inference-mode batch normalization into the convolution before it:
-     * {@code w' = w * gamma / std}, {@code b' = (b - mean) * gamma / std + beta}.
+     * Inference-mode batch normalization, {@code y = x * gamma / std + (beta - mean * gamma / std)}: folded into
+     * the convolution before it when nothing else reads that convolution and it has no activation
+     * ({@code w' = w * gamma / std}, {@code b' = b * gamma / std + beta - mean * gamma / std}), else its own
+     * per-channel affine operation.
      */
     static void batchNorm(Lowering l, String name, BatchNormalization bn, Params p, String in) {
         Op conv = l.fusable(in);
-        if (conv == null || conv.kind != Op.Kind.CONV || !conv.bare()) {
-            throw Lowering.unsupported(name, "batch normalization that does not directly follow a convolution read by nothing else");
-        }
-        int c = (int) conv.shape[0];
+        String t = l.tensor(in, name);
+        long[] s = l.shape(t);
+        int c = (int) s[0];
         float[] mean = p.floats("mean", false);
         float[] std = p.has("log10stdev") ? p.floats("log10stdev", false) : p.floats("var", false);
         float[] gamma = p.has("gamma") ? p.floats("gamma", false) : filled(c, bn.getGamma());
         float[] beta = p.has("beta") ? p.floats("beta", false) : filled(c, bn.getBeta());
-        int per = conv.weights.length / c;
+        float[] scale = new float[c];
+        float[] shift = new float[c];
         for (int o = 0; o < c; o++) {
             double sd = p.has("log10stdev") ? Math.pow(10, std[o]) : Math.sqrt(std[o] + bn.getEps());
-            double scale = gamma[o] / sd;
-            for (int i = o * per; i < (o + 1) * per; i++) {
-                conv.weights[i] = (float) (conv.weights[i] * scale);
-            }
-            conv.bias[o] = (float) ((conv.bias[o] - mean[o]) * scale + beta[o]);
+            scale[o] = (float) (gamma[o] / sd);
+            shift[o] = (float) (beta[o] - mean[o] * (gamma[o] / sd));
         }
         // DL4J's BatchNormalization layer never applies its configured activation (activate() returns preOutput)
-        l.alias(name, conv.name);
+        if (conv != null && conv.kind == Op.Kind.CONV && conv.bare()) {
+            int per = conv.weights.length / c;
+            for (int o = 0; o < c; o++) {
+                for (int i = o * per; i < (o + 1) * per; i++) {
+                    conv.weights[i] *= scale[o];
+                }
+                conv.bias[o] = conv.bias[o] * scale[o] + shift[o];
+            }
+            l.alias(name, conv.name);
+            return;
+        }
+        if (s.length != 3) {
+            throw Lowering.unsupported(name, "batch normalization of a flat tensor not right after a layer it can fold into");
+        }
+        // not foldable (the layer before has an activation, or is read elsewhere): a 1x1 depthwise convolution
+        Op op = new Op(name, Op.Kind.CONV, List.of(t));
+        op.kernel = new int[] {1, 1};
+        op.stride = new int[] {1, 1};
+        op.padL = new int[2];
+        op.padR = new int[2];
+        op.groups = c;
+        op.shape = s.clone();
+        op.weights = scale;
+        op.bias = shift;
+        l.register(name, op);
     }
 
     private static float[] filled(int n, double v) {
@@ -120,7 +143,7 @@ final class Convolutions {
     }
 
     /** Output size and padding per spatial dimension, as DL4J computes them for {@code mode}. */
-    private static long[] geometry(String name, Op op, ConvolutionMode mode, long[] in, int[] k, int[] s, int[] pad) {
+    static long[] geometry(String name, Op op, ConvolutionMode mode, long[] in, int[] k, int[] s, int[] pad) {
         op.kernel = k.clone();
         op.stride = s.clone();
         op.padL = new int[2];

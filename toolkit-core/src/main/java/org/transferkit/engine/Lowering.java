@@ -21,6 +21,8 @@ import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.Convolution2D;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
@@ -42,9 +44,10 @@ import org.deeplearning4j.nn.layers.FrozenLayerWithBackprop;
  * vertex it cannot run. Single use; not thread-safe.
  */
 final class Lowering {
-    static final String SUPPORTED = "convolution (NCHW, no dilation; Truncate, Strict or Same mode), batch normalization "
-            + "after a convolution, activation, zero padding before a convolution, max/avg subsampling, global avg/max "
-            + "pooling, merge, element-wise add, dense, output, loss and dropout layers, frozen or not";
+    static final String SUPPORTED = "convolution, depthwise and separable convolution (NCHW, no dilation; Truncate, Strict "
+            + "or Same mode), batch normalization of feature maps, activation, zero padding before a convolution, max/avg "
+            + "subsampling, global avg/max pooling, merge, element-wise add, dense, output, loss and dropout layers, frozen "
+            + "or not";
 
     /** The lowered program: operations in execution order, and where it starts and ends. */
     record Program(List<Op> ops, String input, String output, long[] inputShape) {
@@ -158,6 +161,10 @@ final class Lowering {
         Class<?> c = lc.getClass();
         if (c == ConvolutionLayer.class || c == Convolution2D.class) {
             Convolutions.conv(this, name, (ConvolutionLayer) lc, p, in);
+        } else if (lc instanceof SeparableConvolution2D sep) {
+            Depthwise.separable(this, name, sep, p, in);
+        } else if (lc instanceof DepthwiseConvolution2D dw) {
+            Depthwise.depthwise(this, name, dw, p, in);
         } else if (c == SubsamplingLayer.class) {
             Convolutions.pool(this, name, (SubsamplingLayer) lc, in);
         } else if (lc instanceof BatchNormalization bn) {
@@ -173,6 +180,11 @@ final class Lowering {
             tensorOf.put(name, tensor(in, name));
         } else if (lc instanceof ActivationLayer a) {
             activation(name, Act.of(a.getActivationFn(), name), in);
+            if (consumers.getOrDefault(in, 0) > 1 && !tensorOf.get(name).equals(tensorOf.get(in))) {
+                // DL4J (M2.1) applies an ActivationLayer in place when not training: every later reader of its
+                // input sees the activated values (Xception's residual adds do). Mirror it, so outputs match DL4J's.
+                tensorOf.put(in, tensorOf.get(name));
+            }
         } else if (lc instanceof LossLayer loss) {
             activation(name, Act.of(loss.getActivationFn(), name), in);
         } else if (lc instanceof DropoutLayer) {

@@ -23,6 +23,8 @@ final class Op {
     long[] shape;
     /** Per-example shape as oneDNN sees it ({C, 1, 1} for a collapsed global pooling). */
     long[] dims;
+    /** Convolution groups: 1, or the input channels for a depthwise convolution. */
+    int groups = 1;
     int[] kernel;
     int[] stride;
     int[] padL;

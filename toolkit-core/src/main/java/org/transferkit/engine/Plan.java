@@ -132,14 +132,16 @@ final class Plan implements AutoCloseable {
 
     private void conv(Op op, int index) {
         Tensor src = tensors.get(op.inputs.get(0));
-        long[] wDims = {op.shape[0], src.dims()[1], op.kernel[0], op.kernel[1]};
+        int g = op.groups;
+        long[] wDims = g == 1 ? new long[] {op.shape[0], src.dims()[1], op.kernel[0], op.kernel[1]}
+                : new long[] {g, op.shape[0] / g, src.dims()[1] / g, op.kernel[0], op.kernel[1]};
         String sum = op.sumWith();
         dnnl_memory_desc_t dstMd = sum != null ? tensors.get(sum).md() : Dnnl.md(full(op.dims), dnnl_format_tag_any);
         dnnl_convolution_desc_t d = new dnnl_convolution_desc_t();
         Dnnl.check(dnnl_convolution_forward_desc_init(d, dnnl_forward_inference, dnnl_convolution_direct,
                 Dnnl.md(src.dims(), dnnl_format_tag_any), Dnnl.md(wDims, dnnl_format_tag_any), Dnnl.md(new long[] {op.shape[0]}, dnnl_x),
                 dstMd, toLong(op.stride), toLong(op.padL), toLong(op.padR)), "convolution " + op.name);
-        weighted(op, index, d, src, wDims, dnnl_abcd);
+        weighted(op, index, d, src, wDims, g == 1 ? dnnl_abcd : dnnl_goihw);
     }
 
     private void dense(Op op, int index) {

@@ -18,6 +18,8 @@ import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.LocalResponseNormalization;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -194,5 +196,35 @@ class CompiledGraphTest {
         cg.close();
         cg.close();
         assertThrows(IllegalStateException.class, () -> cg.output(images(1)));
+    }
+
+    @Test
+    void depthwiseAndSeparableConvolutionsMatchDl4j() {
+        var conf = new NeuralNetConfiguration.Builder().seed(3).graphBuilder().addInputs("in")
+                .setInputTypes(InputType.convolutional(15, 13, 3))
+                .addLayer("sep", new SeparableConvolution2D.Builder(3, 3).stride(2, 2).depthMultiplier(2).nOut(8)
+                        .activation(Activation.IDENTITY).convolutionMode(ConvolutionMode.Same).build(), "in")
+                .addLayer("bn", new BatchNormalization.Builder().build(), "sep")
+                .addLayer("act", new ActivationLayer.Builder().activation(Activation.RELU).build(), "bn")
+                .addLayer("dw", new DepthwiseConvolution2D.Builder(3, 3).depthMultiplier(3).padding(1, 1)
+                        .activation(Activation.TANH).convolutionMode(ConvolutionMode.Truncate).build(), "act")
+                .addLayer("sep2", new SeparableConvolution2D.Builder(2, 2).nOut(5).hasBias(false)
+                        .activation(Activation.RELU).convolutionMode(ConvolutionMode.Truncate).build(), "dw")
+                .setOutputs("sep2").build();
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        for (Layer l : g.getLayers()) {
+            if (l instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization bn) {
+                bn.setParam("mean", Nd4j.randn(new long[] {1, 6}).muli(0.5));
+                bn.setParam("gamma", Nd4j.rand(new long[] {1, 6}).addi(0.5));
+            }
+        }
+        INDArray x = Nd4j.rand(new long[] {2, 3, 15, 13}).subi(0.5);
+        Map<String, INDArray> ref = g.feedForward(x, false);
+        for (String v : List.of("sep", "act", "dw", "sep2")) {
+            try (CompiledGraph cg = CompiledGraph.compile(g, v, new InputShape(3, 15, 13))) {
+                assertClose(ref.get(v), cg.output(x), v);
+            }
+        }
     }
 }
