@@ -43,9 +43,11 @@ final class Plan implements AutoCloseable {
     private final Map<String, Tensor> tensors = new HashMap<>();
     private final Map<String, Integer> lastUse = new HashMap<>();
     private final List<String> implementations = new ArrayList<>();
+    private final Arena arena = new Arena();
+    private final Map<dnnl_memory, Arena.Block> blockOf = new java.util.IdentityHashMap<>();
+    private final List<Arena.Block> temporaries = new ArrayList<>();
     private dnnl_memory in;
     private dnnl_memory out;
-    private long activationBytes;
 
     Plan(Lowering.Program program, int batch, dnnl_engine engine, dnnl_stream stream, Weights weights) {
         this.engine = engine;
@@ -78,7 +80,9 @@ final class Plan implements AutoCloseable {
         owned.add(in);
         tensors.put(program.input(), new Tensor(in, inMd, inDims));
         for (int i = 0; i < ops.size(); i++) {
-            add(ops.get(i), i);
+            Op op = ops.get(i);
+            add(op, i);
+            release(op, i);
         }
         Tensor last = tensors.get(program.output());
         dnnl_memory_desc_t outMd = Dnnl.md(last.dims(), last.dims().length == 2 ? dnnl_ab : dnnl_abcd);
@@ -108,7 +112,24 @@ final class Plan implements AutoCloseable {
 
     /** @return bytes of activation buffers this plan allocated */
     long activationBytes() {
-        return activationBytes;
+        return arena.bytes();
+    }
+
+    /** Gives back the buffers of the tensors {@code op} read last, and its temporaries. */
+    private void release(Op op, int index) {
+        dnnl_memory produced = tensors.get(op.name).memory();
+        List<String> read = new ArrayList<>(op.inputs);
+        if (op.sumWith() != null) {
+            read.add(op.sumWith());
+        }
+        for (String t : new java.util.LinkedHashSet<>(read)) {
+            dnnl_memory m = tensors.get(t).memory();
+            if (lastUse.get(t) == index && m != produced && blockOf.containsKey(m)) {
+                arena.give(blockOf.remove(m));
+            }
+        }
+        temporaries.forEach(arena::give);
+        temporaries.clear();
     }
 
     private long[] full(long[] perExample) {
@@ -252,6 +273,7 @@ final class Plan implements AutoCloseable {
             return t.memory();
         }
         dnnl_memory m = buffer(want);
+        temporaries.add(blockOf.remove(m)); // read only by the operation being planned
         reorder(t.memory(), t.md(), m, want);
         return m;
     }
@@ -264,9 +286,10 @@ final class Plan implements AutoCloseable {
     }
 
     private dnnl_memory buffer(dnnl_memory_desc_t md) {
-        dnnl_memory m = Dnnl.allocate(md, engine);
+        Arena.Block b = arena.take(dnnl_memory_desc_get_size(md));
+        dnnl_memory m = Dnnl.wrap(md, engine, b.start());
         owned.add(m);
-        activationBytes += dnnl_memory_desc_get_size(md);
+        blockOf.put(m, b);
         return m;
     }
 
@@ -302,5 +325,6 @@ final class Plan implements AutoCloseable {
         steps.clear();
         descs.clear();
         owned.clear();
+        arena.close();
     }
 }
