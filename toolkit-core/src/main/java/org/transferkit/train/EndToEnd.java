@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.transferlearning.TransferLearningHelper;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -21,9 +22,11 @@ import org.transferkit.data.InputShape;
 import org.transferkit.data.Preprocessing;
 import org.transferkit.data.SkippedFile;
 import org.transferkit.data.Task;
+import org.transferkit.device.CpuHelpers;
+import org.transferkit.engine.Runner;
 import org.transferkit.eval.TaskMetrics;
 import org.transferkit.explain.ModelSummary;
-import org.transferkit.device.CpuHelpers;
+import org.transferkit.head.HeadSpec;
 import org.transferkit.head.TransferModel;
 
 /**
@@ -70,9 +73,17 @@ final class EndToEnd {
         double baseline = phase1.history().isEmpty() || data.val().size() == 0 ? Double.NEGATIVE_INFINITY
                 : phase1.history().get(bestEpoch - 1).valAccuracy();
         Run run = new Run(graph, data, backbone.inputShape(), phase1.preprocessing(), settings, phase1.task(), listener);
-        // null schedule: the updaters keep their two learning rates (blocks, head); the log shows the head's
-        run.epochs(phase1.history(), phase1.history().size() + 1, u.epochs(), null, u.headLearningRate(), baseline,
-                bestEpoch, 0);
+        if (u.blocks() == 0) { // nothing below the cut trains: the backbone runs on the compiled engine, the head on DL4J
+            boolean pooled = cut.spatial() && settings.head().pooling() != HeadSpec.Pooling.FLATTEN;
+            run.frozenBackbone(pooled ? TransferModel.POOL : cut.vertex());
+        }
+        try {
+            // null schedule: the updaters keep their two learning rates (blocks, head); the log shows the head's
+            run.epochs(phase1.history(), phase1.history().size() + 1, u.epochs(), null, u.headLearningRate(), baseline,
+                    bestEpoch, 0);
+        } finally {
+            run.close();
+        }
         if (!run.improved && data.val().size() > 0) {
             return new TrainingResult(phase1.graph(), labels, cut, List.copyOf(run.history), run.bestEpoch,
                     phase1.trainImages(), phase1.valImages(), phase1.skipped(), phase1.frozenLayers(),
@@ -159,6 +170,9 @@ final class EndToEnd {
         boolean improved;
         int trainImages;
         int valImages;
+        /** With a frozen backbone: it runs here (compiled where possible) and only {@link #head} trains. */
+        Runner backbone;
+        ComputationGraph head;
 
         Run(ComputationGraph graph, DatasetSplit data, InputShape shape, Preprocessing pre, FineTune settings, Task task,
                 TrainingListener listener) {
@@ -170,6 +184,24 @@ final class EndToEnd {
             this.task = task;
             this.listener = listener;
             this.best = graph.params().dup();
+        }
+
+        /** Trains only the head from here on, on features computed each batch up to {@code featureVertex}. */
+        void frozenBackbone(String featureVertex) {
+            TransferLearningHelper helper = new TransferLearningHelper(graph, featureVertex);
+            head = helper.unfrozenGraph();
+            backbone = new Runner(graph, featureVertex, x -> helper.featurize(new DataSet(x, null)).getFeatures());
+        }
+
+        /** @return the graph's output for a batch of images (through the frozen backbone and the head when split) */
+        private INDArray output(INDArray images) {
+            return head == null ? graph.outputSingle(false, images) : head.outputSingle(false, backbone.output(images));
+        }
+
+        void close() {
+            if (backbone != null) {
+                backbone.close();
+            }
         }
 
         /**
@@ -201,13 +233,22 @@ final class EndToEnd {
                     int bi = 0;
                     while (train.hasNext()) {
                         DataSet batch = train.next();
-                        graph.fit(batch);
+                        double score;
+                        if (head == null) {
+                            graph.fit(batch);
+                            score = graph.score();
+                            outs.add(graph.outputSingle(false, batch.getFeatures()));
+                        } else {
+                            INDArray f = backbone.output(batch.getFeatures());
+                            head.fit(new DataSet(f, batch.getLabels()));
+                            score = head.score();
+                            outs.add(head.outputSingle(false, f));
+                        }
                         int n = batch.numExamples();
-                        lossSum += graph.score() * n;
+                        lossSum += score * n;
                         seen += n;
-                        outs.add(graph.outputSingle(false, batch.getFeatures()));
                         targets.add(batch.getLabels());
-                        listener.onBatchEnd(epoch, ++bi, batches, graph.score());
+                        listener.onBatchEnd(epoch, ++bi, batches, score);
                     }
                     train.skipped().forEach(f -> skipped.put(f.path().toString(), f));
                 }
@@ -224,6 +265,9 @@ final class EndToEnd {
                 if (score > bestScore) {
                     bestScore = score;
                     bestEpoch = epoch;
+                    if (head != null) {
+                        Trainer.copyHeadInto(head, graph);
+                    }
                     best = graph.params().dup();
                     improved = true;
                 }
@@ -252,7 +296,7 @@ final class EndToEnd {
             try (ImagePipeline p = pipeline(data.val(), Long.MIN_VALUE)) {
                 while (p.hasNext()) {
                     DataSet ds = p.next();
-                    outs.add(graph.outputSingle(false, ds.getFeatures()));
+                    outs.add(output(ds.getFeatures()));
                     targets.add(ds.getLabels());
                 }
                 p.skipped().forEach(f -> skipped.put(f.path().toString(), f));

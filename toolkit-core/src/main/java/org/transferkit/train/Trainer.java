@@ -404,7 +404,7 @@ public final class Trainer {
         }
     }
 
-    private static void copyHeadInto(ComputationGraph head, ComputationGraph full) {
+    static void copyHeadInto(ComputationGraph head, ComputationGraph full) {
         for (GraphVertex v : head.getVertices()) {
             if (v.hasLayer() && v.getLayer().numParams() > 0) {
                 full.getLayer(v.getVertexName()).setParams(v.getLayer().params().dup());

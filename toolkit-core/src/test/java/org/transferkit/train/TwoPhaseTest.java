@@ -110,4 +110,41 @@ class TwoPhaseTest {
                 FineTune.builder().epochs(1).unfreeze(new Unfreeze(1, 1, 0.01)).build(), TrainingListener.NONE));
         assertThrows(IllegalArgumentException.class, () -> new Unfreeze(-1, 1, 0.1));
     }
+
+    /**
+     * {@code --unfreeze 0}: end-to-end epochs with the whole backbone frozen run the backbone on the compiled
+     * engine and train only the head; the epochs log the same figures as with the engine off.
+     */
+    @Test
+    void frozenEndToEndEpochsGiveTheSameHistoryWithAndWithoutTheEngine() throws Exception {
+        ImageDataset all = ImageDataset.fromFolder(TestImages.folder(tmp, 12, 1, "red", "blue"));
+        DatasetSplit split = DatasetSplit.stratified(all, 0.25, 0.0, 3);
+        FineTune s = FineTune.builder().epochs(2).batchSize(8).learningRate(0.01).seed(3)
+                .unfreeze(new Unfreeze(0, 3, 0.01)).build();
+        List<List<EpochStats>> runs = new ArrayList<>();
+        try {
+            for (String engine : List.of("dl4j", "onednn")) {
+                System.setProperty(org.transferkit.engine.Engine.PROPERTY, engine);
+                List<EpochStats> epochs = new ArrayList<>();
+                TrainingResult r = Trainer.fit(new BnBackbone(), split, s, TrainingListener.onEpoch(epochs::add));
+                assertEquals(5, epochs.size(), "2 head epochs, then 3 end-to-end epochs");
+                ComputationGraph original = new BnBackbone().loadGraph();
+                assertEquals(original.getLayer("conv2").params(), r.graph().getLayer("conv2").params(), "backbone frozen");
+                var compiled = org.transferkit.engine.Engine.tryCompile(r.graph(), org.transferkit.head.TransferModel.POOL,
+                        new InputShape(3, 16, 16));
+                assertEquals(engine.equals("onednn"), compiled.isPresent(), "the backbone of this graph runs on the engine");
+                compiled.ifPresent(org.transferkit.engine.CompiledGraph::close);
+                runs.add(epochs);
+            }
+        } finally {
+            System.clearProperty(org.transferkit.engine.Engine.PROPERTY);
+        }
+        for (int e = 0; e < 5; e++) {
+            EpochStats a = runs.get(0).get(e);
+            EpochStats b = runs.get(1).get(e);
+            assertEquals(a.trainLoss(), b.trainLoss(), 1e-3, "epoch " + (e + 1) + " loss");
+            assertEquals(a.valLoss(), b.valLoss(), 1e-3, "epoch " + (e + 1) + " val loss");
+            assertEquals(a.valAccuracy(), b.valAccuracy(), 1e-9, "epoch " + (e + 1) + " val accuracy");
+        }
+    }
 }
