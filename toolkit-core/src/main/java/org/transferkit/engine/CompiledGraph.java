@@ -34,15 +34,26 @@ public final class CompiledGraph implements AutoCloseable {
 
     private final Lowering.Program program;
     private final String vertex;
+    private final Engine.Executor executor;
     private final dnnl_engine engine;
     private final dnnl_stream stream;
     private final Weights weights;
+    private final OpsProgram ops;
     private final Map<Integer, Plan> plans = new LinkedHashMap<>(4, 0.75f, true);
     private boolean closed;
 
-    private CompiledGraph(Lowering.Program program, String vertex) {
+    private CompiledGraph(Lowering.Program program, String vertex, Engine.Executor executor) {
         this.program = program;
         this.vertex = vertex;
+        this.executor = executor;
+        if (executor == Engine.Executor.ND4J) {
+            this.ops = new OpsProgram(program);
+            this.engine = null;
+            this.stream = null;
+            this.weights = null;
+            return;
+        }
+        this.ops = null;
         dnnl_engine e = new dnnl_engine();
         Dnnl.check(dnnl_engine_create(e, dnnl_cpu, 0), "CPU engine");
         dnnl_stream s = new dnnl_stream();
@@ -64,13 +75,34 @@ public final class CompiledGraph implements AutoCloseable {
      * @throws IllegalStateException if oneDNN's natives are not available ({@link Engine#available()})
      */
     public static CompiledGraph compile(ComputationGraph graph, String vertex, InputShape input) {
+        return compile(graph, vertex, input, Engine.executor());
+    }
+
+    /**
+     * Compiles {@code graph} up to {@code vertex} for a given executor.
+     *
+     * @param graph an initialized graph; only read
+     * @param vertex the vertex whose activations {@link #output} returns
+     * @param input the per-example input shape
+     * @param executor {@link Engine.Executor#ONEDNN} (CPU backend with oneDNN's natives) or
+     *     {@link Engine.Executor#ND4J} (ND4J's own operations on any backend: cuDNN on the CUDA backend)
+     * @return the compiled graph (close it)
+     * @throws IllegalArgumentException if {@code vertex} is not in the graph
+     * @throws UnsupportedOperationException naming the first vertex the engine cannot run, and what it runs
+     * @throws IllegalStateException if the oneDNN executor is asked for where it cannot run
+     */
+    public static CompiledGraph compile(ComputationGraph graph, String vertex, InputShape input, Engine.Executor executor) {
         Objects.requireNonNull(graph, "graph");
         Objects.requireNonNull(input, "input");
-        if (!Engine.available()) {
-            throw new IllegalStateException("the compiled engine is not available here: " + Engine.unavailableReason());
+        Objects.requireNonNull(executor, "executor");
+        if (executor == Engine.Executor.ONEDNN && !Engine.available()) {
+            throw new IllegalStateException("the oneDNN executor is not available here: " + Engine.unavailableReason());
         }
         Lowering.Program p = Lowering.lower(graph, vertex, new long[] {input.channels(), input.height(), input.width()});
-        CompiledGraph g = new CompiledGraph(p, vertex);
+        CompiledGraph g = new CompiledGraph(p, vertex, executor);
+        if (executor == Engine.Executor.ND4J) {
+            return g;
+        }
         try {
             g.plan(1); // creates every primitive once: a layout or primitive oneDNN refuses shows up here, not later
         } catch (RuntimeException e) {
@@ -97,6 +129,9 @@ public final class CompiledGraph implements AutoCloseable {
         if (s.length != 4 || s[1] != want[0] || s[2] != want[1] || s[3] != want[2] || s[0] < 1 || s[0] > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("images have shape " + Arrays.toString(s) + "; expected [batch, " + want[0] + ", "
                     + want[1] + ", " + want[2] + "]");
+        }
+        if (ops != null) {
+            return ops.output(images);
         }
         INDArray x = images.dataType() == DataType.FLOAT && images.ordering() == 'c' && !images.isView() && images.offset() == 0
                 ? images : images.castTo(DataType.FLOAT).dup('c');
@@ -134,12 +169,21 @@ public final class CompiledGraph implements AutoCloseable {
      * @return the oneDNN implementation of every primitive, e.g. {@code res2a_branch2a: jit_1x1:avx2}
      */
     public synchronized List<String> implementations(int batch) {
+        if (ops != null) {
+            return program.ops().stream().map(o -> o.name + ": nd4j " + o.kind.name().toLowerCase(java.util.Locale.ROOT)).toList();
+        }
         return plan(batch).implementations();
+    }
+
+    /** @return what runs the compiled layers */
+    public Engine.Executor executor() {
+        return executor;
     }
 
     /** @return bytes of weights held in oneDNN layouts */
     public synchronized long weightBytes() {
-        return weights.bytes();
+        return weights != null ? weights.bytes()
+                : program.ops().stream().filter(o -> o.weights != null).mapToLong(o -> 4L * (o.weights.length + o.bias.length)).sum();
     }
 
     private Plan plan(int batch) {
@@ -165,8 +209,10 @@ public final class CompiledGraph implements AutoCloseable {
         closed = true;
         plans.values().forEach(Plan::close);
         plans.clear();
-        weights.close();
-        dnnl_stream_destroy(stream);
-        dnnl_engine_destroy(engine);
+        if (weights != null) {
+            weights.close();
+            dnnl_stream_destroy(stream);
+            dnnl_engine_destroy(engine);
+        }
     }
 }

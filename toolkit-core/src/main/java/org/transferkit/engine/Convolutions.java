@@ -31,6 +31,7 @@ final class Convolutions {
         Op op = new Op(name, Op.Kind.CONV, List.of(t));
         long[] out = geometry(name, op, c.getConvolutionMode(), new long[] {s[1] + extra[0] + extra[1], s[2] + extra[2] + extra[3]},
                 c.getKernelSize(), c.getStride(), c.getPadding());
+        op.foldedPadding = extra[0] + extra[1] + extra[2] + extra[3] > 0;
         op.padL[0] += extra[0];
         op.padR[0] += extra[1];
         op.padL[1] += extra[2];
@@ -146,6 +147,7 @@ final class Convolutions {
     static long[] geometry(String name, Op op, ConvolutionMode mode, long[] in, int[] k, int[] s, int[] pad) {
         op.kernel = k.clone();
         op.stride = s.clone();
+        op.same = mode == ConvolutionMode.Same;
         op.padL = new int[2];
         op.padR = new int[2];
         long[] out = new long[2];

@@ -29,6 +29,10 @@ final class Op {
     int[] stride;
     int[] padL;
     int[] padR;
+    /** Padding computed by DL4J's Same mode (asymmetric where the input does not divide evenly). */
+    boolean same;
+    /** Zero padding of a ZeroPaddingLayer was folded into {@link #padL} / {@link #padR}. */
+    boolean foldedPadding;
     boolean max;
     boolean includePad;
     /** Weights in oihw (conv) or oi (dense) order, after folding. */

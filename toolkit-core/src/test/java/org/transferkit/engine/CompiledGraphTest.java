@@ -177,7 +177,8 @@ class CompiledGraphTest {
         }
         System.setProperty(Engine.PROPERTY, "turbo");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, Engine::enabled);
-        assertTrue(e.getMessage().contains("turbo") && e.getMessage().contains("onednn") && e.getMessage().contains("dl4j"),
+        assertTrue(e.getMessage().contains("turbo") && e.getMessage().contains("onednn") && e.getMessage().contains("dl4j")
+                && e.getMessage().contains("nd4j") && e.getMessage().contains("auto"),
                 e.getMessage());
         System.setProperty(Engine.PROPERTY, "onednn");
         try (Runner r = Runner.ofOutput(g)) {
@@ -226,5 +227,28 @@ class CompiledGraphTest {
                 assertClose(ref.get(v), cg.output(x), v);
             }
         }
+    }
+
+    /**
+     * The ND4J-operations executor (what runs on the CUDA backend, there on cuDNN) gives DL4J's outputs
+     * too: every vertex of the graph with every lowered operation, and the depthwise/separable graph.
+     */
+    @Test
+    void theNd4jOperationsExecutorMatchesDl4j() {
+        ComputationGraph g = graph();
+        for (String v : List.of("c1", "a1", "c2", "bn3", "add", "a2", "add2", "p1", "p2", "m", "a3", "d1", "out")) {
+            try (CompiledGraph cg = CompiledGraph.compile(g, v, IN, Engine.Executor.ND4J)) {
+                assertEquals(Engine.Executor.ND4J, cg.executor());
+                INDArray x = images(3);
+                Map<String, INDArray> ref = g.feedForward(x, false);
+                INDArray want = v.equals("add") ? ref.get("c2").add(ref.get("bn3"))
+                        : v.equals("m") ? Nd4j.concat(1, ref.get("p1"), ref.get("p2")) : ref.get(v);
+                assertClose(want, cg.output(x), "nd4j " + v);
+            }
+        }
+        System.setProperty(Engine.PROPERTY, "nd4j");
+        assertEquals(Engine.Executor.ND4J, Engine.executor());
+        System.setProperty(Engine.PROPERTY, "auto");
+        assertEquals(Engine.Executor.ONEDNN, Engine.executor(), "oneDNN where it is available");
     }
 }

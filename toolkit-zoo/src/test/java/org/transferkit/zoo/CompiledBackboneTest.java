@@ -19,6 +19,7 @@ import org.transferkit.backbone.Backbone;
 import org.transferkit.backbone.CutPoint;
 import org.transferkit.data.InputShape;
 import org.transferkit.engine.CompiledGraph;
+import org.transferkit.engine.Engine;
 
 /**
  * The compiled engine against DL4J on the real zoo graphs (random weights, batch norm statistics
@@ -68,6 +69,10 @@ class CompiledBackboneTest {
     }
 
     static List<String> check(Backbone b, int batch) throws Exception {
+        return check(b, batch, Engine.Executor.ONEDNN);
+    }
+
+    static List<String> check(Backbone b, int batch, Engine.Executor executor) throws Exception {
         List<String> report = new ArrayList<>();
         ComputationGraph g = b.loadGraph();
         try {
@@ -77,7 +82,7 @@ class CompiledBackboneTest {
             INDArray x = Nd4j.rand(new long[] {batch, in.channels(), in.height(), in.width()}).muli(2).subi(1);
             Map<String, INDArray> acts = g.feedForward(x, false);
             for (CutPoint c : b.cutPoints()) {
-                try (CompiledGraph cg = CompiledGraph.compile(g, c.vertex(), in)) {
+                try (CompiledGraph cg = CompiledGraph.compile(g, c.vertex(), in, executor)) {
                     INDArray y = inPlace(g, c.vertex(), cg.output(x));
                     INDArray ref = acts.get(c.vertex());
                     assertArrayEquals(ref.shape(), y.shape(), b.id() + " " + c.name());
@@ -89,7 +94,7 @@ class CompiledBackboneTest {
                 }
             }
             String out = g.getConfiguration().getNetworkOutputs().get(0);
-            try (CompiledGraph cg = CompiledGraph.compile(g, out, in)) {
+            try (CompiledGraph cg = CompiledGraph.compile(g, out, in, executor)) {
                 double err = relativeError(cg.output(x), g.output(false, x)[0]);
                 assertTrue(err < TOLERANCE, b.id() + " whole network: relative error " + err);
                 report.add("output=" + String.format(java.util.Locale.ROOT, "%.1e", err));
@@ -136,5 +141,16 @@ class CompiledBackboneTest {
             g.close();
         }
         assertTrue(Arrays.asList(ZooArchitecture.values()).contains(ZooArchitecture.ALEXNET));
+    }
+
+    /** The ND4J-operations executor (cuDNN on the CUDA backend) on the same graphs, on the CPU here. */
+    @Test
+    void theNd4jOperationsExecutorMatchesDl4jOnTheZooGraphs() throws Exception {
+        for (ZooArchitecture a : List.of(ZooArchitecture.RESNET50, ZooArchitecture.XCEPTION, ZooArchitecture.DARKNET19)) {
+            System.out.println(a.id() + " (nd4j): " + check(ZooBackbone.untrained(a, ZooArchitectureTest.small(a)), 2,
+                    Engine.Executor.ND4J));
+        }
+        System.out.println("squeezenet (nd4j): " + check(BackboneCatalog.open("squeezenet-untrained", null, 1), 2,
+                Engine.Executor.ND4J));
     }
 }

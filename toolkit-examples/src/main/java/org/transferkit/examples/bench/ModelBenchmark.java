@@ -48,7 +48,7 @@ public final class ModelBenchmark {
      * @param imagesPerSecond median images/s
      * @param peakRssMb the process's peak resident set so far (VmHWM), or -1 where unknown
      * @param helpers whether DL4J's oneDNN helpers were on
-     * @param engine what ran the backbone: {@code onednn} (the compiled engine) or {@code dl4j}
+     * @param engine what ran the backbone: {@code onednn} or {@code nd4j} (the compiled engine's executors) or {@code dl4j}
      */
     public record Result(String model, Mode mode, int batch, InputShape input, double imagesPerSecond, long peakRssMb,
             boolean helpers, String engine) {
@@ -125,7 +125,7 @@ public final class ModelBenchmark {
             }
             Arrays.sort(perIter);
             out.add(new Result(model.replace("-untrained", ""), m, batch, in, perIter[iterations / 2], peakRssMb(), helpers,
-                    compiled.isPresent() ? "onednn" : "dl4j"));
+                    compiled.map(c -> c.executor().name().toLowerCase(Locale.ROOT)).orElse("dl4j")));
             g.close();
         }
         return out;
