@@ -22,12 +22,13 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.transferkit.data.InputShape;
 
 /**
- * The part of a DL4J graph that one vertex depends on, compiled to oneDNN primitives (see the package
- * description). It copies the graph's weights when compiled: later changes to the graph are not seen.
- * Executable plans are made per batch size on first use and the two most recent are kept.
+ * The part of a DL4J graph that one vertex depends on, compiled (see the package description) and run
+ * by one {@link Engine.Executor}: oneDNN primitives, or ND4J's own operations. It copies the graph's
+ * weights when compiled: later changes to the graph are not seen. oneDNN plans are made per batch size
+ * on first use and the two most recent are kept.
  *
- * <p>Thread-safe: calls to {@link #output} are serialized (each already uses every core oneDNN is
- * given). Holds native memory: close it.
+ * <p>Thread-safe: calls to {@link #output} are serialized (each already uses every core it is given).
+ * Holds native memory: close it.
  */
 public final class CompiledGraph implements AutoCloseable {
     private static final int PLANS_KEPT = 2;

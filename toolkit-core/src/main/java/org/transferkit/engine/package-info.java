@@ -4,8 +4,11 @@
  * vertex into a small list of operations, folds batch normalization and zero padding into the
  * convolutions before them, fuses activations and residual additions into the convolution that
  * produces them, keeps activations in oneDNN's blocked layout from the first layer to the last, and
- * reorders every weight once. {@link org.transferkit.engine.Engine} decides where it is used (on by
- * default on the CPU backend; {@code -Dtransferkit.engine=dl4j} or {@code TRANSFERKIT_ENGINE=dl4j}
- * turns it off) and falls back to DL4J, with the reason logged, for graphs it does not cover.
+ * reorders every weight once. A second executor runs the same lowered program with ND4J's own
+ * operations on any backend (cuDNN on the CUDA backend). {@link org.transferkit.engine.Engine} decides
+ * where and how it is used ({@code -Dtransferkit.engine=auto|onednn|nd4j|dl4j} or
+ * {@code TRANSFERKIT_ENGINE}; {@code dl4j} turns it off) and falls back to DL4J, with the reason logged,
+ * for graphs it does not cover. {@link org.transferkit.engine.Runner} is the one-line way to use it with
+ * a DL4J fallback.
  */
 package org.transferkit.engine;
