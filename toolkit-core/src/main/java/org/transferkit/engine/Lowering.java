@@ -357,7 +357,8 @@ final class Lowering {
         if (f != CNN2DFormat.NCHW) {
             throw unsupported(vertex, "data format " + f);
         }
-        if (mode != ConvolutionMode.Truncate && mode != ConvolutionMode.Strict && mode != ConvolutionMode.Same) {
+        // null: a layer built outside a configuration builder (BatchNormFreezer's); DL4J then computes as Truncate
+        if (mode != null && mode != ConvolutionMode.Truncate && mode != ConvolutionMode.Strict && mode != ConvolutionMode.Same) {
             throw unsupported(vertex, "convolution mode " + mode);
         }
     }

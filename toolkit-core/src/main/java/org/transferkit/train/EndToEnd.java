@@ -293,10 +293,11 @@ final class EndToEnd {
             }
             List<INDArray> outs = new ArrayList<>();
             List<INDArray> targets = new ArrayList<>();
-            try (ImagePipeline p = pipeline(data.val(), Long.MIN_VALUE)) {
+            // the weights are fixed for this pass: the whole graph runs on the compiled engine where it can
+            try (ImagePipeline p = pipeline(data.val(), Long.MIN_VALUE); Runner whole = Runner.ofOutput(graph)) {
                 while (p.hasNext()) {
                     DataSet ds = p.next();
-                    outs.add(output(ds.getFeatures()));
+                    outs.add(head == null ? whole.output(ds.getFeatures()) : output(ds.getFeatures()));
                     targets.add(ds.getLabels());
                 }
                 p.skipped().forEach(f -> skipped.put(f.path().toString(), f));

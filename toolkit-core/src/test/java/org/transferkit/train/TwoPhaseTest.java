@@ -92,6 +92,11 @@ class TwoPhaseTest {
         INDArray x = Nd4j.rand(new long[] {4, 3, 16, 16});
         assertTrue(g.feedForward(x, true).get("bn2").equalsWithEps(g.feedForward(x, false).get("bn2"), 1e-5),
                 "batch norm uses its stored statistics while training");
+        // phase 2 validates on the compiled engine: its graph (batch norm as frozen 1x1 depthwise convolutions) compiles
+        try (var cg = org.transferkit.engine.CompiledGraph.compile(g, g.getConfiguration().getNetworkOutputs().get(0),
+                bb.inputShape())) {
+            assertTrue(cg.output(x).equalsWithEps(g.output(false, x)[0], 1e-5), "engine output equals DL4J's after phase 2");
+        }
     }
 
     @Test
