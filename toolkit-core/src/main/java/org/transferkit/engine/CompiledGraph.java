@@ -40,6 +40,7 @@ public final class CompiledGraph implements AutoCloseable {
     private final dnnl_stream stream;
     private final Weights weights;
     private final OpsProgram ops;
+    private final long[] outputShape;
     private final Map<Integer, Plan> plans = new LinkedHashMap<>(4, 0.75f, true);
     private boolean closed;
 
@@ -47,6 +48,8 @@ public final class CompiledGraph implements AutoCloseable {
         this.program = program;
         this.vertex = vertex;
         this.executor = executor;
+        this.outputShape = program.ops().stream().filter(o -> o.name.equals(program.output())).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no operation produces " + program.output())).shape.clone();
         if (executor == Engine.Executor.ND4J) {
             this.ops = new OpsProgram(program);
             this.engine = null;
@@ -137,9 +140,9 @@ public final class CompiledGraph implements AutoCloseable {
         INDArray x = images.dataType() == DataType.FLOAT && images.ordering() == 'c' && !images.isView() && images.offset() == 0
                 ? images : images.castTo(DataType.FLOAT).dup('c');
         Plan plan = plan((int) s[0]);
-        long[] outShape = new long[outputShape().length + 1];
+        long[] outShape = new long[outputShape.length + 1];
         outShape[0] = s[0];
-        System.arraycopy(outputShape(), 0, outShape, 1, outputShape().length);
+        System.arraycopy(outputShape, 0, outShape, 1, outputShape.length);
         INDArray y = Nd4j.createUninitializedDetached(DataType.FLOAT, outShape);
         plan.run(x.data().addressPointer(), y.data().addressPointer());
         return y;
@@ -147,12 +150,7 @@ public final class CompiledGraph implements AutoCloseable {
 
     /** @return the per-example shape {@link #output} returns after the batch dimension */
     public long[] outputShape() {
-        for (Op op : program.ops()) {
-            if (op.name.equals(program.output())) {
-                return op.shape.clone();
-            }
-        }
-        throw new IllegalStateException("no operation produces " + program.output());
+        return outputShape.clone();
     }
 
     /** @return the vertex this graph was compiled up to */

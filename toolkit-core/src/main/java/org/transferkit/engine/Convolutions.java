@@ -39,6 +39,12 @@ final class Convolutions {
         op.shape = new long[] {w[0], out[0], out[1]};
         op.weights = p.floats("W", false);
         op.bias = c.hasBias() ? p.floats("b", false) : new float[(int) w[0]];
+        activation(name, c, op);
+        l.register(name, op);
+    }
+
+    /** Fuses a convolution's own activation into it (softmax is refused). */
+    static void activation(String name, ConvolutionLayer c, Op op) {
         Act act = Act.of(c.getActivationFn(), name);
         if (act == Act.SOFTMAX) {
             throw Lowering.unsupported(name, "softmax on a convolution");
@@ -46,7 +52,6 @@ final class Convolutions {
         if (act != null) {
             op.post.add(new Op.Post(act, null));
         }
-        l.register(name, op);
     }
 
     static void pool(Lowering l, String name, SubsamplingLayer c, String in) {
@@ -98,17 +103,9 @@ final class Convolutions {
         String t = l.tensor(in, name);
         long[] s = l.shape(t);
         int c = (int) s[0];
-        float[] mean = p.floats("mean", false);
-        float[] std = p.has("log10stdev") ? p.floats("log10stdev", false) : p.floats("var", false);
-        float[] gamma = p.has("gamma") ? p.floats("gamma", false) : filled(c, bn.getGamma());
-        float[] beta = p.has("beta") ? p.floats("beta", false) : filled(c, bn.getBeta());
-        float[] scale = new float[c];
-        float[] shift = new float[c];
-        for (int o = 0; o < c; o++) {
-            double sd = p.has("log10stdev") ? Math.pow(10, std[o]) : Math.sqrt(std[o] + bn.getEps());
-            scale[o] = (float) (gamma[o] / sd);
-            shift[o] = (float) (beta[o] - mean[o] * (gamma[o] / sd));
-        }
+        BatchNormAffine affine = BatchNormAffine.of(p.layer(), bn);
+        float[] scale = affine.scale();
+        float[] shift = affine.shift();
         // DL4J's BatchNormalization layer never applies its configured activation (activate() returns preOutput)
         if (conv != null && conv.kind == Op.Kind.CONV && conv.bare()) {
             int per = conv.weights.length / c;
@@ -135,12 +132,6 @@ final class Convolutions {
         op.weights = scale;
         op.bias = shift;
         l.register(name, op);
-    }
-
-    private static float[] filled(int n, double v) {
-        float[] a = new float[n];
-        java.util.Arrays.fill(a, (float) v);
-        return a;
     }
 
     /** Output size and padding per spatial dimension, as DL4J computes them for {@code mode}. */

@@ -18,7 +18,7 @@ final class Depthwise {
     static void depthwise(Lowering l, String name, DepthwiseConvolution2D c, Params p, String in) {
         Op op = grouped(l, name, name, c, c.getDepthMultiplier(), p, in);
         op.bias = c.hasBias() ? p.floats("b", false) : new float[(int) op.shape[0]];
-        activation(name, c, op);
+        Convolutions.activation(name, c, op);
         l.register(name, op);
     }
 
@@ -38,7 +38,7 @@ final class Depthwise {
         op.shape = new long[] {pw[0], dw.shape[1], dw.shape[2]};
         op.weights = p.floats("pW", false);
         op.bias = c.hasBias() ? p.floats("b", false) : new float[(int) pw[0]];
-        activation(name, c, op);
+        Convolutions.activation(name, c, op);
         l.register(name, op);
     }
 
@@ -81,15 +81,5 @@ final class Depthwise {
         }
         op.weights = g;
         return op;
-    }
-
-    private static void activation(String name, ConvolutionLayer c, Op op) {
-        Act act = Act.of(c.getActivationFn(), name);
-        if (act == Act.SOFTMAX) {
-            throw Lowering.unsupported(name, "softmax on a convolution");
-        }
-        if (act != null) {
-            op.post.add(new Op.Post(act, null));
-        }
     }
 }

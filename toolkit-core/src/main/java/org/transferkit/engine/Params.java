@@ -13,6 +13,11 @@ final class Params {
         this.vertex = vertex;
     }
 
+    /** @return the runtime layer (inside any frozen wrapper) */
+    org.deeplearning4j.nn.api.Layer layer() {
+        return layer;
+    }
+
     /** @return true if the layer has parameter {@code key} */
     boolean has(String key) {
         return layer.paramTable().containsKey(key);

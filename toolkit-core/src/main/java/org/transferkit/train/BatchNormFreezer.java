@@ -13,10 +13,9 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.NoOp;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.transferkit.engine.BatchNormAffine;
 
 /**
  * Keeps batch normalization in inference mode while the layers around it train (Keras' transfer-learning
@@ -72,17 +71,9 @@ public final class BatchNormFreezer {
                 Layer bn = v.getLayer();
                 var bnConf = (BatchNormalization) ((LayerVertex) graph.getConfiguration().getVertices().get(name))
                         .getLayerConf().getLayer();
-                INDArray gamma = bn.getParam("gamma");
-                INDArray beta = bn.getParam("beta");
-                INDArray mean = bn.getParam("mean");
-                INDArray std = bn.paramTable().containsKey("log10stdev")
-                        ? Transforms.exp(bn.getParam("log10stdev").castTo(DataType.DOUBLE).mul(Math.log(10)), false)
-                        : Transforms.sqrt(bn.getParam("var").castTo(DataType.DOUBLE).add(bnConf.getEps()), false);
-                // a batch norm with locked gamma/beta has no such parameters: its configured constants apply
-                INDArray g = gamma == null ? Nd4j.valueArrayOf(std.shape(), bnConf.getGamma()) : gamma.castTo(std.dataType());
-                INDArray b = beta == null ? Nd4j.valueArrayOf(std.shape(), bnConf.getBeta()) : beta.castTo(std.dataType());
-                INDArray scale = g.reshape(-1).div(std.reshape(-1));
-                INDArray shift = b.reshape(-1).sub(mean.castTo(std.dataType()).reshape(-1).mul(scale));
+                BatchNormAffine affine = BatchNormAffine.of(bn, bnConf);
+                INDArray scale = Nd4j.createFromArray(affine.scale());
+                INDArray shift = Nd4j.createFromArray(affine.shift());
                 INDArray w = target.getParam("W");
                 target.setParam("W", scale.reshape(w.shape()).castTo(w.dataType()));
                 INDArray bias = target.getParam("b");
