@@ -16,8 +16,8 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.transferkit.backbone.BaseBackbone;
 import org.transferkit.backbone.CutPoint;
-import org.transferkit.data.InputShape;
-import org.transferkit.data.Preprocessing;
+import org.transferkit.model.InputShape;
+import org.transferkit.model.Preprocessing;
 
 /** A random-weight 2-conv backbone on 3x16x16 for fast tests. */
 public final class TinyBackbone extends BaseBackbone {

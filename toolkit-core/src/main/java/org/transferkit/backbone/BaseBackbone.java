@@ -2,8 +2,8 @@ package org.transferkit.backbone;
 
 import java.util.List;
 import java.util.Objects;
-import org.transferkit.data.InputShape;
-import org.transferkit.data.Preprocessing;
+import org.transferkit.model.InputShape;
+import org.transferkit.model.Preprocessing;
 
 /**
  * The fixed description every backbone carries (id, input, preprocessing, cut points, weights id);

@@ -3,10 +3,10 @@ package org.transferkit.bundle;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
-import org.transferkit.data.InputShape;
-import org.transferkit.data.Preprocessing;
-import org.transferkit.data.Task;
-import org.transferkit.eval.TaskMetrics;
+import org.transferkit.model.InputShape;
+import org.transferkit.model.Preprocessing;
+import org.transferkit.model.Task;
+import org.transferkit.model.TaskMetrics;
 
 /**
  * The JSON part of a classifier bundle ({@code transferkit-bundle.json}): everything but the weights.
@@ -56,15 +56,15 @@ public record BundleManifest(
      * @return the per-epoch training history recorded in {@code training.history}, empty if there is
      *     none; missing or null values read as NaN
      */
-    public java.util.List<org.transferkit.train.EpochStats> history() {
+    public java.util.List<org.transferkit.model.EpochStats> history() {
         Object h = training == null ? null : training.get("history");
         if (!(h instanceof List<?> list)) {
             return List.of();
         }
-        java.util.List<org.transferkit.train.EpochStats> out = new java.util.ArrayList<>();
+        java.util.List<org.transferkit.model.EpochStats> out = new java.util.ArrayList<>();
         for (Object o : list) {
             if (o instanceof Map<?, ?> e) {
-                out.add(new org.transferkit.train.EpochStats(num(e.get("epoch")).intValue(), dbl(e.get("train_loss")),
+                out.add(new org.transferkit.model.EpochStats(num(e.get("epoch")).intValue(), dbl(e.get("train_loss")),
                         dbl(e.get("train_accuracy")), dbl(e.get("val_loss")), dbl(e.get("val_accuracy")),
                         dbl(e.get("seconds")), dbl(e.get("learning_rate"))));
             }

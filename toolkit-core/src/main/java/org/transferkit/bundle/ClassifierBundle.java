@@ -13,10 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Enumeration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.time.Instant;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -25,18 +22,11 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.transferkit.ModelFormatException;
 import org.transferkit.TransferKitException;
-import org.transferkit.backbone.Backbone;
-import org.transferkit.data.Task;
-import org.transferkit.eval.TaskMetrics;
-import org.transferkit.data.InputShape;
+import org.transferkit.model.Task;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.transferkit.device.CpuHelpers;
 import org.transferkit.engine.Engine;
 import org.transferkit.engine.Runner;
-import org.transferkit.train.EpochStats;
-import org.transferkit.train.FineTune;
-import org.transferkit.train.TrainingResult;
-
 /**
  * A classifier in one file: a zip holding {@value #MANIFEST} (labels, input, preprocessing,
  * provenance, metrics) and {@value #NETWORK} (the DL4J graph without updater state). Loading needs
@@ -69,73 +59,6 @@ public final class ClassifierBundle implements AutoCloseable {
     public ClassifierBundle(BundleManifest manifest, ComputationGraph graph) {
         this.manifest = manifest;
         this.graph = graph;
-    }
-
-    /**
-     * Makes a bundle of a finished training run, with its provenance.
-     *
-     * @param result the run; the bundle takes ownership of its graph
-     * @param backbone the backbone it was trained on
-     * @param settings the run's settings
-     * @param metrics final evaluation metrics (e.g. {@code EvaluationReport.toMap()})
-     * @return the bundle
-     */
-    public static ClassifierBundle fromTraining(TrainingResult result, Backbone backbone, FineTune settings,
-            Map<String, Object> metrics) {
-        return fromTraining(result, backbone, settings, metrics, TaskMetrics.DEFAULT_THRESHOLD);
-    }
-
-    /**
-     * Makes a bundle of a finished training run, with its provenance and a multi-label decision threshold.
-     *
-     * @param result the run; the bundle takes ownership of its graph
-     * @param backbone the backbone it was trained on
-     * @param settings the run's settings
-     * @param metrics final evaluation metrics
-     * @param threshold for a multi-label model, the probability from which a label is predicted, in (0, 1);
-     *     ignored for other tasks
-     * @return the bundle
-     * @throws IllegalArgumentException if a multi-label threshold is outside (0, 1)
-     */
-    public static ClassifierBundle fromTraining(TrainingResult result, Backbone backbone, FineTune settings,
-            Map<String, Object> metrics, double threshold) {
-        Task task = result.task();
-        if (task == Task.MULTI_LABEL && !(threshold > 0 && threshold < 1)) {
-            throw new IllegalArgumentException("multi-label threshold must be in (0, 1), got " + threshold);
-        }
-        Map<String, Object> training = new LinkedHashMap<>(settings.toMap());
-        training.put("task", task.id());
-        training.put("metric", task.metricName());
-        if (result.targetScaling() != null) {
-            training.put("target_mean", result.targetScaling().mean());
-            training.put("target_std", result.targetScaling().std());
-        }
-        training.put("cut_point", result.cutPoint().name());
-        training.put("best_epoch", result.bestEpoch());
-        training.put("train_images", result.trainImages());
-        training.put("val_images", result.valImages());
-        training.put("skipped_images", result.skipped().size());
-        List<Map<String, Object>> history = new ArrayList<>();
-        for (EpochStats e : result.history()) {
-            Map<String, Object> h = new LinkedHashMap<>();
-            h.put("epoch", e.epoch());
-            h.put("train_loss", e.trainLoss());
-            h.put("train_accuracy", e.trainAccuracy());
-            h.put("val_loss", Double.isNaN(e.valLoss()) ? null : e.valLoss());
-            h.put("val_accuracy", Double.isNaN(e.valAccuracy()) ? null : e.valAccuracy());
-            h.put("seconds", e.seconds());
-            h.put("learning_rate", e.learningRate());
-            history.add(h);
-        }
-        training.put("history", history);
-        InputShape in = backbone.inputShape();
-        BundleManifest m = new BundleManifest(task == Task.SINGLE_LABEL ? 1 : FORMAT_VERSION, result.labels(),
-                new int[] {in.channels(), in.height(), in.width()},
-                BundleManifest.PreprocessingJson.of(result.preprocessing()), backbone.id(), backbone.weightsId(),
-                result.cutPoint().name(), result.frozenLayers(), training, metrics, Provenance.versions(),
-                Instant.now().toString(), task == Task.SINGLE_LABEL ? null : task.id(),
-                task == Task.MULTI_LABEL ? threshold : null);
-        return new ClassifierBundle(m, result.graph());
     }
 
     /** @return the metadata */

@@ -7,6 +7,7 @@ import java.awt.image.BufferedImage;
 import java.util.Locale;
 import java.util.Random;
 
+import org.transferkit.model.InputShape;
 /**
  * Train-time augmentation: random resized crop, horizontal flip, small rotation and colour jitter
  * (brightness, contrast, saturation). Immutable and thread-safe; all randomness comes from the

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.transferkit.DatasetException;
 
+import org.transferkit.model.SkippedFile;
 /**
  * A CSV manifest of labelled images: rows {@code path,label[,split]}, paths relative to the CSV's
  * folder (or absolute), an optional header row {@code path,label[,split]}, fields quoted with

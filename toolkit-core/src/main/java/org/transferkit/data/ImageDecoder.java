@@ -15,6 +15,8 @@ import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
+import org.transferkit.model.InputShape;
+import org.transferkit.model.Preprocessing;
 /**
  * Decodes image files with Java ImageIO (plus the TwelveMonkeys JPEG and BMP plugins, which read CMYK
  * and many slightly broken JPEGs) and turns them into normalized network input. Stateless and

@@ -21,6 +21,9 @@ import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 
+import org.transferkit.model.InputShape;
+import org.transferkit.model.Preprocessing;
+import org.transferkit.model.SkippedFile;
 /**
  * Batches of decoded, resized and normalized images with one-hot labels, as a DL4J
  * {@link DataSetIterator}. Decoding runs ahead on background threads ({@code threads} workers,

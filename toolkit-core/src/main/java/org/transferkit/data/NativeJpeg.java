@@ -18,6 +18,8 @@ import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
 
+import org.transferkit.model.InputShape;
+import org.transferkit.model.Preprocessing;
 /**
  * The JPEG fast path: OpenCV's {@code imdecode} (libjpeg-turbo, SIMD) and {@code resize}, about 2.5×
  * faster than ImageIO on photos. Applies the EXIF orientation (OpenCV does), decodes huge JPEGs at

@@ -11,6 +11,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.transferkit.DatasetException;
 
+import org.transferkit.model.SkippedFile;
+import org.transferkit.model.Task;
 /**
  * A CSV of images with several labels or numeric targets each (see {@link CsvManifest} for one class per
  * image). Paths are relative to the CSV's folder (or absolute); fields may be quoted with {@code "}.

@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import org.transferkit.model.InputShape;
 /** Fast hand-over of Java float arrays to ND4J. Stateless. */
 public final class Tensors {
     private Tensors() {

@@ -2,8 +2,8 @@
  * Labelled image files and the pipeline that turns them into batches: folder scanning
  * ({@link org.transferkit.data.ImageDataset}), seeded stratified splits
  * ({@link org.transferkit.data.DatasetSplit}), decoding and preprocessing
- * ({@link org.transferkit.data.ImageDecoder}, {@link org.transferkit.data.Preprocessing}) and
+ * ({@link org.transferkit.data.ImageDecoder}, {@link org.transferkit.model.Preprocessing}) and
  * background prefetching batches ({@link org.transferkit.data.ImagePipeline}). Files that do not
- * decode are skipped and reported as {@link org.transferkit.data.SkippedFile}, never a crash mid-epoch.
+ * decode are skipped and reported as {@link org.transferkit.model.SkippedFile}, never a crash mid-epoch.
  */
 package org.transferkit.data;

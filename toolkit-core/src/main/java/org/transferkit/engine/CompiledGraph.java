@@ -19,7 +19,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.transferkit.data.InputShape;
+import org.transferkit.model.InputShape;
 
 /**
  * The part of a DL4J graph that one vertex depends on, compiled (see the package description) and run

@@ -8,7 +8,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.transferkit.data.InputShape;
+import org.transferkit.model.InputShape;
 
 /**
  * Where the compiled engine is used, and what executes it. On by default: with the oneDNN executor on

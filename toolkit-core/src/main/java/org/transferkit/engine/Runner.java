@@ -4,7 +4,7 @@ import java.util.Objects;
 import java.util.function.UnaryOperator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.transferkit.data.InputShape;
+import org.transferkit.model.InputShape;
 
 /**
  * Runs a graph up to one vertex batch after batch: on the compiled engine when {@link Engine} allows it

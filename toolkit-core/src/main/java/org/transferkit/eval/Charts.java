@@ -10,7 +10,7 @@ import java.awt.image.BufferedImage;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
-import org.transferkit.train.EpochStats;
+import org.transferkit.model.EpochStats;
 
 /** Draws the report's charts as images with Java2D (no browser, no network). Stateless. */
 public final class Charts {

@@ -5,8 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.transferkit.data.Task;
-import org.transferkit.data.SkippedFile;
+import org.transferkit.model.Task;
+import org.transferkit.model.SkippedFile;
 
 /**
  * Metrics of one classifier on one set of labelled images. Immutable; built from a confusion matrix

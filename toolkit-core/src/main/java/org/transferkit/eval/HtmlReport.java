@@ -12,10 +12,10 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 import org.transferkit.TransferKitException;
 import org.transferkit.data.ImageDecoder;
-import org.transferkit.data.InputShape;
-import org.transferkit.data.Preprocessing;
-import org.transferkit.data.SkippedFile;
-import org.transferkit.train.EpochStats;
+import org.transferkit.model.InputShape;
+import org.transferkit.model.Preprocessing;
+import org.transferkit.model.SkippedFile;
+import org.transferkit.model.EpochStats;
 
 /**
  * Writes an evaluation as one self-contained HTML file that opens offline: metrics table, confusion

@@ -5,9 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.transferkit.data.SkippedFile;
-import org.transferkit.data.Task;
+import org.transferkit.model.SkippedFile;
+import org.transferkit.model.Task;
 
+import org.transferkit.model.TaskMetrics;
 /**
  * Metrics of a multi-label model at one decision threshold: per label precision, recall, F1, support and
  * ROC-AUC; micro and macro F1; exact-match (subset) accuracy and Hamming loss. {@link #tuneThreshold()} finds the

@@ -5,9 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.transferkit.data.SkippedFile;
-import org.transferkit.data.Task;
+import org.transferkit.model.SkippedFile;
+import org.transferkit.model.Task;
 
+import org.transferkit.model.TaskMetrics;
 /**
  * Metrics of a regression model, per target and averaged: MAE, RMSE and R² (1 − residual / total sum of squares;
  * 0 is no better than predicting the mean, negative is worse). Values are in the targets' own units. Immutable.

@@ -2,8 +2,8 @@ package org.transferkit.eval;
 
 import java.util.List;
 import java.util.Map;
-import org.transferkit.data.SkippedFile;
-import org.transferkit.data.Task;
+import org.transferkit.model.SkippedFile;
+import org.transferkit.model.Task;
 
 /**
  * The evaluation of a model on a set of images, whatever its task: {@link EvaluationReport} (single-label),

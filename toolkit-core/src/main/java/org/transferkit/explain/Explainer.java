@@ -16,8 +16,8 @@ import org.transferkit.TransferKitException;
 import org.transferkit.bundle.BundleManifest;
 import org.transferkit.bundle.ClassifierBundle;
 import org.transferkit.data.ImageDecoder;
-import org.transferkit.data.InputShape;
-import org.transferkit.data.Preprocessing;
+import org.transferkit.model.InputShape;
+import org.transferkit.model.Preprocessing;
 import org.transferkit.data.Tensors;
 
 /**

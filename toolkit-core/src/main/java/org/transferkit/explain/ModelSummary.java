@@ -12,7 +12,7 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.transferkit.data.InputShape;
+import org.transferkit.model.InputShape;
 
 /**
  * A model's layers in order with their output shapes and parameter counts, trainable or frozen, as Keras'

@@ -22,7 +22,7 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.regularization.WeightDecay;
 import org.transferkit.backbone.CutPoint;
-import org.transferkit.data.Task;
+import org.transferkit.model.Task;
 
 /**
  * Puts a new head on a backbone graph: keeps the cut vertex and everything it depends on, removes every

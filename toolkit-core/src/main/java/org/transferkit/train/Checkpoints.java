@@ -17,6 +17,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.transferkit.TransferKitException;
 
+import org.transferkit.model.EpochStats;
 /**
  * The end-of-epoch checkpoint of a head-training run, in a folder: {@code head-E.zip} (the head with
  * its updater state), {@code best-E.bin} (the best epoch's parameters) and {@code state.json} (epoch,

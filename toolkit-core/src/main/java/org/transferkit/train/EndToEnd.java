@@ -18,17 +18,17 @@ import org.transferkit.data.ClassBalance;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.data.ImagePipeline;
-import org.transferkit.data.InputShape;
-import org.transferkit.data.Preprocessing;
-import org.transferkit.data.SkippedFile;
-import org.transferkit.data.Task;
+import org.transferkit.model.InputShape;
+import org.transferkit.model.Preprocessing;
+import org.transferkit.model.SkippedFile;
+import org.transferkit.model.Task;
 import org.transferkit.device.CpuHelpers;
 import org.transferkit.engine.Runner;
-import org.transferkit.eval.TaskMetrics;
-import org.transferkit.explain.ModelSummary;
+import org.transferkit.model.TaskMetrics;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.head.TransferModel;
 
+import org.transferkit.model.EpochStats;
 /**
  * Phase 2 of fine-tuning: end-to-end epochs through the image pipeline with the top blocks of the backbone
  * unfrozen (see {@link Unfreeze}), continuing from the phase-1 head. The phase-1 model is the baseline: an

@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.transferkit.data.Augmentation;
-import org.transferkit.data.Preprocessing;
+import org.transferkit.model.Preprocessing;
 import org.transferkit.head.HeadSpec;
 
 /**

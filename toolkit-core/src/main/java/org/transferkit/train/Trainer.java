@@ -26,16 +26,17 @@ import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.data.ImagePipeline;
 import org.transferkit.data.LabelledImage;
-import org.transferkit.data.Preprocessing;
-import org.transferkit.data.SkippedFile;
-import org.transferkit.data.Task;
+import org.transferkit.model.Preprocessing;
+import org.transferkit.model.SkippedFile;
+import org.transferkit.model.Task;
 import org.transferkit.device.CpuHelpers;
 import org.transferkit.engine.Runner;
-import org.transferkit.eval.TaskMetrics;
+import org.transferkit.model.TaskMetrics;
 import org.transferkit.explain.ModelSummary;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.head.TransferModel;
 
+import org.transferkit.model.EpochStats;
 /**
  * Fine-tunes a new head on a frozen backbone. The backbone runs once per image (featurizing, through
  * DL4J's {@link TransferLearningHelper}); every epoch then trains only the head on those features, so

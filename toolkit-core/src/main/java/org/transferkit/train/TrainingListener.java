@@ -1,5 +1,7 @@
 package org.transferkit.train;
 
+
+import org.transferkit.model.EpochStats;
 /**
  * Receives training events. Called on the training thread; implementations must return quickly.
  * All methods have empty defaults.

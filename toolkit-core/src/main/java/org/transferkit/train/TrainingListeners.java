@@ -2,6 +2,7 @@ package org.transferkit.train;
 
 import java.nio.file.Path;
 
+import org.transferkit.model.EpochStats;
 /** Combining listeners. Stateless. */
 public final class TrainingListeners {
     private TrainingListeners() {

@@ -1,12 +1,23 @@
 package org.transferkit.train;
 
+import org.transferkit.model.TaskMetrics;
+import org.transferkit.model.InputShape;
+import org.transferkit.bundle.Provenance;
+import org.transferkit.bundle.ClassifierBundle;
+import org.transferkit.bundle.BundleManifest;
+import org.transferkit.backbone.Backbone;
+import java.util.Map;
+import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.time.Instant;
 import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.transferkit.backbone.CutPoint;
-import org.transferkit.data.Preprocessing;
-import org.transferkit.data.SkippedFile;
-import org.transferkit.data.Task;
+import org.transferkit.model.Preprocessing;
+import org.transferkit.model.SkippedFile;
+import org.transferkit.model.Task;
 
+import org.transferkit.model.EpochStats;
 /**
  * What a training run produced: the trained graph (owned by the caller), the per-epoch history, the
  * epoch whose weights were kept (best validation score: {@link Task#metricName()}), and the files that were
@@ -36,4 +47,70 @@ public record TrainingResult(ComputationGraph graph, List<String> labels, CutPoi
         this(graph, labels, cutPoint, history, bestEpoch, trainImages, valImages, skipped, frozenLayers, preprocessing,
                 Task.SINGLE_LABEL, null);
     }
+
+    /**
+     * Makes a bundle of a finished training run, with its provenance.
+     *
+     * @param backbone the backbone it was trained on
+     * @param settings the run's settings
+     * @param metrics final evaluation metrics (e.g. {@code EvaluationReport.toMap()})
+     * @return the bundle; it takes ownership of this result's graph
+     */
+    public ClassifierBundle toBundle(Backbone backbone, FineTune settings,
+            Map<String, Object> metrics) {
+        return toBundle(backbone, settings, metrics, TaskMetrics.DEFAULT_THRESHOLD);
+    }
+
+    /**
+     * Makes a bundle of a finished training run, with its provenance and a multi-label decision threshold.
+     *
+     * @param backbone the backbone it was trained on
+     * @param settings the run's settings
+     * @param metrics final evaluation metrics
+     * @param threshold for a multi-label model, the probability from which a label is predicted, in (0, 1);
+     *     ignored for other tasks
+     * @return the bundle; it takes ownership of this result's graph
+     * @throws IllegalArgumentException if a multi-label threshold is outside (0, 1)
+     */
+    public ClassifierBundle toBundle(Backbone backbone, FineTune settings,
+            Map<String, Object> metrics, double threshold) {
+        
+        if (task == Task.MULTI_LABEL && !(threshold > 0 && threshold < 1)) {
+            throw new IllegalArgumentException("multi-label threshold must be in (0, 1), got " + threshold);
+        }
+        Map<String, Object> training = new LinkedHashMap<>(settings.toMap());
+        training.put("task", task.id());
+        training.put("metric", task.metricName());
+        if (targetScaling() != null) {
+            training.put("target_mean", targetScaling().mean());
+            training.put("target_std", targetScaling().std());
+        }
+        training.put("cut_point", cutPoint().name());
+        training.put("best_epoch", bestEpoch());
+        training.put("train_images", trainImages());
+        training.put("val_images", valImages());
+        training.put("skipped_images", skipped().size());
+        List<Map<String, Object>> history = new ArrayList<>();
+        for (EpochStats e : history()) {
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("epoch", e.epoch());
+            h.put("train_loss", e.trainLoss());
+            h.put("train_accuracy", e.trainAccuracy());
+            h.put("val_loss", Double.isNaN(e.valLoss()) ? null : e.valLoss());
+            h.put("val_accuracy", Double.isNaN(e.valAccuracy()) ? null : e.valAccuracy());
+            h.put("seconds", e.seconds());
+            h.put("learning_rate", e.learningRate());
+            history.add(h);
+        }
+        training.put("history", history);
+        InputShape in = backbone.inputShape();
+        BundleManifest m = new BundleManifest(task == Task.SINGLE_LABEL ? 1 : ClassifierBundle.FORMAT_VERSION, labels(),
+                new int[] {in.channels(), in.height(), in.width()},
+                BundleManifest.PreprocessingJson.of(preprocessing()), backbone.id(), backbone.weightsId(),
+                cutPoint().name(), frozenLayers(), training, metrics, Provenance.versions(),
+                Instant.now().toString(), task == Task.SINGLE_LABEL ? null : task.id(),
+                task == Task.MULTI_LABEL ? threshold : null);
+        return new ClassifierBundle(m, graph);
+    }
+
 }

@@ -14,7 +14,7 @@ import org.transferkit.TestImages;
 import org.transferkit.TinyBackbone;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
-import org.transferkit.data.InputShape;
+import org.transferkit.model.InputShape;
 import org.transferkit.explain.ModelSummary;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.train.FineTune;

@@ -50,7 +50,7 @@ public final class BundleFixture {
         TinyBackbone bb = new TinyBackbone(11);
         TrainingResult r = Trainer.fit(bb, DatasetSplit.stratified(ds, 0.25, 0, 11), s, TrainingListener.NONE);
         Path bundle = dir.resolve(BUNDLE);
-        try (ClassifierBundle b = ClassifierBundle.fromTraining(r, bb, s, Map.of("note", "compatibility fixture"))) {
+        try (ClassifierBundle b = r.toBundle(bb, s, Map.of("note", "compatibility fixture"))) {
             b.save(bundle);
         }
         List<Map<String, Object>> expected = new ArrayList<>();

@@ -45,7 +45,7 @@ class ClassifierBundleTest {
         input = Nd4j.rand(new long[] {3, 3, 16, 16});
         expected = r.graph().outputSingle(false, input).dup();
         saved = tmp.resolve("out/model.zip");
-        try (ClassifierBundle b = ClassifierBundle.fromTraining(r, bb, settings, Map.of("accuracy", 1.0))) {
+        try (ClassifierBundle b = r.toBundle(bb, settings, Map.of("accuracy", 1.0))) {
             b.save(saved);
         }
     }

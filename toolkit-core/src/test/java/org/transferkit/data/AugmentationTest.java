@@ -20,12 +20,14 @@ import org.transferkit.TestImages;
 import org.transferkit.TinyBackbone;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.head.TransferModel;
-import org.transferkit.train.EpochStats;
+import org.transferkit.model.EpochStats;
 import org.transferkit.train.FineTune;
 import org.transferkit.train.Trainer;
 import org.transferkit.train.TrainingListener;
 import org.transferkit.train.TrainingResult;
 
+import org.transferkit.model.InputShape;
+import org.transferkit.model.Preprocessing;
 class AugmentationTest {
     @TempDir
     Path tmp;

@@ -32,6 +32,9 @@ import org.transferkit.train.FineTune;
 import org.transferkit.train.Trainer;
 import org.transferkit.train.TrainingListener;
 
+import org.transferkit.model.InputShape;
+import org.transferkit.model.Preprocessing;
+import org.transferkit.model.SkippedFile;
 /** Every kind of bad or unusual input the data path must survive, each made by the test itself. */
 class BadInputTest {
     @TempDir

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.transferkit.DatasetException;
 import org.transferkit.TestImages;
 
+import org.transferkit.model.InputShape;
+import org.transferkit.model.Preprocessing;
 class ImageDatasetTest {
     @TempDir
     Path tmp;

@@ -13,6 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.dataset.DataSet;
 import org.transferkit.TestImages;
 
+import org.transferkit.model.InputShape;
+import org.transferkit.model.Preprocessing;
+import org.transferkit.model.SkippedFile;
 class ImagePipelineTest {
     @TempDir
     Path tmp;

@@ -9,6 +9,8 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import org.junit.jupiter.api.Test;
 
+import org.transferkit.model.InputShape;
+import org.transferkit.model.Preprocessing;
 /** The OpenCV JPEG path and the ImageIO path must agree (within float tolerance), EXIF included. */
 class NativeJpegTest {
     private static BufferedImage smooth(int w, int h) {

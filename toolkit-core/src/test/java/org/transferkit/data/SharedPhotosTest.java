@@ -13,6 +13,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.transferkit.SharedData;
 
+import org.transferkit.model.InputShape;
+import org.transferkit.model.Preprocessing;
+import org.transferkit.model.SkippedFile;
 /** Real check: every file of ../shared/datasets/hymenoptera loads or is reported; nothing crashes. */
 @Tag("real-data")
 class SharedPhotosTest {

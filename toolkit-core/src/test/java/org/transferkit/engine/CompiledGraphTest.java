@@ -33,7 +33,7 @@ import org.nd4j.linalg.activations.impl.ActivationLReLU;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-import org.transferkit.data.InputShape;
+import org.transferkit.model.InputShape;
 
 /**
  * The engine against DL4J on a small graph that uses every operation it lowers: zero padding folded

@@ -13,8 +13,8 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.transferkit.TestImages;
-import org.transferkit.data.SkippedFile;
-import org.transferkit.train.EpochStats;
+import org.transferkit.model.SkippedFile;
+import org.transferkit.model.EpochStats;
 
 class ReportTest {
     @TempDir

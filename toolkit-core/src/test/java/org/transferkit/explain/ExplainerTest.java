@@ -34,7 +34,7 @@ class ExplainerTest {
         FineTune s = FineTune.builder().epochs(3).learningRate(0.01).head(head).build();
         TrainingResult r = Trainer.fit(new TinyBackbone(1), split, s, TrainingListener.NONE);
         Path f = tmp.resolve("m.zip");
-        try (ClassifierBundle b = ClassifierBundle.fromTraining(r, new TinyBackbone(1), s, Map.of())) {
+        try (ClassifierBundle b = r.toBundle(new TinyBackbone(1), s, Map.of())) {
             b.save(f);
         }
         return f;

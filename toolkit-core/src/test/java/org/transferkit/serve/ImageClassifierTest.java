@@ -40,7 +40,7 @@ class ImageClassifierTest {
         TinyBackbone bb = new TinyBackbone(1);
         TrainingResult r = Trainer.fit(bb, DatasetSplit.stratified(ds, 0.25, 0, 1), s, TrainingListener.NONE);
         Path file = tmp.resolve("c.zip");
-        try (ClassifierBundle b = ClassifierBundle.fromTraining(r, bb, s, Map.of())) {
+        try (ClassifierBundle b = r.toBundle(bb, s, Map.of())) {
             b.save(file);
         }
         Random rnd = new Random(4);
@@ -96,7 +96,7 @@ class ImageClassifierTest {
             for (Path file : List.of(off, on)) {
                 System.setProperty(Engine.PROPERTY, file == off ? "dl4j" : "onednn");
                 TrainingResult r = Trainer.fit(bb, split, s, TrainingListener.NONE);
-                try (ClassifierBundle b = ClassifierBundle.fromTraining(r, bb, s, Map.of())) {
+                try (ClassifierBundle b = r.toBundle(bb, s, Map.of())) {
                     b.save(file);
                     if (file == on) {
                         var compiled = Engine.tryCompile(b.graph(), b.graph().getConfiguration().getNetworkOutputs().get(0),

@@ -15,8 +15,9 @@ import org.transferkit.TinyBackbone;
 import org.transferkit.data.Augmentation;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
-import org.transferkit.data.Preprocessing;
+import org.transferkit.model.Preprocessing;
 
+import org.transferkit.model.EpochStats;
 class FeatureCacheTest {
     @TempDir
     Path tmp;

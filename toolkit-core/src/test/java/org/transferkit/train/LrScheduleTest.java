@@ -11,6 +11,7 @@ import org.transferkit.TinyBackbone;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 
+import org.transferkit.model.EpochStats;
 class LrScheduleTest {
     @TempDir
     Path tmp;

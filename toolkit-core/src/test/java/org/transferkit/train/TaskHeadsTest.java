@@ -14,13 +14,13 @@ import org.transferkit.TinyBackbone;
 import org.transferkit.bundle.ClassifierBundle;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImagePipeline;
-import org.transferkit.data.Task;
+import org.transferkit.model.Task;
 import org.transferkit.data.TargetManifest;
 import org.transferkit.eval.Evaluator;
 import org.transferkit.eval.MultiLabelReport;
 import org.transferkit.eval.RegressionReport;
 import org.transferkit.head.HeadSpec;
-import org.transferkit.head.Loss;
+import org.transferkit.model.Loss;
 import org.transferkit.serve.ImageClassifier;
 import org.transferkit.serve.Prediction;
 
@@ -60,7 +60,7 @@ class TaskHeadsTest {
                 rep.support(0), "roc_auc", rep.rocAuc(0)), ((Map<?, ?>) rep.toMap().get("per_label")).get("blue"));
 
         Path file = tmp.resolve("ml.zip");
-        try (ClassifierBundle b = ClassifierBundle.fromTraining(r, new TinyBackbone(3), settings(Task.MULTI_LABEL, null, 40),
+        try (ClassifierBundle b = r.toBundle(new TinyBackbone(3), settings(Task.MULTI_LABEL, null, 40),
                 rep.toMap(), tuned)) {
             b.save(file);
         }
@@ -100,7 +100,7 @@ class TaskHeadsTest {
             assertTrue(rep.headline() >= 0.9, loss + "\n" + rep.toTable());
             assertTrue(rep.mae(0) < 8, loss + "\n" + rep.toTable()); // percent points, not standardized units
             Path file = tmp.resolve(loss + ".zip");
-            try (ClassifierBundle b = ClassifierBundle.fromTraining(r, new TinyBackbone(2),
+            try (ClassifierBundle b = r.toBundle(new TinyBackbone(2),
                     settings(Task.REGRESSION, loss, 60), rep.toMap())) {
                 b.save(file);
             }

@@ -21,6 +21,7 @@ import org.transferkit.data.ImagePipeline;
 import org.transferkit.eval.EvaluationReport;
 import org.transferkit.eval.Evaluator;
 
+import org.transferkit.model.EpochStats;
 class TrainerTest {
     @TempDir
     Path tmp;

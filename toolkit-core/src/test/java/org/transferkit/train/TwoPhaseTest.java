@@ -30,9 +30,10 @@ import org.transferkit.backbone.BaseBackbone;
 import org.transferkit.backbone.CutPoint;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
-import org.transferkit.data.InputShape;
-import org.transferkit.data.Preprocessing;
+import org.transferkit.model.InputShape;
+import org.transferkit.model.Preprocessing;
 
+import org.transferkit.model.EpochStats;
 /** Phase 2: the top blocks train end to end, the rest stays frozen, batch norm keeps its statistics. */
 class TwoPhaseTest {
     @TempDir

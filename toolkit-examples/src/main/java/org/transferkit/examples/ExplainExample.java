@@ -65,7 +65,7 @@ public final class ExplainExample {
             TrainingResult r = Trainer.fit(demo, DatasetSplit.stratified(ImageDataset.fromFolder(data), 0.2, 0, 42),
                     settings, TrainingListener.NONE);
             model = Files.createTempFile("explain-model", ".zip");
-            try (ClassifierBundle b = ClassifierBundle.fromTraining(r, demo, settings, Map.of())) {
+            try (ClassifierBundle b = r.toBundle(demo, settings, Map.of())) {
                 b.save(model);
             }
             image = data.resolve("star/star_0000.png");

@@ -8,7 +8,7 @@ import org.transferkit.bundle.ClassifierBundle;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImagePipeline;
 import org.transferkit.data.TargetManifest;
-import org.transferkit.data.Task;
+import org.transferkit.model.Task;
 import org.transferkit.eval.Evaluator;
 import org.transferkit.eval.MultiLabelReport;
 import org.transferkit.head.HeadSpec;
@@ -72,7 +72,7 @@ public final class MultiLabelExample {
         MultiLabelReport val = report(trained, backbone, split.val(), 0.5);
         double threshold = val.tuneThreshold(); // tuned on validation, reported on test
         MultiLabelReport test = report(trained, backbone, split.test(), threshold);
-        try (ClassifierBundle bundle = ClassifierBundle.fromTraining(trained, backbone, settings, test.toMap(), threshold)) {
+        try (ClassifierBundle bundle = trained.toBundle(backbone, settings, test.toMap(), threshold)) {
             bundle.save(out);
         }
         Path first = split.test().images().get(0).path();

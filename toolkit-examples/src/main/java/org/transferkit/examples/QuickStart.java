@@ -85,7 +85,7 @@ public final class QuickStart {
                 .preprocessing(backbone.preprocessing()).build()) {
             report = Evaluator.evaluate(trained.graph(), test);
         }
-        try (ClassifierBundle bundle = ClassifierBundle.fromTraining(trained, backbone, settings, report.toMap())) {
+        try (ClassifierBundle bundle = trained.toBundle(backbone, settings, report.toMap())) {
             bundle.save(out);
         }
 

@@ -8,11 +8,11 @@ import org.transferkit.bundle.ClassifierBundle;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImagePipeline;
 import org.transferkit.data.TargetManifest;
-import org.transferkit.data.Task;
+import org.transferkit.model.Task;
 import org.transferkit.eval.Evaluator;
 import org.transferkit.eval.RegressionReport;
 import org.transferkit.head.HeadSpec;
-import org.transferkit.head.Loss;
+import org.transferkit.model.Loss;
 import org.transferkit.serve.ImageClassifier;
 import org.transferkit.train.FineTune;
 import org.transferkit.train.Trainer;
@@ -74,7 +74,7 @@ public final class RegressionExample {
                 .preprocessing(trained.preprocessing()).build()) {
             test = (RegressionReport) Evaluator.evaluate(trained.graph(), p, Task.REGRESSION, 0.5);
         }
-        try (ClassifierBundle bundle = ClassifierBundle.fromTraining(trained, backbone, settings, test.toMap())) {
+        try (ClassifierBundle bundle = trained.toBundle(backbone, settings, test.toMap())) {
             bundle.save(out);
         }
         Path first = split.test().images().get(0).path();

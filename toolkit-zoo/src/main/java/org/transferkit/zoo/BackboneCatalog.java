@@ -119,7 +119,7 @@ public final class BackboneCatalog {
                 if (weights != null) {
                     throw new IllegalArgumentException("backbone " + SCRATCH + " starts from random weights; it takes no --weights");
                 }
-                return ConvNet.smallCnn(new org.transferkit.data.InputShape(3, 64, 64), seed);
+                return ConvNet.smallCnn(new org.transferkit.model.InputShape(3, 64, 64), seed);
             case CustomBackbone.ID:
                 if (weights == null) {
                     throw new IllegalArgumentException("backbone custom needs its DL4J model zip: --weights FILE");

@@ -21,8 +21,8 @@ import org.transferkit.TransferKitException;
 import org.transferkit.WeightsException;
 import org.transferkit.backbone.BaseBackbone;
 import org.transferkit.backbone.CutPoint;
-import org.transferkit.data.InputShape;
-import org.transferkit.data.Preprocessing;
+import org.transferkit.model.InputShape;
+import org.transferkit.model.Preprocessing;
 
 /**
  * Any saved DL4J {@code ComputationGraph} or {@code MultiLayerNetwork} zip as a backbone. Every vertex with a

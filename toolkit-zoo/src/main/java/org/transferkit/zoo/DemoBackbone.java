@@ -27,8 +27,8 @@ import org.transferkit.TransferKitException;
 import org.transferkit.WeightsException;
 import org.transferkit.backbone.BaseBackbone;
 import org.transferkit.backbone.CutPoint;
-import org.transferkit.data.InputShape;
-import org.transferkit.data.Preprocessing;
+import org.transferkit.model.InputShape;
+import org.transferkit.model.Preprocessing;
 
 /**
  * The project's own small backbone: four 3×3 conv layers (16, 32, 64, 64 filters, ReLU, 2×2 max

@@ -22,7 +22,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.transferkit.TransferKitException;
 import org.transferkit.data.ImageDecoder;
-import org.transferkit.data.Preprocessing;
+import org.transferkit.model.Preprocessing;
 import org.transferkit.data.Tensors;
 
 /**

@@ -7,7 +7,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.transferkit.ModelFormatException;
 import org.transferkit.backbone.CutPoint;
-import org.transferkit.data.InputShape;
+import org.transferkit.model.InputShape;
 
 /** Output shapes of a graph configuration's vertices, and published sites resolved into cut points. Stateless. */
 final class GraphShapes {

@@ -16,8 +16,8 @@ import org.transferkit.TransferKitException;
 import org.transferkit.WeightsException;
 import org.transferkit.backbone.BaseBackbone;
 import org.transferkit.backbone.CutPoint;
-import org.transferkit.data.InputShape;
-import org.transferkit.data.Preprocessing;
+import org.transferkit.model.InputShape;
+import org.transferkit.model.Preprocessing;
 import org.transferkit.zoo.keras.KerasWeights;
 
 /**

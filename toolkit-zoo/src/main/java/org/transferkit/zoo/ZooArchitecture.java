@@ -29,8 +29,8 @@ import org.deeplearning4j.zoo.model.SimpleCNN;
 import org.deeplearning4j.zoo.model.VGG16;
 import org.deeplearning4j.zoo.model.VGG19;
 import org.deeplearning4j.zoo.model.Xception;
-import org.transferkit.data.InputShape;
-import org.transferkit.data.Preprocessing;
+import org.transferkit.model.InputShape;
+import org.transferkit.model.Preprocessing;
 
 /**
  * The image architectures of deeplearning4j-zoo 1.0.0-M2.1 that TransferKit serves (SqueezeNet has its own

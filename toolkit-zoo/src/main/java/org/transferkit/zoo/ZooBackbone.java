@@ -20,8 +20,7 @@ import org.transferkit.TransferKitException;
 import org.transferkit.WeightsException;
 import org.transferkit.backbone.BaseBackbone;
 import org.transferkit.backbone.CutPoint;
-import org.transferkit.data.InputShape;
-import org.transferkit.zoo.keras.KerasLayouts;
+import org.transferkit.model.InputShape;
 import org.transferkit.zoo.keras.KerasWeights;
 
 /**

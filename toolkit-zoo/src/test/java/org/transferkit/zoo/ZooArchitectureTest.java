@@ -23,7 +23,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.transferkit.ModelFormatException;
 import org.transferkit.WeightsException;
 import org.transferkit.backbone.CutPoint;
-import org.transferkit.data.InputShape;
+import org.transferkit.model.InputShape;
 
 /** Every zoo architecture: built with random weights, every published cut point and block checked. */
 class ZooArchitectureTest {

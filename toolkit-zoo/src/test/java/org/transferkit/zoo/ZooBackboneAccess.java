@@ -2,7 +2,7 @@ package org.transferkit.zoo;
 
 import java.nio.file.Path;
 import org.transferkit.TransferKitException;
-import org.transferkit.data.InputShape;
+import org.transferkit.model.InputShape;
 
 /** Test access to the package-private, input-size-taking factories of {@link ZooBackbone}. */
 public final class ZooBackboneAccess {

@@ -7,9 +7,9 @@ import java.util.List;
 import org.transferkit.DatasetException;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.data.ImagePipeline;
-import org.transferkit.data.InputShape;
+import org.transferkit.model.InputShape;
 import org.transferkit.data.LabelledImage;
-import org.transferkit.data.Preprocessing;
+import org.transferkit.model.Preprocessing;
 
 /**
  * Decode + resize + normalize throughput of {@link ImagePipeline}: every image under the given

@@ -17,7 +17,7 @@ import org.nd4j.linalg.learning.config.Sgd;
 import org.transferkit.TransferKitException;
 import org.transferkit.backbone.Backbone;
 import org.transferkit.backbone.CutPoint;
-import org.transferkit.data.InputShape;
+import org.transferkit.model.InputShape;
 import org.transferkit.device.CpuHelpers;
 import org.transferkit.engine.CompiledGraph;
 import org.transferkit.engine.Engine;

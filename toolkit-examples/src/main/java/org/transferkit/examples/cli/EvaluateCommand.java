@@ -14,7 +14,7 @@ import org.transferkit.eval.EvaluationReport;
 import org.transferkit.eval.Evaluator;
 import org.transferkit.eval.HtmlReport;
 import org.transferkit.eval.TaskReport;
-import org.transferkit.data.Task;
+import org.transferkit.model.Task;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

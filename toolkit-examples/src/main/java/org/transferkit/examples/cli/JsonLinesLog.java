@@ -13,7 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.transferkit.TransferKitException;
-import org.transferkit.train.EpochStats;
+import org.transferkit.model.EpochStats;
 import org.transferkit.train.TrainingListener;
 
 /**

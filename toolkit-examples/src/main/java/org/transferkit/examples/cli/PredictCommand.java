@@ -9,7 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.transferkit.TransferKitException;
-import org.transferkit.data.Task;
+import org.transferkit.model.Task;
 import org.transferkit.serve.ImageClassifier;
 import org.transferkit.serve.Prediction;
 import picocli.CommandLine.Command;

@@ -38,7 +38,7 @@ final class ProgressLine implements TrainingListener {
     }
 
     @Override
-    public void onEpochEnd(org.transferkit.train.EpochStats stats) {
+    public void onEpochEnd(org.transferkit.model.EpochStats stats) {
         clear();
     }
 

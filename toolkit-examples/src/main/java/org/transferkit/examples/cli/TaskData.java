@@ -14,7 +14,7 @@ import org.transferkit.data.CsvManifest;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.data.ImagePipeline;
-import org.transferkit.data.Task;
+import org.transferkit.model.Task;
 import org.transferkit.data.TargetManifest;
 import org.transferkit.eval.Evaluator;
 import org.transferkit.eval.MultiLabelReport;

@@ -1,39 +1,32 @@
 package org.transferkit.examples.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.transferkit.DatasetException;
 import org.transferkit.TransferKitException;
 import org.transferkit.backbone.Backbone;
 import org.transferkit.backbone.ConvNet;
 import org.transferkit.bundle.ClassifierBundle;
 import org.transferkit.data.Augmentation;
-import org.transferkit.data.ClassBalance;
-import org.transferkit.data.CsvManifest;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
-import org.transferkit.data.InputShape;
-import org.transferkit.data.Task;
-import org.transferkit.data.ImagePipeline;
-import org.transferkit.data.Preprocessing;
-import org.transferkit.data.SkippedFile;
+import org.transferkit.model.InputShape;
+import org.transferkit.model.Task;
+import org.transferkit.model.Preprocessing;
+import org.transferkit.model.SkippedFile;
 import org.transferkit.device.Device;
 import org.transferkit.device.DeviceChoice;
 import org.transferkit.eval.EvaluationReport;
-import org.transferkit.eval.Evaluator;
 import org.transferkit.eval.HtmlReport;
 import org.transferkit.eval.TaskReport;
 import org.transferkit.explain.ModelSummary;
-import org.transferkit.head.Loss;
+import org.transferkit.model.Loss;
 import org.transferkit.head.HeadSpec;
-import org.transferkit.train.EpochStats;
+import org.transferkit.model.EpochStats;
 import org.transferkit.train.FeatureCache;
 import org.transferkit.train.FineTune;
 import org.transferkit.train.LrSchedule;
@@ -44,7 +37,6 @@ import org.transferkit.train.TrainingListener;
 import org.transferkit.train.TrainingResult;
 import org.transferkit.zoo.BackboneCatalog;
 import org.transferkit.zoo.DemoBackbone;
-import org.transferkit.zoo.DemoShapes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -305,7 +297,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (baselineScore != null) {
             metrics.put("baseline_from_scratch_" + taskType.metricName(), baselineScore);
         }
-        try (ClassifierBundle bundle = ClassifierBundle.fromTraining(result, bb, settings, metrics, decision)) {
+        try (ClassifierBundle bundle = result.toBundle(bb, settings, metrics, decision)) {
             bundle.save(out());
         }
         Path metricsFile = out().toAbsolutePath().resolveSibling("metrics.json");

@@ -23,10 +23,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.transferkit.backbone.Backbone;
 import org.transferkit.backbone.CutPoint;
-import org.transferkit.data.InputShape;
+import org.transferkit.model.InputShape;
 import org.transferkit.zoo.ZooArchitecture;
 import org.transferkit.zoo.ZooBackboneAccess;
 
+import org.transferkit.zoo.KerasLayouts;
 /** keras.applications VGG16 and ResNet50 layouts, in files the test writes with the real layer names and shapes. */
 class KerasLayoutsTest {
     @TempDir

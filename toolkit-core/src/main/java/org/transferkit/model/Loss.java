@@ -1,4 +1,4 @@
-package org.transferkit.head;
+package org.transferkit.model;
 
 import java.util.Arrays;
 import java.util.List;
@@ -12,8 +12,6 @@ import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
 import org.nd4j.linalg.lossfunctions.impl.LossMAE;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.nd4j.linalg.lossfunctions.impl.LossMSE;
-import org.transferkit.data.Task;
-
 /** The training loss of a head, with the output activation it goes with. */
 public enum Loss {
     /** Softmax + categorical cross-entropy: single-label. */
@@ -82,7 +80,7 @@ public enum Loss {
      * @return DL4J's loss function
      * @throws IllegalArgumentException if weights are given for a loss other than cross-entropy
      */
-    ILossFunction function(double[] classWeights) {
+    public ILossFunction function(double[] classWeights) {
         if (classWeights != null && this != CROSS_ENTROPY) {
             throw new IllegalArgumentException("class weights apply to single-label heads only, not " + id());
         }

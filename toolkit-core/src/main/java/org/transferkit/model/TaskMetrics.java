@@ -1,9 +1,6 @@
-package org.transferkit.eval;
+package org.transferkit.model;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.transferkit.data.Task;
-import org.transferkit.head.Loss;
-
 /**
  * The per-epoch numbers of every task, from a network's outputs and the targets: the selection metric
  * ({@link Task#metricName()}, higher is better) and the mean loss. Stateless.
@@ -63,7 +60,7 @@ public final class TaskMetrics {
         return o.length == 0 ? Double.NaN : sum / o.length;
     }
 
-    static double accuracy(float[][] o, float[][] t) {
+    public static double accuracy(float[][] o, float[][] t) {
         int correct = 0;
         for (int i = 0; i < o.length; i++) {
             correct += argMax(o[i]) == argMax(t[i]) ? 1 : 0;
@@ -72,7 +69,7 @@ public final class TaskMetrics {
     }
 
     /** @return micro-averaged F1 over all (image, label) decisions; 1 when nothing is positive or predicted */
-    static double microF1(float[][] o, float[][] t, double threshold) {
+    public static double microF1(float[][] o, float[][] t, double threshold) {
         long tp = 0;
         long fp = 0;
         long fn = 0;
@@ -89,7 +86,7 @@ public final class TaskMetrics {
     }
 
     /** @return R² of one output column; NaN when the targets are constant */
-    static double r2(float[][] o, float[][] t, int c) {
+    public static double r2(float[][] o, float[][] t, int c) {
         double mean = 0;
         for (float[] row : t) {
             mean += row[c];
@@ -104,7 +101,7 @@ public final class TaskMetrics {
         return tot == 0 ? Double.NaN : 1 - res / tot;
     }
 
-    static double meanR2(float[][] o, float[][] t) {
+    public static double meanR2(float[][] o, float[][] t) {
         double sum = 0;
         int n = 0;
         for (int c = 0; c < o[0].length; c++) {
@@ -117,7 +114,7 @@ public final class TaskMetrics {
         return n == 0 ? Double.NaN : sum / n;
     }
 
-    static int argMax(float[] v) {
+    public static int argMax(float[] v) {
         int best = 0;
         for (int i = 1; i < v.length; i++) {
             if (v[i] > v[best]) {

@@ -1,4 +1,4 @@
-package org.transferkit.train;
+package org.transferkit.model;
 
 /**
  * What one epoch measured.

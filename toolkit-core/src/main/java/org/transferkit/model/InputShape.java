@@ -1,4 +1,4 @@
-package org.transferkit.data;
+package org.transferkit.model;
 
 /**
  * The image size a network takes, channels first (DL4J's NCHW).

@@ -1,4 +1,4 @@
-package org.transferkit.zoo.keras;
+package org.transferkit.zoo;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -7,8 +7,7 @@ import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.transferkit.zoo.Locator;
-
+import org.transferkit.zoo.keras.KerasWeights;
 /**
  * The layer names of {@code keras.applications} weight files (the classic layouts, as in
  * {@code vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5} and

@@ -1,4 +1,4 @@
-package org.transferkit.data;
+package org.transferkit.model;
 
 import java.util.Arrays;
 import java.util.Locale;
