@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 import org.transferkit.model.InputShape;
 import org.transferkit.model.Preprocessing;
-import org.transferkit.model.Task;
-import org.transferkit.model.TaskMetrics;
+import org.transferkit.task.Task;
+import org.transferkit.task.TaskMetrics;
 
 /**
  * The JSON part of a classifier bundle ({@code transferkit-bundle.json}): everything but the weights.
@@ -64,9 +64,13 @@ public record BundleManifest(
         java.util.List<org.transferkit.model.EpochStats> out = new java.util.ArrayList<>();
         for (Object o : list) {
             if (o instanceof Map<?, ?> e) {
+                // bundles before metric-named keys wrote train_accuracy/val_accuracy whatever the task
+                String metric = e.get("metric") instanceof String s ? s : "accuracy";
+                Object train = e.containsKey("train_" + metric) ? e.get("train_" + metric) : e.get("train_accuracy");
+                Object val = e.containsKey("val_" + metric) ? e.get("val_" + metric) : e.get("val_accuracy");
                 out.add(new org.transferkit.model.EpochStats(num(e.get("epoch")).intValue(), dbl(e.get("train_loss")),
-                        dbl(e.get("train_accuracy")), dbl(e.get("val_loss")), dbl(e.get("val_accuracy")),
-                        dbl(e.get("seconds")), dbl(e.get("learning_rate"))));
+                        dbl(train), dbl(e.get("val_loss")), dbl(val), dbl(e.get("seconds")),
+                        dbl(e.get("learning_rate")), metric));
             }
         }
         return out;

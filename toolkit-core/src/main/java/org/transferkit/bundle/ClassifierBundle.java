@@ -22,7 +22,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.transferkit.ModelFormatException;
 import org.transferkit.TransferKitException;
-import org.transferkit.model.Task;
+import org.transferkit.task.Task;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.transferkit.device.CpuHelpers;
 import org.transferkit.engine.Engine;
@@ -218,7 +218,7 @@ public final class ClassifierBundle implements AutoCloseable {
         } catch (IllegalArgumentException ex) {
             throw new ModelFormatException("manifest of " + file.toAbsolutePath() + ": " + ex.getMessage(), ex);
         }
-        int minLabels = task == Task.SINGLE_LABEL ? 2 : 1;
+        int minLabels = task.minOutputs();
         if (m.labels() == null || m.labels().size() < minLabels || m.input() == null || m.input().length != 3
                 || m.preprocessing() == null) {
             throw new ModelFormatException("manifest of " + file.toAbsolutePath()

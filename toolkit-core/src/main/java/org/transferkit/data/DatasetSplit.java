@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Random;
 import org.transferkit.DatasetException;
 
-import org.transferkit.model.Task;
+import org.transferkit.task.Task;
 /**
  * Train, validation and test parts of a dataset. Immutable.
  *

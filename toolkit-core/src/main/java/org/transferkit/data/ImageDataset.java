@@ -19,7 +19,7 @@ import java.util.stream.Stream;
 import org.transferkit.DatasetException;
 
 import org.transferkit.model.SkippedFile;
-import org.transferkit.model.Task;
+import org.transferkit.task.Task;
 /**
  * Labelled image files with their class names. Immutable and thread-safe; nothing is decoded here
  * (files that do not decode are found and reported by the {@link ImagePipeline}).

@@ -12,7 +12,7 @@ import java.util.TreeSet;
 import org.transferkit.DatasetException;
 
 import org.transferkit.model.SkippedFile;
-import org.transferkit.model.Task;
+import org.transferkit.task.Task;
 /**
  * A CSV of images with several labels or numeric targets each (see {@link CsvManifest} for one class per
  * image). Paths are relative to the CSV's folder (or absolute); fields may be quoted with {@code "}.

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 import org.transferkit.model.EpochStats;
 
+import org.transferkit.task.EvaluationReport;
 /** Draws the report's charts as images with Java2D (no browser, no network). Stateless. */
 public final class Charts {
     private static final Color TRAIN = new Color(31, 119, 180);
@@ -94,7 +95,7 @@ public final class Charts {
             g.drawString("no training history recorded", 20, 140);
         } else {
             panel(g, 10, "loss", history, EpochStats::trainLoss, EpochStats::valLoss, false);
-            panel(g, 390, "accuracy", history, EpochStats::trainAccuracy, EpochStats::valAccuracy, true);
+            panel(g, 390, history.isEmpty() ? "metric" : history.get(0).metric(), history, EpochStats::trainMetric, EpochStats::valMetric, true);
         }
         g.dispose();
         return img;

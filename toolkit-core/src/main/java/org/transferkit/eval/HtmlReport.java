@@ -17,6 +17,8 @@ import org.transferkit.model.Preprocessing;
 import org.transferkit.model.SkippedFile;
 import org.transferkit.model.EpochStats;
 
+import org.transferkit.task.EvaluationReport;
+import org.transferkit.task.ExamplePrediction;
 /**
  * Writes an evaluation as one self-contained HTML file that opens offline: metrics table, confusion
  * heat map, training curves and a gallery of the most confidently wrong images, every picture an

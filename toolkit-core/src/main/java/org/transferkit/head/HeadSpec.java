@@ -2,9 +2,9 @@ package org.transferkit.head;
 
 import java.util.Arrays;
 import java.util.Locale;
-import org.transferkit.model.Task;
+import org.transferkit.task.Task;
 
-import org.transferkit.model.Loss;
+import org.transferkit.task.Loss;
 /**
  * The layers of a new head: how a feature map is reduced to a vector, hidden Dense+ReLU layers, dropout,
  * then an output layer sized to the dataset's labels whose activation and loss follow the {@link Task}

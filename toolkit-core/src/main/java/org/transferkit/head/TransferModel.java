@@ -22,7 +22,7 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.regularization.WeightDecay;
 import org.transferkit.backbone.CutPoint;
-import org.transferkit.model.Task;
+import org.transferkit.task.Task;
 
 /**
  * Puts a new head on a backbone graph: keeps the cut vertex and everything it depends on, removes every
@@ -116,10 +116,9 @@ public final class TransferModel {
                     + classWeights.length);
         }
         Objects.requireNonNull(head, "head");
-        if (numClasses < (head.task() == Task.SINGLE_LABEL ? 2 : 1)) {
-            throw new IllegalArgumentException(head.task() == Task.SINGLE_LABEL
-                    ? "a classifier needs at least 2 classes, got " + numClasses
-                    : "a " + head.task().id() + " head needs at least 1 output, got " + numClasses);
+        if (numClasses < head.task().minOutputs()) {
+            throw new IllegalArgumentException("a " + head.task().id() + " head needs at least "
+                    + head.task().minOutputs() + " outputs (classes, labels or targets), got " + numClasses);
         }
         ComputationGraphConfiguration conf = backboneGraph.getConfiguration();
         if (!conf.getVertices().containsKey(cut.vertex())) {

@@ -15,9 +15,10 @@ import org.transferkit.bundle.ClassifierBundle;
 import org.transferkit.data.ImageDecoder;
 import org.transferkit.model.InputShape;
 import org.transferkit.model.Preprocessing;
-import org.transferkit.model.Task;
+import org.transferkit.task.Task;
 import org.transferkit.data.Tensors;
 
+import org.transferkit.task.ScoredLabel;
 /**
  * Runs a saved bundle on images: ranks classes (single-label), picks labels above a threshold (multi-label) or
  * predicts values (regression). Thread-safe: decoding and preprocessing run in the calling
@@ -106,7 +107,7 @@ public final class ImageClassifier implements AutoCloseable {
      * @throws IllegalStateException if the model is not multi-label
      * @throws IllegalArgumentException if the threshold is outside (0, 1)
      */
-    public List<Prediction> predictLabels(Path image, double threshold) throws TransferKitException {
+    public List<ScoredLabel> predictLabels(Path image, double threshold) throws TransferKitException {
         requireTask(Task.MULTI_LABEL, "predictLabels");
         if (!(threshold > 0 && threshold < 1)) {
             throw new IllegalArgumentException("threshold must be in (0, 1), got " + threshold);
@@ -165,7 +166,7 @@ public final class ImageClassifier implements AutoCloseable {
      * @throws TransferKitException if the file cannot be read or decoded; the message names it
      * @throws IllegalArgumentException if {@code topK < 1}
      */
-    public List<Prediction> predict(Path image, int topK) throws TransferKitException {
+    public List<ScoredLabel> predict(Path image, int topK) throws TransferKitException {
         checkTop(topK);
         return run(decode(image, "cannot classify "), 1, topK).get(0);
     }
@@ -176,7 +177,7 @@ public final class ImageClassifier implements AutoCloseable {
      * @return the top classes, most probable first
      * @throws TransferKitException if the bytes are not a decodable image
      */
-    public List<Prediction> predict(byte[] encoded, int topK) throws TransferKitException {
+    public List<ScoredLabel> predict(byte[] encoded, int topK) throws TransferKitException {
         checkTop(topK);
         return run(decode(encoded, "cannot classify image bytes"), 1, topK).get(0);
     }
@@ -187,7 +188,7 @@ public final class ImageClassifier implements AutoCloseable {
      * @return the top classes, most probable first
      * @throws TransferKitException if the stream is not a decodable image
      */
-    public List<Prediction> predict(InputStream encoded, int topK) throws TransferKitException {
+    public List<ScoredLabel> predict(InputStream encoded, int topK) throws TransferKitException {
         byte[] bytes;
         try {
             bytes = encoded.readAllBytes();
@@ -202,7 +203,7 @@ public final class ImageClassifier implements AutoCloseable {
      * @param topK how many classes to return, >= 1
      * @return the top classes, most probable first
      */
-    public List<Prediction> predict(BufferedImage image, int topK) {
+    public List<ScoredLabel> predict(BufferedImage image, int topK) {
         return predictAll(List.of(image), topK).get(0);
     }
 
@@ -215,7 +216,7 @@ public final class ImageClassifier implements AutoCloseable {
      * @throws IllegalArgumentException if {@code topK < 1}
      * @throws IllegalStateException if the classifier is closed
      */
-    public List<List<Prediction>> predictAll(List<BufferedImage> images, int topK) {
+    public List<List<ScoredLabel>> predictAll(List<BufferedImage> images, int topK) {
         checkTop(topK);
         if (images.isEmpty()) {
             return List.of();
@@ -237,8 +238,8 @@ public final class ImageClassifier implements AutoCloseable {
         }
     }
 
-    private List<List<Prediction>> run(float[] data, int n, int topK) {
-        List<List<Prediction>> result = new ArrayList<>();
+    private List<List<ScoredLabel>> run(float[] data, int n, int topK) {
+        List<List<ScoredLabel>> result = new ArrayList<>();
         for (float[] p : outputs(data, n)) {
             result.add(rank(p, topK));
         }
@@ -255,12 +256,12 @@ public final class ImageClassifier implements AutoCloseable {
         }
     }
 
-    private List<Prediction> rank(float[] p, int topK) {
-        List<Prediction> all = new ArrayList<>();
+    private List<ScoredLabel> rank(float[] p, int topK) {
+        List<ScoredLabel> all = new ArrayList<>();
         for (int c = 0; c < p.length; c++) {
-            all.add(new Prediction(labels.get(c), c, p[c]));
+            all.add(new ScoredLabel(labels.get(c), c, p[c]));
         }
-        all.sort(Comparator.comparingDouble(Prediction::probability).reversed().thenComparing(Prediction::index));
+        all.sort(Comparator.comparingDouble(ScoredLabel::probability).reversed().thenComparing(ScoredLabel::index));
         return List.copyOf(all.subList(0, Math.min(topK, all.size())));
     }
 

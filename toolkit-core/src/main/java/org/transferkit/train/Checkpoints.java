@@ -19,8 +19,9 @@ import org.transferkit.TransferKitException;
 
 import org.transferkit.model.EpochStats;
 /**
- * The end-of-epoch checkpoint of a head-training run, in a folder: {@code head-E.zip} (the head with
- * its updater state), {@code best-E.bin} (the best epoch's parameters) and {@code state.json} (epoch,
+ * The end-of-epoch checkpoint of one training phase, in a folder: {@code head-E.zip} (the trained network with
+ * its updater state), {@code best-E.bin} (the best epoch's parameters, absent while no epoch of the phase beat the
+ * phase's baseline) and {@code state.json} (epoch,
  * best epoch, history and a fingerprint of the settings), written in that order, each beside its name
  * and moved into place, {@code state.json} last. A run killed at any instant (even with SIGKILL) leaves
  * a consistent checkpoint: {@code state.json} only ever names files that are complete.
@@ -31,6 +32,15 @@ final class Checkpoints {
     /** What a checkpoint holds. */
     record State(int epoch, int bestEpoch, double bestScore, List<EpochStats> history, ComputationGraph head,
             INDArray best) {
+        /** Puts the checkpointed weights, updater state and counters into {@code net} (same architecture). */
+        void restoreInto(ComputationGraph net) {
+            net.setParams(head.params());
+            if (net.getUpdater().getStateViewArray() != null) {
+                net.getUpdater().getStateViewArray().assign(head.getUpdater().getStateViewArray());
+            }
+            net.getConfiguration().setIterationCount(head.getConfiguration().getIterationCount());
+            net.getConfiguration().setEpochCount(head.getConfiguration().getEpochCount());
+        }
     }
 
     private final Path dir;
@@ -48,18 +58,22 @@ final class Checkpoints {
             Path headTmp = dir.resolve("head-" + epoch + ".zip.part");
             ModelSerializer.writeModel(head, headTmp.toFile(), true);
             move(headTmp, dir.resolve("head-" + epoch + ".zip"));
-            Path bestTmp = dir.resolve("best-" + epoch + ".bin.part");
-            Nd4j.saveBinary(best, bestTmp.toFile());
-            move(bestTmp, dir.resolve("best-" + epoch + ".bin"));
+            if (best != null) {
+                Path bestTmp = dir.resolve("best-" + epoch + ".bin.part");
+                Nd4j.saveBinary(best, bestTmp.toFile());
+                move(bestTmp, dir.resolve("best-" + epoch + ".bin"));
+            }
             Map<String, Object> state = new LinkedHashMap<>();
             state.put("fingerprint", fingerprint);
             state.put("epoch", epoch);
             state.put("best_epoch", bestEpoch);
             state.put("best_score", bestScore);
+            state.put("improved", best != null);
             List<double[]> h = new ArrayList<>();
             for (EpochStats e : history) {
-                h.add(new double[] {e.epoch(), e.trainLoss(), e.trainAccuracy(), e.valLoss(), e.valAccuracy(), e.seconds(),
+                h.add(new double[] {e.epoch(), e.trainLoss(), e.trainMetric(), e.valLoss(), e.valMetric(), e.seconds(),
                     e.learningRate()});
+                state.put("metric", e.metric());
             }
             state.put("history", h);
             Path stateTmp = dir.resolve("state.json.part");
@@ -94,15 +108,17 @@ final class Checkpoints {
                         + "or data; resume with the same command, or delete the folder to start over");
             }
             int epoch = ((Number) m.get("epoch")).intValue();
+            String metric = String.valueOf(m.get("metric"));
             List<EpochStats> history = new ArrayList<>();
             for (Object o : (List<?>) m.get("history")) {
                 List<?> v = (List<?>) o;
                 history.add(new EpochStats(((Number) v.get(0)).intValue(), d(v.get(1)), d(v.get(2)), d(v.get(3)),
-                        d(v.get(4)), d(v.get(5)), d(v.get(6))));
+                        d(v.get(4)), d(v.get(5)), d(v.get(6)), metric));
             }
             ComputationGraph head = ModelSerializer.restoreComputationGraph(dir.resolve("head-" + epoch + ".zip").toFile(),
                     true);
-            INDArray best = Nd4j.readBinary(dir.resolve("best-" + epoch + ".bin").toFile());
+            INDArray best = Boolean.FALSE.equals(m.get("improved")) ? null
+                    : Nd4j.readBinary(dir.resolve("best-" + epoch + ".bin").toFile());
             return new State(epoch, ((Number) m.get("best_epoch")).intValue(), d(m.get("best_score")), history, head, best);
         } catch (IOException | RuntimeException e) {
             throw new TransferKitException("checkpoint in " + dir.toAbsolutePath() + " cannot be read: " + e, e);

@@ -1,6 +1,6 @@
 package org.transferkit.train;
 
-import org.transferkit.model.TaskMetrics;
+import org.transferkit.task.TaskMetrics;
 import org.transferkit.model.InputShape;
 import org.transferkit.bundle.Provenance;
 import org.transferkit.bundle.ClassifierBundle;
@@ -8,14 +8,13 @@ import org.transferkit.bundle.BundleManifest;
 import org.transferkit.backbone.Backbone;
 import java.util.Map;
 import java.util.LinkedHashMap;
-import java.util.ArrayList;
 import java.time.Instant;
 import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.transferkit.backbone.CutPoint;
 import org.transferkit.model.Preprocessing;
 import org.transferkit.model.SkippedFile;
-import org.transferkit.model.Task;
+import org.transferkit.task.Task;
 
 import org.transferkit.model.EpochStats;
 /**
@@ -90,18 +89,7 @@ public record TrainingResult(ComputationGraph graph, List<String> labels, CutPoi
         training.put("train_images", trainImages());
         training.put("val_images", valImages());
         training.put("skipped_images", skipped().size());
-        List<Map<String, Object>> history = new ArrayList<>();
-        for (EpochStats e : history()) {
-            Map<String, Object> h = new LinkedHashMap<>();
-            h.put("epoch", e.epoch());
-            h.put("train_loss", e.trainLoss());
-            h.put("train_accuracy", e.trainAccuracy());
-            h.put("val_loss", Double.isNaN(e.valLoss()) ? null : e.valLoss());
-            h.put("val_accuracy", Double.isNaN(e.valAccuracy()) ? null : e.valAccuracy());
-            h.put("seconds", e.seconds());
-            h.put("learning_rate", e.learningRate());
-            history.add(h);
-        }
+        List<Map<String, Object>> history = history().stream().map(EpochStats::toMap).toList();
         training.put("history", history);
         InputShape in = backbone.inputShape();
         BundleManifest m = new BundleManifest(task == Task.SINGLE_LABEL ? 1 : ClassifierBundle.FORMAT_VERSION, labels(),

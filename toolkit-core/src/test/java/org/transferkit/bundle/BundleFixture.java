@@ -14,7 +14,7 @@ import org.transferkit.TinyBackbone;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.serve.ImageClassifier;
-import org.transferkit.serve.Prediction;
+import org.transferkit.task.ScoredLabel;
 import org.transferkit.train.FineTune;
 import org.transferkit.train.Trainer;
 import org.transferkit.train.TrainingListener;
@@ -55,10 +55,10 @@ public final class BundleFixture {
         }
         List<Map<String, Object>> expected = new ArrayList<>();
         try (ImageClassifier c = ImageClassifier.load(bundle)) {
-            for (List<Prediction> p : c.predictAll(probeImages(), 2)) {
+            for (List<ScoredLabel> p : c.predictAll(probeImages(), 2)) {
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("labels", p.stream().map(Prediction::label).toList());
-                m.put("probabilities", p.stream().map(Prediction::probability).toList());
+                m.put("labels", p.stream().map(ScoredLabel::label).toList());
+                m.put("probabilities", p.stream().map(ScoredLabel::probability).toList());
                 expected.add(m);
             }
         }

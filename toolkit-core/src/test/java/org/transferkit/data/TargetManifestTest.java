@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.transferkit.DatasetException;
 import org.transferkit.TaskImages;
 
-import org.transferkit.model.Task;
+import org.transferkit.task.Task;
 class TargetManifestTest {
     @TempDir
     Path tmp;

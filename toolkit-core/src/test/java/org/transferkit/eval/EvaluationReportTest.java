@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+import org.transferkit.task.EvaluationReport;
 class EvaluationReportTest {
     @Test
     void metricsFromAKnownConfusionMatrix() {

@@ -16,6 +16,8 @@ import org.transferkit.TestImages;
 import org.transferkit.model.SkippedFile;
 import org.transferkit.model.EpochStats;
 
+import org.transferkit.task.EvaluationReport;
+import org.transferkit.task.ExamplePrediction;
 class ReportTest {
     @TempDir
     Path tmp;
@@ -53,7 +55,7 @@ class ReportTest {
                 new ExamplePrediction(tmp.resolve("gone.png"), 1, new float[] {0.2f, 0.8f}));
         EvaluationReport r = EvaluationReport.fromExamples(List.of("red", "blue"), ex,
                 List.of(new SkippedFile(tmp.resolve("x.txt"), "not an image file")));
-        List<EpochStats> hist = List.of(new EpochStats(1, 1.0, 0.5, 0.9, 0.5, 1, 1e-3), new EpochStats(2, 0.5, 0.8, 0.6, 0.7, 1, 1e-3));
+        List<EpochStats> hist = List.of(new EpochStats(1, 1.0, 0.5, 0.9, 0.5, 1, 1e-3, "accuracy"), new EpochStats(2, 0.5, 0.8, 0.6, 0.7, 1, 1e-3, "accuracy"));
         Path file = tmp.resolve("r/report.html");
         HtmlReport.write(file, "demo", r, hist);
         String html = Files.readString(file);

@@ -29,6 +29,7 @@ import org.transferkit.train.Trainer;
 import org.transferkit.train.TrainingListener;
 import org.transferkit.train.TrainingResult;
 
+import org.transferkit.task.ScoredLabel;
 class ImageClassifierTest {
     @TempDir
     Path tmp;
@@ -52,9 +53,9 @@ class ImageClassifierTest {
             images.add(bos.toByteArray());
         }
         try (ImageClassifier c = ImageClassifier.load(file)) {
-            List<List<Prediction>> single = new ArrayList<>();
+            List<List<ScoredLabel>> single = new ArrayList<>();
             for (byte[] img : images) {
-                List<Prediction> p = c.predict(img, 2);
+                List<ScoredLabel> p = c.predict(img, 2);
                 assertEquals(2, p.size());
                 assertTrue(p.get(0).probability() >= p.get(1).probability());
                 assertEquals(1.0, p.get(0).probability() + p.get(1).probability(), 1e-5);
@@ -62,7 +63,7 @@ class ImageClassifierTest {
             }
             ExecutorService pool = Executors.newFixedThreadPool(8);
             try {
-                List<Future<List<Prediction>>> futures = new ArrayList<>();
+                List<Future<List<ScoredLabel>>> futures = new ArrayList<>();
                 for (int round = 0; round < 5; round++) {
                     for (byte[] img : images) {
                         futures.add(pool.submit(() -> c.predict(img, 2)));
@@ -130,9 +131,9 @@ class ImageClassifierTest {
         }
     }
 
-    private static float[] probabilities(List<Prediction> ps) {
+    private static float[] probabilities(List<ScoredLabel> ps) {
         float[] p = new float[ps.size()];
-        for (Prediction x : ps) {
+        for (ScoredLabel x : ps) {
             p[x.index()] = (float) x.probability();
         }
         return p;

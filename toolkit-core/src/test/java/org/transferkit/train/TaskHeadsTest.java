@@ -14,15 +14,15 @@ import org.transferkit.TinyBackbone;
 import org.transferkit.bundle.ClassifierBundle;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImagePipeline;
-import org.transferkit.model.Task;
+import org.transferkit.task.Task;
 import org.transferkit.data.TargetManifest;
 import org.transferkit.eval.Evaluator;
-import org.transferkit.eval.MultiLabelReport;
-import org.transferkit.eval.RegressionReport;
+import org.transferkit.task.MultiLabelReport;
+import org.transferkit.task.RegressionReport;
 import org.transferkit.head.HeadSpec;
-import org.transferkit.model.Loss;
+import org.transferkit.task.Loss;
 import org.transferkit.serve.ImageClassifier;
-import org.transferkit.serve.Prediction;
+import org.transferkit.task.ScoredLabel;
 
 /** Multi-label and regression heads through train, evaluate, save, load and predict. */
 class TaskHeadsTest {
@@ -70,7 +70,7 @@ class TaskHeadsTest {
             assertEquals(tuned, c.threshold());
             int right = 0;
             for (var img : s.test().images()) {
-                List<String> got = c.predictLabels(img.path(), c.threshold()).stream().map(Prediction::label).sorted().toList();
+                List<String> got = c.predictLabels(img.path(), c.threshold()).stream().map(ScoredLabel::label).sorted().toList();
                 float[] t = img.target();
                 List<String> want = new java.util.ArrayList<>();
                 if (t[0] > 0) {

@@ -18,7 +18,7 @@ import org.transferkit.TinyBackbone;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.data.ImagePipeline;
-import org.transferkit.eval.EvaluationReport;
+import org.transferkit.task.EvaluationReport;
 import org.transferkit.eval.Evaluator;
 
 import org.transferkit.model.EpochStats;
@@ -48,8 +48,8 @@ class TrainerTest {
             assertTrue(rep.accuracy() >= 0.9, "accuracy " + rep.accuracy());
         }
         // the full graph holds the best epoch's head: its val accuracy is the best recorded
-        double bestVal = epochs.stream().mapToDouble(EpochStats::valAccuracy).max().orElseThrow();
-        assertEquals(bestVal, r.history().get(r.bestEpoch() - 1).valAccuracy());
+        double bestVal = epochs.stream().mapToDouble(EpochStats::valMetric).max().orElseThrow();
+        assertEquals(bestVal, r.history().get(r.bestEpoch() - 1).valMetric());
     }
 
     @Test

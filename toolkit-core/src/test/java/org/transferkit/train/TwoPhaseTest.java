@@ -109,8 +109,8 @@ class TwoPhaseTest {
         FineTune p2 = FineTune.builder().epochs(4).batchSize(8).learningRate(0.01).seed(3)
                 .unfreeze(new Unfreeze(2, 1, 0.01)).build();
         TrainingResult two = Trainer.fit(new BnBackbone(), split, p2, TrainingListener.NONE);
-        double bestOne = one.history().get(one.bestEpoch() - 1).valAccuracy();
-        double bestTwo = two.history().get(two.bestEpoch() - 1).valAccuracy();
+        double bestOne = one.history().get(one.bestEpoch() - 1).valMetric();
+        double bestTwo = two.history().get(two.bestEpoch() - 1).valMetric();
         assertTrue(bestTwo >= bestOne, bestTwo + " < " + bestOne);
         assertThrows(IllegalArgumentException.class, () -> Trainer.fit(new TinyBackbone(1), split,
                 FineTune.builder().epochs(1).unfreeze(new Unfreeze(1, 1, 0.01)).build(), TrainingListener.NONE));
@@ -150,7 +150,7 @@ class TwoPhaseTest {
             EpochStats b = runs.get(1).get(e);
             assertEquals(a.trainLoss(), b.trainLoss(), 1e-3, "epoch " + (e + 1) + " loss");
             assertEquals(a.valLoss(), b.valLoss(), 1e-3, "epoch " + (e + 1) + " val loss");
-            assertEquals(a.valAccuracy(), b.valAccuracy(), 1e-9, "epoch " + (e + 1) + " val accuracy");
+            assertEquals(a.valMetric(), b.valMetric(), 1e-9, "epoch " + (e + 1) + " val accuracy");
         }
     }
 }

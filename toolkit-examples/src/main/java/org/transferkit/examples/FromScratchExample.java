@@ -8,7 +8,7 @@ import org.transferkit.backbone.ConvNet;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.data.ImagePipeline;
-import org.transferkit.eval.EvaluationReport;
+import org.transferkit.task.EvaluationReport;
 import org.transferkit.eval.Evaluator;
 import org.transferkit.explain.ModelSummary;
 import org.transferkit.head.HeadSpec;

@@ -8,12 +8,12 @@ import org.transferkit.bundle.ClassifierBundle;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImagePipeline;
 import org.transferkit.data.TargetManifest;
-import org.transferkit.model.Task;
+import org.transferkit.task.Task;
 import org.transferkit.eval.Evaluator;
-import org.transferkit.eval.MultiLabelReport;
+import org.transferkit.task.MultiLabelReport;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.serve.ImageClassifier;
-import org.transferkit.serve.Prediction;
+import org.transferkit.task.ScoredLabel;
 import org.transferkit.train.FineTune;
 import org.transferkit.train.Trainer;
 import org.transferkit.train.TrainingListener;
@@ -77,7 +77,7 @@ public final class MultiLabelExample {
         }
         Path first = split.test().images().get(0).path();
         try (ImageClassifier model = ImageClassifier.load(out)) {
-            List<String> labels = model.predictLabels(first, model.threshold()).stream().map(Prediction::label).toList();
+            List<String> labels = model.predictLabels(first, model.threshold()).stream().map(ScoredLabel::label).toList();
             return new Result(test.microF1(), threshold, test.toTable(), first, labels, out.toAbsolutePath());
         }
     }

@@ -9,10 +9,10 @@ import org.transferkit.bundle.ClassifierBundle;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.data.ImagePipeline;
-import org.transferkit.eval.EvaluationReport;
+import org.transferkit.task.EvaluationReport;
 import org.transferkit.eval.Evaluator;
 import org.transferkit.serve.ImageClassifier;
-import org.transferkit.serve.Prediction;
+import org.transferkit.task.ScoredLabel;
 import org.transferkit.train.FineTune;
 import org.transferkit.train.Trainer;
 import org.transferkit.train.TrainingListener;
@@ -36,7 +36,7 @@ public final class QuickStart {
      * @param firstPrediction the top prediction for the first test image
      * @param firstImage that image
      */
-    public record Result(double testAccuracy, Path classifier, Prediction firstPrediction, Path firstImage) {
+    public record Result(double testAccuracy, Path classifier, ScoredLabel firstPrediction, Path firstImage) {
     }
 
     private QuickStart() {
@@ -77,7 +77,7 @@ public final class QuickStart {
         FineTune settings = FineTune.builder().epochs(10).learningRate(1e-3).seed(42).build();
         TrainingResult trained = Trainer.fit(backbone, split, settings, TrainingListener.onEpoch(stats ->
                 System.out.printf("epoch %d  loss %.3f  val acc %.3f%n", stats.epoch(), stats.trainLoss(),
-                        stats.valAccuracy())));
+                        stats.valMetric())));
 
         // 4. evaluate on the test split, then save everything in one file
         EvaluationReport report;
@@ -92,7 +92,7 @@ public final class QuickStart {
         // 5. in a service: load once, predict from any thread
         Path first = split.test().images().get(0).path();
         try (ImageClassifier classifier = ImageClassifier.load(out)) {
-            List<Prediction> top = classifier.predict(first, 2);
+            List<ScoredLabel> top = classifier.predict(first, 2);
             return new Result(report.accuracy(), out.toAbsolutePath(), top.get(0), first);
         }
     }

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.transferkit.TransferKitException;
@@ -39,14 +38,7 @@ final class JsonLinesLog implements TrainingListener, AutoCloseable {
 
     @Override
     public void onEpochEnd(EpochStats s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("epoch", s.epoch());
-        m.put("learning_rate", s.learningRate());
-        m.put("train_loss", s.trainLoss());
-        m.put("train_accuracy", s.trainAccuracy());
-        m.put("val_loss", Double.isNaN(s.valLoss()) ? null : s.valLoss());
-        m.put("val_accuracy", Double.isNaN(s.valAccuracy()) ? null : s.valAccuracy());
-        m.put("seconds", s.seconds());
+        Map<String, Object> m = s.toMap();
         try {
             if (w == null) {
                 open(s.epoch());

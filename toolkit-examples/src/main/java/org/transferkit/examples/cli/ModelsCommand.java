@@ -2,7 +2,7 @@ package org.transferkit.examples.cli;
 
 import org.transferkit.bundle.BundleManifest;
 import org.transferkit.bundle.ClassifierBundle;
-import org.transferkit.model.Task;
+import org.transferkit.task.Task;
 import org.transferkit.explain.ModelSummary;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -9,9 +9,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.transferkit.TransferKitException;
-import org.transferkit.model.Task;
+import org.transferkit.task.Task;
 import org.transferkit.serve.ImageClassifier;
-import org.transferkit.serve.Prediction;
+import org.transferkit.task.ScoredLabel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -69,19 +69,19 @@ public final class PredictCommand implements Callable<Integer> {
                     }
                     if (classifier.task() == Task.MULTI_LABEL) {
                         double t = threshold != null ? threshold : classifier.threshold();
-                        List<String> labels = classifier.predictLabels(img, t).stream().map(Prediction::label).toList();
+                        List<String> labels = classifier.predictLabels(img, t).stream().map(ScoredLabel::label).toList();
                         r.put("labels", labels);
                         r.put("threshold", t);
                         if (!json) {
                             out.println(img + ": labels " + labels + String.format(Locale.ROOT, " (threshold %.2f)", t));
                         }
                     }
-                    List<Prediction> preds = classifier.predict(img, top);
+                    List<ScoredLabel> preds = classifier.predict(img, top);
                     r.put("predictions", preds.stream().map(p -> Map.of("label", p.label(), "probability",
                             p.probability())).toList());
                     if (!json) {
                         StringBuilder sb = new StringBuilder(img.toString()).append(':');
-                        for (Prediction p : preds) {
+                        for (ScoredLabel p : preds) {
                             sb.append(String.format(Locale.ROOT, "  %s %.4f", p.label(), p.probability()));
                         }
                         out.println(sb);

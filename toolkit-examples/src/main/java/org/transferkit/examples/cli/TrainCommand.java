@@ -15,16 +15,16 @@ import org.transferkit.data.Augmentation;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.model.InputShape;
-import org.transferkit.model.Task;
+import org.transferkit.task.Task;
 import org.transferkit.model.Preprocessing;
 import org.transferkit.model.SkippedFile;
 import org.transferkit.device.Device;
 import org.transferkit.device.DeviceChoice;
-import org.transferkit.eval.EvaluationReport;
+import org.transferkit.task.EvaluationReport;
 import org.transferkit.eval.HtmlReport;
-import org.transferkit.eval.TaskReport;
+import org.transferkit.task.TaskReport;
 import org.transferkit.explain.ModelSummary;
-import org.transferkit.model.Loss;
+import org.transferkit.task.Loss;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.model.EpochStats;
 import org.transferkit.train.FeatureCache;
@@ -408,8 +408,8 @@ public final class TrainCommand implements Callable<Integer> {
             @Override
             public void onEpochEnd(EpochStats s) {
                 out.printf(Locale.ROOT, "epoch %3d  lr %.2e  loss %.4f  train %s %.4f  val loss %s  val %s %s  (%.2f s)%n",
-                        s.epoch(), s.learningRate(), s.trainLoss(), m, s.trainAccuracy(), fmt(s.valLoss()), m,
-                        fmt(s.valAccuracy()), s.seconds());
+                        s.epoch(), s.learningRate(), s.trainLoss(), m, s.trainMetric(), fmt(s.valLoss()), m,
+                        fmt(s.valMetric()), s.seconds());
             }
         };
     }

@@ -19,7 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.transferkit.TransferKitException;
 import org.transferkit.serve.ImageClassifier;
-import org.transferkit.serve.Prediction;
+import org.transferkit.task.ScoredLabel;
 
 /**
  * An HTTP prediction service on the JDK's {@code HttpServer}:
@@ -155,7 +155,7 @@ public final class PredictionService implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         try {
-            List<Prediction> preds = classifier.predict(body, top);
+            List<ScoredLabel> preds = classifier.predict(body, top);
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("predictions", preds.stream().map(p -> Map.of("label", p.label(), "probability", p.probability()))
                     .toList());

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.transferkit.examples.QuickStart;
 import org.transferkit.serve.ImageClassifier;
-import org.transferkit.serve.Prediction;
+import org.transferkit.task.ScoredLabel;
 import org.transferkit.zoo.DemoShapes;
 
 class PredictionServiceTest {
@@ -55,7 +55,7 @@ class PredictionServiceTest {
         JsonNode preds = new ObjectMapper().readTree(r.body()).get("predictions");
         assertEquals(2, preds.size());
         try (ImageClassifier c = ImageClassifier.load(model)) {
-            List<Prediction> lib = c.predict(img, 2);
+            List<ScoredLabel> lib = c.predict(img, 2);
             assertEquals(lib.get(0).label(), preds.get(0).get("label").asText());
             assertEquals(lib.get(0).probability(), preds.get(0).get("probability").asDouble(), 1e-6);
         }

@@ -1,10 +1,8 @@
-package org.transferkit.eval;
+package org.transferkit.task;
 
 import java.util.List;
 import java.util.Map;
 import org.transferkit.model.SkippedFile;
-import org.transferkit.model.Task;
-
 /**
  * The evaluation of a model on a set of images, whatever its task: {@link EvaluationReport} (single-label),
  * {@link MultiLabelReport}, {@link RegressionReport}. Implementations are immutable.

@@ -1,4 +1,4 @@
-package org.transferkit.serve;
+package org.transferkit.task;
 
 /**
  * One class (or, for a multi-label model, one label) and its probability.
@@ -7,5 +7,5 @@ package org.transferkit.serve;
  * @param index output unit of the class
  * @param probability softmax (single-label) or sigmoid (multi-label) probability in [0, 1]
  */
-public record Prediction(String label, int index, double probability) {
+public record ScoredLabel(String label, int index, double probability) {
 }

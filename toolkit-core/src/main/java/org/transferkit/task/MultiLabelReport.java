@@ -1,4 +1,4 @@
-package org.transferkit.eval;
+package org.transferkit.task;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,9 +6,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.transferkit.model.SkippedFile;
-import org.transferkit.model.Task;
-
-import org.transferkit.model.TaskMetrics;
 /**
  * Metrics of a multi-label model at one decision threshold: per label precision, recall, F1, support and
  * ROC-AUC; micro and macro F1; exact-match (subset) accuracy and Hamming loss. {@link #tuneThreshold()} finds the

@@ -1,11 +1,10 @@
-package org.transferkit.eval;
+package org.transferkit.task;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.transferkit.model.Task;
 import org.transferkit.model.SkippedFile;
 
 /**

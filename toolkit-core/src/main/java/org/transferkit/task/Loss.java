@@ -1,4 +1,4 @@
-package org.transferkit.model;
+package org.transferkit.task;
 
 import java.util.Arrays;
 import java.util.List;
@@ -15,21 +15,66 @@ import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 /** The training loss of a head, with the output activation it goes with. */
 public enum Loss {
     /** Softmax + categorical cross-entropy: single-label. */
-    CROSS_ENTROPY(Task.SINGLE_LABEL, Activation.SOFTMAX),
-    /** One sigmoid per label + binary cross-entropy: multi-label. */
-    BINARY_CROSS_ENTROPY(Task.MULTI_LABEL, Activation.SIGMOID),
-    /** Linear output + mean squared error: regression. */
-    MSE(Task.REGRESSION, Activation.IDENTITY),
-    /** Linear output + mean absolute error (robust to outliers): regression. */
-    MAE(Task.REGRESSION, Activation.IDENTITY);
+    CROSS_ENTROPY(Activation.SOFTMAX) {
+        @Override
+        double term(double p, double y, int outputs) {
+            return -y * Math.log(Math.max(1e-12, p));
+        }
 
-    private final Task task;
+        @Override
+        ILossFunction dl4j(double[] classWeights) {
+            return classWeights == null ? new LossMCXENT()
+                    : new LossMCXENT(Nd4j.create(classWeights).castTo(DataType.FLOAT));
+        }
+    },
+    /** One sigmoid per label + binary cross-entropy: multi-label. */
+    BINARY_CROSS_ENTROPY(Activation.SIGMOID) {
+        @Override
+        double term(double p, double y, int outputs) {
+            return -(y * Math.log(Math.max(1e-12, p)) + (1 - y) * Math.log(Math.max(1e-12, 1 - p)));
+        }
+
+        @Override
+        ILossFunction dl4j(double[] classWeights) {
+            return new LossBinaryXENT();
+        }
+    },
+    /** Linear output + mean squared error: regression. */
+    MSE(Activation.IDENTITY) {
+        @Override
+        double term(double p, double y, int outputs) {
+            return (p - y) * (p - y) / outputs;
+        }
+
+        @Override
+        ILossFunction dl4j(double[] classWeights) {
+            return new LossMSE();
+        }
+    },
+    /** Linear output + mean absolute error (robust to outliers): regression. */
+    MAE(Activation.IDENTITY) {
+        @Override
+        double term(double p, double y, int outputs) {
+            return Math.abs(p - y) / outputs;
+        }
+
+        @Override
+        ILossFunction dl4j(double[] classWeights) {
+            return new LossMAE();
+        }
+    };
+
     private final Activation activation;
 
-    Loss(Task task, Activation activation) {
-        this.task = task;
+    Loss(Activation activation) {
         this.activation = activation;
     }
+
+    /** @return one output's contribution to an example's loss, as DL4J computes it */
+    abstract double term(double p, double y, int outputs);
+
+    /** @return DL4J's loss function (class weights only where {@link #function} allows them) */
+    abstract ILossFunction dl4j(double[] classWeights);
 
     /** @return the lower-case, dashed name, e.g. {@code binary-cross-entropy} */
     public String id() {
@@ -38,7 +83,7 @@ public enum Loss {
 
     /** @param t a task @return true if this loss trains a head of that task */
     public boolean fits(Task t) {
-        return task == t;
+        return t.losses().contains(this);
     }
 
     /** @return the output layer's activation */
@@ -48,16 +93,12 @@ public enum Loss {
 
     /** @param t a task @return the default loss of the task */
     public static Loss defaultFor(Task t) {
-        return switch (t) {
-            case SINGLE_LABEL -> CROSS_ENTROPY;
-            case MULTI_LABEL -> BINARY_CROSS_ENTROPY;
-            case REGRESSION -> MSE;
-        };
+        return t.defaultLoss();
     }
 
     /** @param t a task @return the ids of the losses that fit it */
     public static List<String> allowedFor(Task t) {
-        return Arrays.stream(values()).filter(l -> l.fits(t)).map(Loss::id).toList();
+        return t.losses().stream().map(Loss::id).toList();
     }
 
     /**
@@ -76,6 +117,21 @@ public enum Loss {
     }
 
     /**
+     * @param outputs network outputs after the activation, one row per example
+     * @param targets targets, same shape
+     * @return the mean loss per example, as DL4J computes it for this loss (without class weights); NaN for no rows
+     */
+    public double mean(float[][] outputs, float[][] targets) {
+        double sum = 0;
+        for (int i = 0; i < outputs.length; i++) {
+            for (int c = 0; c < outputs[i].length; c++) {
+                sum += term(outputs[i][c], targets[i][c], outputs[i].length);
+            }
+        }
+        return outputs.length == 0 ? Double.NaN : sum / outputs.length;
+    }
+
+    /**
      * @param classWeights per-output weights of the cross-entropy, or null; only single-label heads take them
      * @return DL4J's loss function
      * @throws IllegalArgumentException if weights are given for a loss other than cross-entropy
@@ -84,12 +140,6 @@ public enum Loss {
         if (classWeights != null && this != CROSS_ENTROPY) {
             throw new IllegalArgumentException("class weights apply to single-label heads only, not " + id());
         }
-        return switch (this) {
-            case CROSS_ENTROPY -> classWeights == null ? new LossMCXENT()
-                    : new LossMCXENT(Nd4j.create(classWeights).castTo(DataType.FLOAT));
-            case BINARY_CROSS_ENTROPY -> new LossBinaryXENT();
-            case MSE -> new LossMSE();
-            case MAE -> new LossMAE();
-        };
+        return dl4j(classWeights);
     }
 }

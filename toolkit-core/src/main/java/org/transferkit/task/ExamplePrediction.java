@@ -1,4 +1,4 @@
-package org.transferkit.eval;
+package org.transferkit.task;
 
 import java.nio.file.Path;
 

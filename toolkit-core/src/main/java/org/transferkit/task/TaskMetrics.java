@@ -1,4 +1,4 @@
-package org.transferkit.model;
+package org.transferkit.task;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 /**
@@ -16,20 +16,10 @@ public final class TaskMetrics {
      * @param task the task
      * @param outputs network outputs, [n, k]
      * @param targets targets, [n, k] (one-hot, 0/1 labels, or values)
-     * @return accuracy (single-label), micro-F1 at {@value #DEFAULT_THRESHOLD} (multi-label) or the mean R² over
-     *     targets (regression); NaN for no rows
+     * @return the task's {@link Task#score selection metric}; NaN for no rows
      */
     public static double score(Task task, INDArray outputs, INDArray targets) {
-        float[][] o = outputs.toFloatMatrix();
-        float[][] t = targets.toFloatMatrix();
-        if (o.length == 0) {
-            return Double.NaN;
-        }
-        return switch (task) {
-            case SINGLE_LABEL -> accuracy(o, t);
-            case MULTI_LABEL -> microF1(o, t, DEFAULT_THRESHOLD);
-            case REGRESSION -> meanR2(o, t);
-        };
+        return task.score(outputs.toFloatMatrix(), targets.toFloatMatrix());
     }
 
     /**
@@ -39,25 +29,7 @@ public final class TaskMetrics {
      * @return the mean loss per example, as DL4J computes it for that loss (without class weights)
      */
     public static double loss(Loss loss, INDArray outputs, INDArray targets) {
-        float[][] o = outputs.toFloatMatrix();
-        float[][] t = targets.toFloatMatrix();
-        double sum = 0;
-        for (int i = 0; i < o.length; i++) {
-            double row = 0;
-            for (int c = 0; c < o[i].length; c++) {
-                double p = o[i][c];
-                double y = t[i][c];
-                row += switch (loss) {
-                    case CROSS_ENTROPY -> -y * Math.log(Math.max(1e-12, p));
-                    case BINARY_CROSS_ENTROPY -> -(y * Math.log(Math.max(1e-12, p))
-                            + (1 - y) * Math.log(Math.max(1e-12, 1 - p)));
-                    case MSE -> (p - y) * (p - y) / o[i].length;
-                    case MAE -> Math.abs(p - y) / o[i].length;
-                };
-            }
-            sum += row;
-        }
-        return o.length == 0 ? Double.NaN : sum / o.length;
+        return loss.mean(outputs.toFloatMatrix(), targets.toFloatMatrix());
     }
 
     public static double accuracy(float[][] o, float[][] t) {

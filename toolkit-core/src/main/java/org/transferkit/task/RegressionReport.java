@@ -1,4 +1,4 @@
-package org.transferkit.eval;
+package org.transferkit.task;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,9 +6,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.transferkit.model.SkippedFile;
-import org.transferkit.model.Task;
-
-import org.transferkit.model.TaskMetrics;
 /**
  * Metrics of a regression model, per target and averaged: MAE, RMSE and R² (1 − residual / total sum of squares;
  * 0 is no better than predicting the mean, negative is worse). Values are in the targets' own units. Immutable.
