@@ -18,6 +18,7 @@ import org.transferkit.model.SkippedFile;
 import org.transferkit.model.EpochStats;
 
 import org.transferkit.task.EvaluationReport;
+import org.transferkit.task.TaskReport;
 import org.transferkit.task.ExamplePrediction;
 /**
  * Writes an evaluation as one self-contained HTML file that opens offline: metrics table, confusion
@@ -44,6 +45,42 @@ public final class HtmlReport {
             Path abs = file.toAbsolutePath();
             Files.createDirectories(abs.getParent());
             Files.writeString(abs, render(title, report, history), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new TransferKitException("cannot write report " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes the report of a model of any task: a single-label report gets the full page (see
+     * {@link #write(Path, String, EvaluationReport, List)}); other tasks get their metrics table and the training
+     * curves.
+     *
+     * @param file where to write (parent folders are created; an existing file is replaced)
+     * @param title the page title
+     * @param report the evaluation
+     * @param history per-epoch training stats (may be empty)
+     * @throws TransferKitException if the file cannot be written
+     */
+    public static void write(Path file, String title, TaskReport report, List<EpochStats> history)
+            throws TransferKitException {
+        if (report instanceof EvaluationReport single) { // the only report with a confusion matrix and a gallery
+            write(file, title, single, history);
+            return;
+        }
+        try {
+            Path abs = file.toAbsolutePath();
+            Files.createDirectories(abs.getParent());
+            StringBuilder h = new StringBuilder(4096);
+            h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title))
+                    .append("</title>\n<style>body{font-family:sans-serif;margin:24px;color:#222}</style></head><body>\n")
+                    .append("<h1>").append(esc(title)).append("</h1>\n")
+                    .append(String.format(Locale.ROOT, "<p><b>%s %.4f</b> on %d images (%s); %d file(s) skipped.</p>%n",
+                            esc(report.task().metricName()), report.headline(), report.total(), esc(report.task().id()),
+                            report.skipped().size()))
+                    .append("<h2>Metrics</h2>\n<pre>").append(esc(report.toTable())).append("</pre>\n")
+                    .append("<h2>Training curves</h2>\n").append(img(Charts.trainingCurves(history), "training curves"))
+                    .append("\n</body></html>\n");
+            Files.writeString(abs, h, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new TransferKitException("cannot write report " + file.toAbsolutePath() + ": " + e.getMessage(), e);
         }

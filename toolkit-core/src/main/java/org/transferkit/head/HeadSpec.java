@@ -43,6 +43,19 @@ public final class HeadSpec {
         return loss;
     }
 
+    /**
+     * @param t the task of the data the head will train on
+     * @return this head for task {@code t}: the same layers, and the task's default loss unless this head's loss
+     *     fits {@code t} too
+     */
+    public HeadSpec withTask(Task t) {
+        if (t == task) {
+            return this;
+        }
+        return builder().hidden(hidden).dropout(dropout).pooling(pooling).task(t).loss(loss.fits(t) ? loss : null)
+                .build();
+    }
+
     /** @return a builder with the defaults: one hidden layer of 128, dropout 0.2, average pooling */
     public static Builder builder() {
         return new Builder();

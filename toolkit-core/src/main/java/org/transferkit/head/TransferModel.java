@@ -22,8 +22,6 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.regularization.WeightDecay;
 import org.transferkit.backbone.CutPoint;
-import org.transferkit.task.Task;
-
 /**
  * Puts a new head on a backbone graph: keeps the cut vertex and everything it depends on, removes every
  * other vertex (the old classifier), freezes what is kept, and adds the head's layers with their

@@ -56,6 +56,39 @@ public final class FineTune {
         this.unfreeze = b.unfreeze;
     }
 
+    /** @param h another head @return these settings with that head */
+    public FineTune withHead(HeadSpec h) {
+        Builder b = toBuilder();
+        b.head(h);
+        return b.build();
+    }
+
+    /** @return a builder holding these settings, to derive others from */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.epochs = epochs;
+        b.batchSize = batchSize;
+        b.optimizer = optimizer;
+        b.learningRate = learningRate;
+        b.seed = seed;
+        b.head = head;
+        b.cutPoint = cutPoint;
+        b.decodeThreads = decodeThreads;
+        b.preprocessing = preprocessing;
+        b.classWeights = classWeights;
+        b.augmentation = augmentation;
+        b.augmentedCopies = augmentedCopies;
+        b.featureCache = featureCache;
+        b.patience = patience;
+        b.weightDecay = weightDecay;
+        b.labelSmoothing = labelSmoothing;
+        b.schedule = schedule;
+        b.checkpointDir = checkpointDir;
+        b.resume = resume;
+        b.unfreeze = unfreeze;
+        return b;
+    }
+
     /** @return phase 2 (end-to-end training with top blocks unfrozen), or null for phase 1 only */
     public Unfreeze unfreeze() {
         return unfreeze;

@@ -5,18 +5,14 @@ import java.nio.file.Path;
 import java.util.List;
 import org.transferkit.TransferKitException;
 import org.transferkit.backbone.Backbone;
-import org.transferkit.bundle.ClassifierBundle;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
-import org.transferkit.data.ImagePipeline;
-import org.transferkit.task.EvaluationReport;
-import org.transferkit.eval.Evaluator;
 import org.transferkit.serve.ImageClassifier;
 import org.transferkit.task.ScoredLabel;
-import org.transferkit.train.FineTune;
-import org.transferkit.train.Trainer;
 import org.transferkit.train.TrainingListener;
-import org.transferkit.train.TrainingResult;
+import org.transferkit.task.TaskReport;
+import org.transferkit.train.TrainedModel;
+import org.transferkit.train.FineTuner;
 import org.transferkit.zoo.BackboneCatalog;
 import org.transferkit.zoo.DemoShapes;
 
@@ -67,33 +63,29 @@ public final class QuickStart {
 
     static Result run(Path data, Path out) throws TransferKitException {
         // 1. labelled files: one sub-folder per class; a seeded stratified 60/20/20 split
-        ImageDataset all = ImageDataset.fromFolder(data);
-        DatasetSplit split = DatasetSplit.stratified(all, 0.2, 0.2, 42);
+        ImageDataset photos = ImageDataset.fromFolder(data);
+        DatasetSplit split = DatasetSplit.stratified(photos, 0.2, 0.2, 42);
 
         // 2. a backbone by name: its input size, preprocessing and cut points come with it
         Backbone backbone = BackboneCatalog.open("demo", null, 42);
 
-        // 3. fine-tune a new head on the frozen backbone
-        FineTune settings = FineTune.builder().epochs(10).learningRate(1e-3).seed(42).build();
-        TrainingResult trained = Trainer.fit(backbone, split, settings, TrainingListener.onEpoch(stats ->
-                System.out.printf("epoch %d  loss %.3f  val acc %.3f%n", stats.epoch(), stats.trainLoss(),
-                        stats.valMetric())));
-
-        // 4. evaluate on the test split, then save everything in one file
-        EvaluationReport report;
-        try (ImagePipeline test = ImagePipeline.builder(split.test()).shape(backbone.inputShape())
-                .preprocessing(backbone.preprocessing()).build()) {
-            report = Evaluator.evaluate(trained.graph(), test);
-        }
-        try (ClassifierBundle bundle = trained.toBundle(backbone, settings, report.toMap())) {
-            bundle.save(out);
+        // 3. fine-tune a new head on the frozen backbone, evaluate on the test split, save one file
+        FineTuner tuner = FineTuner.builder(backbone).epochs(10).learningRate(1e-3).seed(42)
+                .listener(TrainingListener.onEpoch(stats -> System.out.printf("epoch %d  loss %.3f  val %s %.3f%n",
+                        stats.epoch(), stats.trainLoss(), stats.metric(), stats.valMetric())))
+                .build();
+        double accuracy;
+        try (TrainedModel model = tuner.fit(split)) {
+            TaskReport report = model.evaluate(split.test());
+            model.save(out, model.metrics(report, "test"));
+            accuracy = report.headline();
         }
 
-        // 5. in a service: load once, predict from any thread
+        // 4. in a service: load once, predict from any thread
         Path first = split.test().images().get(0).path();
         try (ImageClassifier classifier = ImageClassifier.load(out)) {
             List<ScoredLabel> top = classifier.predict(first, 2);
-            return new Result(report.accuracy(), out.toAbsolutePath(), top.get(0), first);
+            return new Result(accuracy, out.toAbsolutePath(), top.get(0), first);
         }
     }
 }

@@ -8,19 +8,12 @@ import java.util.List;
 import java.util.Locale;
 import org.transferkit.DatasetException;
 import org.transferkit.TransferKitException;
-import org.transferkit.backbone.Backbone;
 import org.transferkit.data.ClassBalance;
 import org.transferkit.data.CsvManifest;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
-import org.transferkit.data.ImagePipeline;
 import org.transferkit.task.Task;
 import org.transferkit.data.TargetManifest;
-import org.transferkit.eval.Evaluator;
-import org.transferkit.task.MultiLabelReport;
-import org.transferkit.task.TaskReport;
-import org.transferkit.train.FineTune;
-import org.transferkit.train.TrainingResult;
 import org.transferkit.zoo.DemoShapes;
 
 /** Reading, splitting, describing and evaluating the data of a {@code train} run, for every task. Stateless. */
@@ -102,39 +95,5 @@ final class TaskData {
         if (!warn.isEmpty()) {
             out.println("warning: " + warn);
         }
-    }
-
-    /** @return the report of {@code result} on {@code set} at the multi-label {@code threshold} */
-    static TaskReport evaluate(TrainingResult result, Backbone bb, ImageDataset set, FineTune settings,
-            double threshold) {
-        try (ImagePipeline p = ImagePipeline.builder(set).shape(bb.inputShape()).preprocessing(result.preprocessing())
-                .batchSize(settings.batchSize()).threads(settings.decodeThreads()).build()) {
-            return Evaluator.evaluate(result.graph(), p, result.task(), threshold);
-        }
-    }
-
-    /**
-     * @return the multi-label threshold: {@code fixed} if given, else the one with the best micro-F1 on the
-     *     validation images (0.5 without them)
-     */
-    static double threshold(TrainingResult result, Backbone bb, DatasetSplit split, FineTune settings, Double fixed,
-            PrintWriter out) {
-        if (result.task() != Task.MULTI_LABEL) {
-            return 0.5;
-        }
-        if (fixed != null) {
-            if (!(fixed > 0 && fixed < 1)) {
-                throw new IllegalArgumentException("--threshold must be in (0, 1), got " + fixed);
-            }
-            return fixed;
-        }
-        if (split.val().size() == 0) {
-            return 0.5;
-        }
-        MultiLabelReport val = (MultiLabelReport) evaluate(result, bb, split.val(), settings, 0.5);
-        double t = val.tuneThreshold();
-        out.printf(Locale.ROOT, "threshold %.2f (best micro F1 on val: %.4f; at 0.50: %.4f)%n", t,
-                val.withThreshold(t).microF1(), val.microF1());
-        return t;
     }
 }

@@ -10,18 +10,14 @@ import java.util.concurrent.Callable;
 import org.transferkit.TransferKitException;
 import org.transferkit.backbone.Backbone;
 import org.transferkit.backbone.ConvNet;
-import org.transferkit.bundle.ClassifierBundle;
 import org.transferkit.data.Augmentation;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.model.InputShape;
 import org.transferkit.task.Task;
 import org.transferkit.model.Preprocessing;
-import org.transferkit.model.SkippedFile;
 import org.transferkit.device.Device;
 import org.transferkit.device.DeviceChoice;
-import org.transferkit.task.EvaluationReport;
-import org.transferkit.eval.HtmlReport;
 import org.transferkit.task.TaskReport;
 import org.transferkit.explain.ModelSummary;
 import org.transferkit.task.Loss;
@@ -29,14 +25,14 @@ import org.transferkit.head.HeadSpec;
 import org.transferkit.model.EpochStats;
 import org.transferkit.train.FeatureCache;
 import org.transferkit.train.FineTune;
+import org.transferkit.train.FineTuner;
+import org.transferkit.train.TrainedModel;
+import org.transferkit.train.Optimizer;
+import org.transferkit.zoo.DemoBackbone;
 import org.transferkit.train.LrSchedule;
 import org.transferkit.train.TrainingListeners;
-import org.transferkit.train.Optimizer;
-import org.transferkit.train.Trainer;
 import org.transferkit.train.TrainingListener;
-import org.transferkit.train.TrainingResult;
 import org.transferkit.zoo.BackboneCatalog;
-import org.transferkit.zoo.DemoBackbone;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -230,7 +226,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Task taskType = Task.parse(task);
         Backbone bb = openBackbone();
-        FineTune settings = settings(bb);
+        configure(FineTune.builder(), bb); // refuses bad flag values before any data is read
         if (cut != null) {
             bb.cutPoint(cut); // refuses an unknown name now, listing the valid ones
         }
@@ -247,86 +243,85 @@ public final class TrainCommand implements Callable<Integer> {
                 cut == null ? bb.defaultCutPoint() : bb.cutPoint(cut), abbreviate(bb.weightsId()));
 
         Path log = out().toAbsolutePath().resolveSibling("training-log.jsonl");
-        TrainingResult result;
-        try (JsonLinesLog jsonl = new JsonLinesLog(log, resume)) {
-            // the progress line first: it clears itself before the epoch's text line is printed
-            result = Trainer.fit(bb, split, settings, TrainingListeners.both(
-                    new ProgressLine(spec.commandLine().getErr(), System.console() != null),
-                    TrainingListeners.both(progress(out, summary, taskType), jsonl)));
+        FineTuner.Builder tuner = FineTuner.builder(bb).settings(b -> configure(b, bb));
+        if (threshold != null) {
+            tuner.threshold(threshold);
         }
-        out.println("per-epoch log saved to " + log);
         ImageDataset evalSet = split.test().size() > 0 ? split.test() : split.val();
         String evaluatedOn = split.test().size() > 0 ? "test" : "val";
-        double decision = TaskData.threshold(result, bb, split, settings, threshold, out);
-        TaskReport report = TaskData.evaluate(result, bb, evalSet, settings, decision);
-        String metric = taskType.metricName().replace('_', ' ');
+        try (JsonLinesLog jsonl = new JsonLinesLog(log, resume)) {
+            // the progress line first: it clears itself before the epoch's text line is printed
+            tuner.listener(TrainingListeners.both(new ProgressLine(spec.commandLine().getErr(), System.console() != null),
+                    TrainingListeners.both(progress(out, summary, taskType), jsonl)));
+            try (TrainedModel model = tuner.build().fit(split.train(), split.val())) {
+                out.println("per-epoch log saved to " + log);
+                if (model.task().usesThreshold()) {
+                    out.printf(Locale.ROOT, "decision threshold %.2f (%s)%n", model.threshold(),
+                            threshold != null ? "fixed" : "best " + taskType.metricName() + " on the validation images");
+                }
+                TaskReport report = model.evaluate(evalSet);
+                boolean withBaseline = baseline != null ? baseline : demo && DemoBackbone.ID.equals(backbone);
+                Double baselineScore = withBaseline ? baseline(bb, split, evalSet, model, out) : null;
+                finish(model, report, evaluatedOn, baselineScore, out);
+            }
+        }
+        return 0;
+    }
+
+    /** Prints the evaluation, then writes the classifier, metrics.json and report.html. */
+    private void finish(TrainedModel model, TaskReport report, String evaluatedOn, Double baselineScore,
+            PrintWriter out) throws TransferKitException {
+        String metric = model.task().metricName().replace('_', ' ');
         out.print(report.toTable());
         out.printf(Locale.ROOT, "%s %s: %.4f (%d images; best epoch %d of %d)%n", evaluatedOn, metric, report.headline(),
-                report.total(), result.bestEpoch(), result.history().size());
+                report.total(), model.bestEpoch(), model.history().size());
         if (evaluatedOn.equals("val")) {
             out.println("note: with no test set this is the validation set that also picked the best epoch, so it is "
                     + "optimistic; pass --test DIR (or use --data with a test fraction) for an unbiased figure");
         }
-
-        Double baselineScore = null;
-        if (baseline != null ? baseline : demo && DemoBackbone.ID.equals(backbone)) {
-            out.println("baseline: the small CNN trained from scratch on the same images ...");
-            Backbone scratch = ConvNet.smallCnn(bb.inputShape(), seed);
-            FineTune scratchSettings = FineTune.builder().epochs(epochs).batchSize(batch).learningRate(lr)
-                    .optimizer(Optimizer.parse(optimizer)).seed(seed).patience(patience)
-                    .head(HeadSpec.builder().task(taskType).loss(settings.head().loss()).hidden().dropout(0).build())
-                    .build();
-            TrainingResult base = Trainer.fit(scratch, split, scratchSettings, TrainingListener.NONE);
-            try {
-                baselineScore = TaskData.evaluate(base, scratch, evalSet, scratchSettings, decision).headline();
-            } finally {
-                base.graph().close();
-            }
-            out.printf(Locale.ROOT, "%s %s: %.4f transfer from %s vs %.4f small CNN from scratch (gain %+.4f)%n",
-                    evaluatedOn, metric, report.headline(), bb.id(), baselineScore, report.headline() - baselineScore);
-        }
-
-        List<SkippedFile> skipped = new java.util.ArrayList<>(result.skipped());
-        skipped.addAll(report.skipped());
-        Map<String, Object> metrics = new LinkedHashMap<>();
-        metrics.put("evaluated_on", evaluatedOn);
-        metrics.putAll(report.toMap());
-        metrics.put("images_used", Map.of("train", result.trainImages(), "val", result.valImages(),
-                evaluatedOn.equals("test") ? "test" : "val_eval", report.total()));
-        metrics.put("images_skipped", skipped.size());
+        Map<String, Object> metrics = model.metrics(report, evaluatedOn);
         if (baselineScore != null) {
-            metrics.put("baseline_from_scratch_" + taskType.metricName(), baselineScore);
+            out.printf(Locale.ROOT, "%s %s: %.4f transfer from %s vs %.4f small CNN from scratch (gain %+.4f)%n",
+                    evaluatedOn, metric, report.headline(), backbone, baselineScore, report.headline() - baselineScore);
+            metrics.put("baseline_from_scratch_" + model.task().metricName(), baselineScore);
         }
-        try (ClassifierBundle bundle = result.toBundle(bb, settings, metrics, decision)) {
-            bundle.save(out());
-        }
+        Map<String, Object> manifestMetrics = new LinkedHashMap<>(metrics);
+        manifestMetrics.remove("skipped");
+        model.save(out(), manifestMetrics);
         Path metricsFile = out().toAbsolutePath().resolveSibling("metrics.json");
-        Map<String, Object> metricsJson = new LinkedHashMap<>(metrics);
-        metricsJson.put("skipped", skipped.stream().map(s -> Map.of("path", s.path().toString(), "reason", s.reason()))
-                .toList());
-        Json.write(metricsFile, metricsJson);
+        TrainedModel.writeJson(metricsFile, metrics);
         Path reportFile = out().toAbsolutePath().resolveSibling("report.html");
-        if (report instanceof EvaluationReport single) {
-            HtmlReport.write(reportFile, out().getFileName() + " on " + evaluatedOn, single, result.history());
-        }
+        model.writeReport(reportFile, out().getFileName() + " on " + evaluatedOn, report);
+        List<?> skipped = (List<?>) metrics.get("skipped");
         if (!skipped.isEmpty()) {
             out.println("skipped " + skipped.size() + " file(s):");
-            skipped.forEach(s -> out.println("  " + s));
+            skipped.forEach(s -> out.println("  " + ((Map<?, ?>) s).get("path") + ": " + ((Map<?, ?>) s).get("reason")));
         }
         out.println("classifier saved to " + out().toAbsolutePath());
         out.println("metrics saved to " + metricsFile);
-        if (report instanceof EvaluationReport) {
-            out.println("report saved to " + reportFile);
-        }
+        out.println("report saved to " + reportFile);
         lastOutcome = new Outcome(out().toAbsolutePath(), metricsFile, report.headline(), evaluatedOn, baselineScore);
-        return 0;
+    }
+
+    /** @return the score of the small CNN trained from scratch on the same images, epochs and task */
+    private double baseline(Backbone bb, DatasetSplit split, ImageDataset evalSet, TrainedModel transfer,
+            PrintWriter out) throws TransferKitException {
+        out.println("baseline: the small CNN trained from scratch on the same images ...");
+        FineTuner scratch = FineTuner.builder(ConvNet.smallCnn(bb.inputShape(), seed)).epochs(epochs).learningRate(lr)
+                .seed(seed).settings(b -> b.batchSize(batch).optimizer(Optimizer.parse(optimizer)).patience(patience))
+                .head(HeadSpec.builder().task(transfer.task()).loss(transfer.settings().head().loss()).hidden()
+                        .dropout(0).build())
+                .build();
+        try (TrainedModel base = scratch.fit(split.train(), split.val())) {
+            return base.evaluate(evalSet).headline();
+        }
     }
 
     private Path out() {
         return out;
     }
 
-    private FineTune settings(Backbone bb) {
+    private void configure(FineTune.Builder b, Backbone bb) {
         HeadSpec.Builder head = HeadSpec.builder().dropout(dropout).task(Task.parse(task))
                 .loss(loss == null ? null : Loss.parse(loss));
         if (hidden.length == 1 && hidden[0] == 0) {
@@ -334,7 +329,7 @@ public final class TrainCommand implements Callable<Integer> {
         } else {
             head.hidden(hidden);
         }
-        FineTune.Builder b = FineTune.builder().epochs(epochs).batchSize(batch).learningRate(lr)
+        b.epochs(epochs).batchSize(batch).learningRate(lr)
                 .optimizer(Optimizer.parse(optimizer)).seed(seed).head(head.build()).cutPoint(cut).classWeights(classWeights)
                 .patience(patience).weightDecay(weightDecay).labelSmoothing(labelSmoothing)
                 .schedule(new LrSchedule(LrSchedule.parseType(schedule), stepEvery, stepGamma, warmup));
@@ -353,7 +348,6 @@ public final class TrainCommand implements Callable<Integer> {
         } else if (augment < 0) {
             throw new IllegalArgumentException("--augment must be >= 0, got " + augment);
         }
-        return b.build();
     }
 
 

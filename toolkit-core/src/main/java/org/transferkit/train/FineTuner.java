@@ -1,0 +1,176 @@
+package org.transferkit.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.transferkit.TransferKitException;
+import org.transferkit.backbone.Backbone;
+import org.transferkit.data.DatasetSplit;
+import org.transferkit.data.ImageDataset;
+import org.transferkit.head.HeadSpec;
+import org.transferkit.task.Task;
+import org.transferkit.task.TaskMetrics;
+
+/**
+ * The library's entry point for training: a backbone, a head and settings in, a {@link TrainedModel} out.
+ *
+ * <pre>{@code
+ * FineTuner tuner = FineTuner.builder(backbone).head(HeadSpec.linear()).epochs(30).build();
+ * try (TrainedModel model = tuner.fit(split.train(), split.val())) {
+ *     TaskReport report = model.evaluate(split.test());
+ *     model.save(Path.of("classifier.zip"), report);
+ * }
+ * }</pre>
+ *
+ * Immutable and thread-safe; every {@link #fit} call is an independent run that owns its network. Training seeds
+ * ND4J's global random generator from the settings' seed, so two runs with the same settings and data on the same
+ * machine give identical weights, but concurrent runs in one JVM share that generator and are then not
+ * reproducible.
+ */
+public final class FineTuner {
+    private final Backbone backbone;
+    private final FineTune settings;
+    private final TrainingListener listener;
+    private final Double threshold;
+
+    private FineTuner(Builder b) {
+        this.backbone = b.backbone;
+        this.settings = b.settings.build();
+        this.listener = b.listener;
+        this.threshold = b.threshold;
+    }
+
+    /**
+     * @param backbone the pretrained network to cut, freeze and put a new head on (see
+     *     {@code org.transferkit.zoo.BackboneCatalog} for the zoo's)
+     * @return a builder with {@link FineTune}'s defaults
+     */
+    public static Builder builder(Backbone backbone) {
+        return new Builder(backbone);
+    }
+
+    /** @return the backbone */
+    public Backbone backbone() {
+        return backbone;
+    }
+
+    /** @return the settings of every run */
+    public FineTune settings() {
+        return settings;
+    }
+
+    /**
+     * Trains on {@code train}, choosing the kept epoch (and, for a multi-label task, the decision threshold) on
+     * {@code val}. Undecodable files are skipped and listed in {@link TrainedModel#skipped()}.
+     *
+     * @param train the training images (their task fixes the head's task unless the head names one)
+     * @param val the validation images (may be empty: then the last epoch is kept)
+     * @return the trained model; the caller closes it
+     * @throws TransferKitException if images or weights cannot be read, or too few images are usable
+     * @throws IllegalArgumentException if the two datasets disagree on labels or task, or the settings do not fit the
+     *     backbone or task
+     */
+    public TrainedModel fit(ImageDataset train, ImageDataset val) throws TransferKitException {
+        if (!train.labels().equals(val.labels()) || train.task() != val.task()) {
+            throw new IllegalArgumentException("training and validation images must have the same task and labels; "
+                    + "got " + train.task().id() + " " + train.labels() + " and " + val.task().id() + " " + val.labels());
+        }
+        DatasetSplit split = new DatasetSplit(train, val, train.withImages(List.of()));
+        FineTune run = settings.withHead(settings.head().withTask(train.task()));
+        TrainingResult result = Trainer.fit(backbone, split, run, listener);
+        return new TrainedModel(result, backbone, run, decisionThreshold(result, val, run));
+    }
+
+    /**
+     * @param split train and validation images ({@code test} is not used: evaluate it with
+     *     {@link TrainedModel#evaluate})
+     * @return the trained model
+     * @throws TransferKitException as {@link #fit(ImageDataset, ImageDataset)}
+     */
+    public TrainedModel fit(DatasetSplit split) throws TransferKitException {
+        return fit(split.train(), split.val());
+    }
+
+    /** @return the fixed threshold, or the task's tuned one on the validation images */
+    private double decisionThreshold(TrainingResult result, ImageDataset val, FineTune run) {
+        Task task = result.task();
+        if (threshold != null || !task.usesThreshold() || val.size() == 0) {
+            return threshold != null ? threshold : TaskMetrics.DEFAULT_THRESHOLD;
+        }
+        TrainedModel.Outputs out = TrainedModel.outputs(result, backbone, run, val);
+        return task.tuneThreshold(out.outputs(), out.targets());
+    }
+
+    /** Fluent settings of a {@link FineTuner}; each setter checks its argument at once. */
+    public static final class Builder {
+        private final Backbone backbone;
+        private final FineTune.Builder settings = FineTune.builder();
+        private TrainingListener listener = TrainingListener.NONE;
+        private Double threshold;
+        private final List<String> set = new ArrayList<>();
+
+        private Builder(Backbone backbone) {
+            this.backbone = Objects.requireNonNull(backbone, "backbone");
+        }
+
+        /** @param head the new head's layers (default: one hidden layer of 128, dropout 0.2) @return this */
+        public Builder head(HeadSpec head) {
+            settings.head(head);
+            set.add("head");
+            return this;
+        }
+
+        /** @param n epochs of head training, >= 1 (default 10) @return this */
+        public Builder epochs(int n) {
+            settings.epochs(n);
+            return this;
+        }
+
+        /** @param lr the head's learning rate, > 0 (default 0.001) @return this */
+        public Builder learningRate(double lr) {
+            settings.learningRate(lr);
+            return this;
+        }
+
+        /** @param seed seeds weight init, shuffling, dropout and augmentation (default 42) @return this */
+        public Builder seed(long seed) {
+            settings.seed(seed);
+            return this;
+        }
+
+        /**
+         * @param configure receives the full settings builder (optimizer, schedule, phase 2, augmentation, cache,
+         *     checkpoints, ...)
+         * @return this
+         */
+        public Builder settings(java.util.function.Consumer<FineTune.Builder> configure) {
+            configure.accept(settings);
+            return this;
+        }
+
+        /** @param l receives progress events on the training thread (default none) @return this */
+        public Builder listener(TrainingListener l) {
+            this.listener = Objects.requireNonNull(l, "listener");
+            return this;
+        }
+
+        /**
+         * @param p a fixed multi-label decision threshold in (0, 1); by default the one with the best micro-F1 on the
+         *     validation images is chosen
+         * @return this
+         * @throws IllegalArgumentException if outside (0, 1)
+         */
+        public Builder threshold(double p) {
+            if (!(p > 0 && p < 1)) {
+                throw new IllegalArgumentException("threshold must be in (0, 1), got " + p);
+            }
+            this.threshold = p;
+            return this;
+        }
+
+        /** @return the fine-tuner */
+        public FineTuner build() {
+            return new FineTuner(this);
+        }
+    }
+}
