@@ -120,7 +120,7 @@ public final class FineTuner {
             return this;
         }
 
-        /** @param n epochs of head training, >= 1 (default 10) @return this */
+        /** @param n epochs of head training, >= 1 (default 30) @return this */
         public Builder epochs(int n) {
             settings.epochs(n);
             return this;

@@ -321,7 +321,7 @@ public final class TrainCommand implements Callable<Integer> {
         return out;
     }
 
-    private void configure(FineTune.Builder b, Backbone bb) {
+    void configure(FineTune.Builder b, Backbone bb) {
         HeadSpec.Builder head = HeadSpec.builder().dropout(dropout).task(Task.parse(task))
                 .loss(loss == null ? null : Loss.parse(loss));
         if (hidden.length == 1 && hidden[0] == 0) {
