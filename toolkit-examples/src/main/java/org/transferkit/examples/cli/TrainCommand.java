@@ -251,7 +251,7 @@ public final class TrainCommand implements Callable<Integer> {
         try (JsonLinesLog jsonl = new JsonLinesLog(log, resume)) {
             // the progress line first: it clears itself before the epoch's text line is printed
             result = Trainer.fit(bb, split, settings, TrainingListeners.both(
-                    new ProgressLine(spec.commandLine().getErr(), System.console() != null),
+                    new ProgressLine(spec.commandLine().getErr(), ProgressLine.onTerminal()),
                     TrainingListeners.both(progress(out, summary, taskType), jsonl)));
         }
         out.println("per-epoch log saved to " + log);
