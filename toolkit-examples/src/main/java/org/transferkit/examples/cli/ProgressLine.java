@@ -1,5 +1,6 @@
 package org.transferkit.examples.cli;
 
+import java.io.Console;
 import java.io.PrintWriter;
 import java.util.Locale;
 import org.transferkit.train.TrainingListener;
@@ -18,6 +19,26 @@ final class ProgressLine implements TrainingListener {
     ProgressLine(PrintWriter err, boolean enabled) {
         this.err = err;
         this.enabled = enabled;
+    }
+
+    /**
+     * Returns whether the JVM runs on an interactive terminal. {@code System.console() != null} says so up to
+     * JDK 21; from JDK 22 the console is never null and {@code Console.isTerminal()} (JDK 22+, so called
+     * reflectively: we compile for 17) says it. Logs and redirected output get no progress line.
+     */
+    @SuppressWarnings("SystemConsoleNull") // the null test is for JDK 17-21; JDK 22+ is asked isTerminal() below
+    static boolean onTerminal() {
+        Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+        } catch (NoSuchMethodException e) {
+            return true; // JDK 17-21: a console exists only on a terminal
+        } catch (ReflectiveOperationException e) {
+            return false;
+        }
     }
 
     /** The text for featurizing progress (public to the package for tests). */

@@ -251,7 +251,7 @@ public final class TrainCommand implements Callable<Integer> {
         String evaluatedOn = split.test().size() > 0 ? "test" : "val";
         try (JsonLinesLog jsonl = new JsonLinesLog(log, resume)) {
             // the progress line first: it clears itself before the epoch's text line is printed
-            tuner.listener(TrainingListeners.both(new ProgressLine(spec.commandLine().getErr(), System.console() != null),
+            tuner.listener(TrainingListeners.both(new ProgressLine(spec.commandLine().getErr(), ProgressLine.onTerminal()),
                     TrainingListeners.both(progress(out, summary, taskType), jsonl)));
             try (TrainedModel model = tuner.build().fit(split.train(), split.val())) {
                 out.println("per-epoch log saved to " + log);

@@ -1,6 +1,7 @@
 package org.transferkit.examples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
@@ -21,5 +22,10 @@ class ProgressLineTest {
         off.onFeaturizeProgress(32, 64, 2.0);
         off.onBatchEnd(1, 1, 2, 0.5);
         assertEquals("", log.toString(), "no progress line when stderr is not a terminal");
+    }
+
+    @Test
+    void aTestRunIsNotATerminal() {
+        assertFalse(ProgressLine.onTerminal(), "surefire's forked JVM has no terminal, on any JDK");
     }
 }
