@@ -22,7 +22,7 @@ import org.transferkit.model.InputShape;
 import org.transferkit.model.Preprocessing;
 import org.transferkit.model.SkippedFile;
 import org.transferkit.model.Task;
-import org.transferkit.device.CpuHelpers;
+import org.transferkit.runtime.CpuHelpers;
 import org.transferkit.engine.Runner;
 import org.transferkit.model.TaskMetrics;
 import org.transferkit.head.HeadSpec;

@@ -18,7 +18,7 @@ import org.transferkit.TransferKitException;
 import org.transferkit.backbone.Backbone;
 import org.transferkit.backbone.CutPoint;
 import org.transferkit.model.InputShape;
-import org.transferkit.device.CpuHelpers;
+import org.transferkit.runtime.CpuHelpers;
 import org.transferkit.engine.CompiledGraph;
 import org.transferkit.engine.Engine;
 import org.transferkit.head.HeadSpec;

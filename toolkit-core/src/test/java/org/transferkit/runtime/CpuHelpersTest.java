@@ -1,4 +1,4 @@
-package org.transferkit.device;
+package org.transferkit.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

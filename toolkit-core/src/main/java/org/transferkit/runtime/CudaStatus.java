@@ -1,4 +1,4 @@
-package org.transferkit.device;
+package org.transferkit.runtime;
 
 /**
  * Whether the CUDA backend could be used, and if not, why.

@@ -1,4 +1,4 @@
-package org.transferkit.device;
+package org.transferkit.runtime;
 
 import java.util.Locale;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package org.transferkit.device;
+package org.transferkit.runtime;
 
 import java.lang.reflect.Field;
 import java.util.Locale;
