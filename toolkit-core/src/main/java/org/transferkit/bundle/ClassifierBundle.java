@@ -24,7 +24,7 @@ import org.transferkit.ModelFormatException;
 import org.transferkit.TransferKitException;
 import org.transferkit.task.Task;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.transferkit.device.CpuHelpers;
+import org.transferkit.runtime.CpuHelpers;
 import org.transferkit.engine.Engine;
 import org.transferkit.engine.Runner;
 /**

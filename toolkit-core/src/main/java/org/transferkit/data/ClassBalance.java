@@ -29,7 +29,7 @@ public final class ClassBalance {
     public static String warning(int[] counts) {
         double r = ratio(counts);
         return r > WARN_RATIO ? String.format(java.util.Locale.ROOT, "classes are imbalanced: the largest has %.1fx the "
-                + "images of the smallest; consider class weights (--class-weights)", r) : "";
+                + "images of the smallest; consider class weights (FineTune.Builder.classWeights(true))", r) : "";
     }
 
     /**

@@ -68,7 +68,7 @@ public final class CompiledGraph implements AutoCloseable {
     }
 
     /**
-     * Compiles {@code graph} from its input up to {@code vertex}.
+     * Compiles {@code graph} from its input up to {@code vertex} with the executor of {@link EngineMode#AUTO}.
      *
      * @param graph an initialized graph; only read
      * @param vertex the vertex whose activations {@link #output} returns
@@ -76,10 +76,33 @@ public final class CompiledGraph implements AutoCloseable {
      * @return the compiled graph (close it)
      * @throws IllegalArgumentException if {@code vertex} is not in the graph
      * @throws UnsupportedOperationException naming the first vertex the engine cannot run, and what it runs
-     * @throws IllegalStateException if oneDNN's natives are not available ({@link Engine#available()})
      */
     public static CompiledGraph compile(ComputationGraph graph, String vertex, InputShape input) {
-        return compile(graph, vertex, input, Engine.executor());
+        return compile(graph, vertex, input, EngineMode.AUTO);
+    }
+
+    /**
+     * Compiles {@code graph} from its input up to {@code vertex} with the executor {@code mode} asks for
+     * ({@link Engine#executor(EngineMode)}).
+     *
+     * @param graph an initialized graph; only read
+     * @param vertex the vertex whose activations {@link #output} returns
+     * @param input the per-example input shape
+     * @param mode {@link EngineMode#AUTO}, {@link EngineMode#ONEDNN} or {@link EngineMode#ND4J}
+     * @return the compiled graph (close it)
+     * @throws IllegalArgumentException if {@code mode} is {@link EngineMode#DL4J} (nothing to compile), or
+     *     {@code vertex} is not in the graph
+     * @throws UnsupportedOperationException naming the first vertex the engine cannot run, and what it runs
+     * @throws IllegalStateException if {@code mode} is {@link EngineMode#ONEDNN} and oneDNN's natives are not
+     *     available ({@link Engine#available()})
+     */
+    public static CompiledGraph compile(ComputationGraph graph, String vertex, InputShape input, EngineMode mode) {
+        if (!Engine.enabled(mode)) {
+            throw new IllegalArgumentException("engine mode " + mode.id() + " runs every layer on DL4J: nothing to "
+                    + "compile; valid here: " + EngineMode.AUTO.id() + ", " + EngineMode.ONEDNN.id() + ", "
+                    + EngineMode.ND4J.id());
+        }
+        return compile(graph, vertex, input, Engine.executor(mode));
     }
 
     /**

@@ -1,7 +1,7 @@
 package org.transferkit.engine;
 
-import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import org.bytedeco.javacpp.Loader;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -11,20 +11,15 @@ import org.slf4j.LoggerFactory;
 import org.transferkit.model.InputShape;
 
 /**
- * Where the compiled engine is used, and what executes it. On by default: with the oneDNN executor on
- * ND4J's CPU backend where oneDNN's natives exist (linux-x86_64, linux-arm64, macosx-x86_64,
- * windows-x86_64), with ND4J's own operations elsewhere (the CUDA backend, where they run on cuDNN).
- * The switch is {@code -Dtransferkit.engine=auto|onednn|nd4j|dl4j} or the environment variable
- * {@code TRANSFERKIT_ENGINE}; {@code dl4j} turns the engine off and every layer runs on DL4J as before. A
- * graph the engine does not cover runs on DL4J too, and the reason is logged. Stateless apart from a
- * once-computed availability; thread-safe.
+ * Where the compiled engine is used, and what executes it, for a given {@link EngineMode}. In mode
+ * {@link EngineMode#AUTO} (the default): with the oneDNN executor on ND4J's CPU backend where oneDNN's natives
+ * exist (linux-x86_64, linux-arm64, macosx-x86_64, windows-x86_64), with ND4J's own operations elsewhere (the
+ * CUDA backend, where they run on cuDNN). {@link EngineMode#DL4J} turns the engine off and every layer runs on
+ * DL4J. A graph the engine does not cover runs on DL4J too, and the reason is logged. The mode is always passed
+ * in: this class reads no system property or environment variable. Stateless apart from a once-computed
+ * availability; thread-safe.
  */
 public final class Engine {
-    /** System property choosing the engine: {@code auto} (default), {@code onednn}, {@code nd4j} or {@code dl4j}. */
-    public static final String PROPERTY = "transferkit.engine";
-    /** Environment variable with the same meaning; the system property wins. */
-    public static final String ENV = "TRANSFERKIT_ENGINE";
-
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     private static volatile String unavailable;
     private static volatile boolean checked;
@@ -41,44 +36,25 @@ public final class Engine {
     }
 
     /**
-     * @return true unless the switch says {@code dl4j}
-     * @throws IllegalArgumentException if the switch has a value other than {@code auto}, {@code onednn}, {@code nd4j} or
-     *     {@code dl4j}
+     * @param mode the engine mode
+     * @return true unless {@code mode} is {@link EngineMode#DL4J}
      */
-    public static boolean enabled() {
-        return !switchValue().equals("dl4j");
+    public static boolean enabled(EngineMode mode) {
+        return Objects.requireNonNull(mode, "mode") != EngineMode.DL4J;
     }
 
     /**
-     * @return the executor the switch asks for: {@code auto} (the default) picks oneDNN where it is available and ND4J's
-     *     own operations elsewhere ({@link #tryCompile} uses those only off the CPU: on the CUDA backend);
-     *     {@code onednn} and {@code nd4j} force one
-     * @throws IllegalArgumentException if the switch has a bad value
+     * @param mode the engine mode; {@link EngineMode#AUTO} (and {@link EngineMode#DL4J}, whose executor is never
+     *     used) picks oneDNN where it is available and ND4J's own operations elsewhere ({@link #tryCompile} uses
+     *     those only off the CPU: on the CUDA backend); {@code ONEDNN} and {@code ND4J} force one
+     * @return the executor the mode asks for
      */
-    public static Executor executor() {
-        return switch (switchValue()) {
-            case "nd4j" -> Executor.ND4J;
-            case "onednn" -> Executor.ONEDNN;
-            default -> available() ? Executor.ONEDNN : Executor.ND4J;
+    public static Executor executor(EngineMode mode) {
+        return switch (Objects.requireNonNull(mode, "mode")) {
+            case ND4J -> Executor.ND4J;
+            case ONEDNN -> Executor.ONEDNN;
+            case AUTO, DL4J -> available() ? Executor.ONEDNN : Executor.ND4J;
         };
-    }
-
-    private static String switchValue() {
-        String v = System.getProperty(PROPERTY);
-        String source = "-D" + PROPERTY;
-        if (v == null || v.isBlank()) {
-            v = System.getenv(ENV);
-            source = ENV;
-        }
-        if (v == null || v.isBlank()) {
-            return "auto";
-        }
-        String s = v.trim().toLowerCase(Locale.ROOT);
-        if (!List.of("auto", "onednn", "nd4j", "dl4j").contains(s)) {
-            throw new IllegalArgumentException(source + "=" + v + " is not an engine; use auto (default: onednn on the CPU, "
-                    + "nd4j elsewhere), onednn, nd4j or dl4j");
-        }
-        return s;
     }
 
     /** @return true if the oneDNN executor can run here (CPU backend, oneDNN natives load) */
@@ -117,28 +93,30 @@ public final class Engine {
     }
 
     /**
-     * Compiles {@code graph} up to {@code vertex} when the engine is on and covers it.
+     * Compiles {@code graph} up to {@code vertex} when {@code mode} turns the engine on and it covers the graph.
      *
      * @param graph an initialized graph; only read
      * @param vertex the vertex whose activations are wanted
      * @param input the per-example input shape
+     * @param mode the engine mode
      * @return the compiled graph (close it), or empty to run on DL4J; the reason is logged
-     * @throws IllegalArgumentException if {@code vertex} is not in the graph, or the switch has a bad value
+     * @throws IllegalArgumentException if {@code vertex} is not in the graph
      */
-    public static Optional<CompiledGraph> tryCompile(ComputationGraph graph, String vertex, InputShape input) {
-        if (!enabled()) {
-            LOG.debug("engine switched off ({}=dl4j): DL4J runs every layer", PROPERTY);
+    public static Optional<CompiledGraph> tryCompile(ComputationGraph graph, String vertex, InputShape input,
+            EngineMode mode) {
+        if (!enabled(mode)) {
+            LOG.debug("engine mode dl4j: DL4J runs every layer");
             return Optional.empty();
         }
-        Executor executor = executor();
+        Executor executor = executor(mode);
         if (executor == Executor.ONEDNN && !available()) {
             LOG.info("oneDNN executor not available, DL4J runs every layer: {}", unavailableReason());
             return Optional.empty();
         }
-        if (executor == Executor.ND4J && switchValue().equals("auto") && cpuBackend()) {
+        if (executor == Executor.ND4J && mode == EngineMode.AUTO && cpuBackend()) {
             // measured here: on the CPU, ND4J's operations beat DL4J on ResNet50 but not on SqueezeNet; keep DL4J
-            LOG.info("oneDNN executor not available on this CPU, DL4J runs every layer (-D{}=nd4j to use ND4J's "
-                    + "operations): {}", PROPERTY, unavailableReason());
+            LOG.info("oneDNN executor not available on this CPU, DL4J runs every layer (engine mode nd4j uses ND4J's "
+                    + "operations): {}", unavailableReason());
             return Optional.empty();
         }
         try {

@@ -17,7 +17,7 @@ import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.model.Preprocessing;
 import org.transferkit.task.Task;
-import org.transferkit.device.CpuHelpers;
+import org.transferkit.runtime.CpuHelpers;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.head.TransferModel;
 

@@ -17,7 +17,7 @@ import org.transferkit.data.DatasetSplit;
 import org.transferkit.model.Preprocessing;
 import org.transferkit.model.SkippedFile;
 import org.transferkit.task.Task;
-import org.transferkit.device.CpuHelpers;
+import org.transferkit.runtime.CpuHelpers;
 import org.transferkit.engine.Runner;
 import org.transferkit.explain.ModelSummary;
 import org.transferkit.head.HeadSpec;

@@ -26,7 +26,6 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.activations.impl.ActivationLReLU;
@@ -44,11 +43,6 @@ import org.transferkit.model.InputShape;
  */
 class CompiledGraphTest {
     static final InputShape IN = new InputShape(3, 17, 17);
-
-    @AfterEach
-    void clearSwitch() {
-        System.clearProperty(Engine.PROPERTY);
-    }
 
     static ComputationGraph graph() {
         var b = new NeuralNetConfiguration.Builder().seed(5).graphBuilder().addInputs("in")
@@ -153,8 +147,8 @@ class CompiledGraphTest {
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
                 () -> CompiledGraph.compile(g, "out", new InputShape(3, 8, 8)));
         assertTrue(e.getMessage().startsWith("vertex 'lrn': LocalResponseNormalization"), e.getMessage());
-        assertTrue(Engine.tryCompile(g, "out", new InputShape(3, 8, 8)).isEmpty());
-        assertTrue(Engine.tryCompile(g, "c", new InputShape(3, 8, 8)).map(c -> {
+        assertTrue(Engine.tryCompile(g, "out", new InputShape(3, 8, 8), EngineMode.AUTO).isEmpty());
+        assertTrue(Engine.tryCompile(g, "c", new InputShape(3, 8, 8), EngineMode.AUTO).map(c -> {
             c.close();
             return true;
         }).orElse(false), "the part before the unsupported layer compiles");
@@ -164,24 +158,23 @@ class CompiledGraphTest {
     }
 
     @Test
-    void theSwitchTurnsItOffAndRejectsUnknownValues() {
+    void modeDl4jTurnsItOffAndUnknownModesAreRefused() {
         ComputationGraph g = graph();
-        assertTrue(Engine.enabled());
-        System.setProperty(Engine.PROPERTY, "dl4j");
-        assertFalse(Engine.enabled());
-        assertTrue(Engine.tryCompile(g, "out", IN).isEmpty());
+        assertTrue(Engine.enabled(EngineMode.AUTO));
+        assertFalse(Engine.enabled(EngineMode.DL4J));
+        assertTrue(Engine.tryCompile(g, "out", IN, EngineMode.DL4J).isEmpty());
         INDArray x = images(2);
-        try (Runner r = Runner.ofOutput(g)) {
+        try (Runner r = Runner.ofOutput(g, EngineMode.DL4J)) {
             assertClose(g.output(false, x)[0], r.output(x), "runner on DL4J");
             assertFalse(r.compiled());
         }
-        System.setProperty(Engine.PROPERTY, "turbo");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, Engine::enabled);
-        assertTrue(e.getMessage().contains("turbo") && e.getMessage().contains("onednn") && e.getMessage().contains("dl4j")
-                && e.getMessage().contains("nd4j") && e.getMessage().contains("auto"),
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EngineMode.parse("turbo"));
+        assertTrue(e.getMessage().contains("'turbo'") && e.getMessage().contains("auto, onednn, nd4j, dl4j"),
                 e.getMessage());
-        System.setProperty(Engine.PROPERTY, "onednn");
-        try (Runner r = Runner.ofOutput(g)) {
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> CompiledGraph.compile(g, "out", IN, EngineMode.DL4J));
+        assertTrue(none.getMessage().contains("dl4j") && none.getMessage().contains("auto, onednn, nd4j"), none.getMessage());
+        try (Runner r = Runner.ofOutput(g, EngineMode.ONEDNN)) {
             assertClose(g.output(false, x)[0], r.output(x), "runner on the engine");
             assertTrue(r.compiled());
         }
@@ -246,9 +239,10 @@ class CompiledGraphTest {
                 assertClose(want, cg.output(x), "nd4j " + v);
             }
         }
-        System.setProperty(Engine.PROPERTY, "nd4j");
-        assertEquals(Engine.Executor.ND4J, Engine.executor());
-        System.setProperty(Engine.PROPERTY, "auto");
-        assertEquals(Engine.Executor.ONEDNN, Engine.executor(), "oneDNN where it is available");
+        assertEquals(Engine.Executor.ND4J, Engine.executor(EngineMode.ND4J));
+        assertEquals(Engine.Executor.ONEDNN, Engine.executor(EngineMode.AUTO), "oneDNN where it is available");
+        try (CompiledGraph cg = CompiledGraph.compile(g, "out", IN, EngineMode.ND4J)) {
+            assertEquals(Engine.Executor.ND4J, cg.executor());
+        }
     }
 }

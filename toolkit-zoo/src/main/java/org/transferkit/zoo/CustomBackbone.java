@@ -56,7 +56,7 @@ public final class CustomBackbone extends BaseBackbone {
      * @throws ModelFormatException if it is not a DL4J image model or does not take the input shape
      */
     public static CustomBackbone open(Path zip, InputShape input, Preprocessing preprocessing) throws TransferKitException {
-        Objects.requireNonNull(zip, "a custom backbone needs its model file (--weights FILE)");
+        Objects.requireNonNull(zip, "a custom backbone needs its model file (zip)");
         if (!Files.isRegularFile(zip)) {
             throw new WeightsException("custom backbone model " + zip.toAbsolutePath() + " does not exist");
         }

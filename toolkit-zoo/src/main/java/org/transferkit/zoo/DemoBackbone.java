@@ -79,7 +79,7 @@ public final class DemoBackbone extends BaseBackbone {
         try (InputStream in = DemoBackbone.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
                 throw new WeightsException("demo backbone weights " + RESOURCE + " are not on the classpath; "
-                        + "rebuild toolkit-zoo (it packs models/demo-backbone.zip) or pass --weights FILE");
+                        + "rebuild toolkit-zoo (it packs models/demo-backbone.zip) or open the demo backbone from a weights file");
             }
             byte[] b = in.readAllBytes();
             return new DemoBackbone(b, Checksums.sha256(b), 0);

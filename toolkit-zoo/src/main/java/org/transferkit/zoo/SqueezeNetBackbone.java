@@ -19,6 +19,7 @@ import org.transferkit.backbone.CutPoint;
 import org.transferkit.model.InputShape;
 import org.transferkit.model.Preprocessing;
 import org.transferkit.zoo.keras.KerasWeights;
+import org.transferkit.runtime.RuntimeOptions;
 
 /**
  * SqueezeNet v1.1 (DL4J zoo's {@code SqueezeNet.init()} graph, 227×227, ~0.7 M parameters without
@@ -73,12 +74,24 @@ public final class SqueezeNetBackbone extends BaseBackbone {
     }
 
     /**
-     * @param explicit a Keras weights file, or null to look in {@code models/} and the weights cache
+     * As {@link #pretrained(Path, RuntimeOptions)} with {@link RuntimeOptions#defaults()}.
+     *
+     * @param explicit a Keras weights file, or null to look in {@code models/} and the default weights folder
      * @return the backbone with ImageNet weights
      * @throws WeightsException if no weights file is found (the message lists where it looked)
      */
     public static SqueezeNetBackbone pretrained(Path explicit) throws WeightsException {
-        Path f = WeightsLocator.require(explicit, KERAS_FILE, ID, SOURCE);
+        return pretrained(explicit, RuntimeOptions.defaults());
+    }
+
+    /**
+     * @param explicit a Keras weights file, or null to look in {@code models/} and the weights folder of {@code options}
+     * @param options the run-time options ({@link RuntimeOptions#weightsDir()})
+     * @return the backbone with ImageNet weights
+     * @throws WeightsException if no weights file is found (the message lists where it looked)
+     */
+    public static SqueezeNetBackbone pretrained(Path explicit, RuntimeOptions options) throws WeightsException {
+        Path f = WeightsLocator.require(options, explicit, KERAS_FILE, ID, SOURCE);
         try {
             return new SqueezeNetBackbone(f, Checksums.sha256(f));
         } catch (IOException e) {

@@ -22,6 +22,7 @@ import org.transferkit.backbone.BaseBackbone;
 import org.transferkit.backbone.CutPoint;
 import org.transferkit.model.InputShape;
 import org.transferkit.zoo.keras.KerasWeights;
+import org.transferkit.runtime.RuntimeOptions;
 
 /**
  * A DL4J zoo architecture as a backbone, in one of three forms: DL4J's {@code init()} graph with random
@@ -88,11 +89,32 @@ public final class ZooBackbone extends BaseBackbone {
      * @throws IllegalArgumentException if the architecture has no pretrained weights
      */
     public static ZooBackbone pretrained(ZooArchitecture arch, Path explicit) throws TransferKitException {
-        return pretrained(arch, explicit, arch.input());
+        return pretrained(arch, explicit, RuntimeOptions.defaults());
+    }
+
+    /**
+     * As {@link #pretrained(ZooArchitecture, Path)}, looking in the folders of {@code options}.
+     *
+     * @param arch the architecture
+     * @param explicit a weights file, or null
+     * @param options the run-time options ({@link RuntimeOptions#weightsDir()}, {@link RuntimeOptions#dl4jModelsDir()})
+     * @return the backbone
+     * @throws WeightsException if no weights file is found
+     * @throws ModelFormatException if the file is not a graph of this architecture
+     * @throws IllegalArgumentException if the architecture has no pretrained weights
+     */
+    public static ZooBackbone pretrained(ZooArchitecture arch, Path explicit, RuntimeOptions options)
+            throws TransferKitException {
+        return pretrained(arch, explicit, arch.input(), options);
     }
 
     /** As {@link #pretrained(ZooArchitecture, Path)}, resolving shapes at another input size (tests). */
     static ZooBackbone pretrained(ZooArchitecture arch, Path explicit, InputShape input) throws TransferKitException {
+        return pretrained(arch, explicit, input, RuntimeOptions.defaults());
+    }
+
+    private static ZooBackbone pretrained(ZooArchitecture arch, Path explicit, InputShape input, RuntimeOptions options)
+            throws TransferKitException {
         if (!arch.pretrained() && (explicit == null || !isKeras(explicit))) {
             throw new IllegalArgumentException(arch.id() + " has no pretrained weights in DL4J's zoo");
         }
@@ -100,8 +122,8 @@ public final class ZooBackbone extends BaseBackbone {
             return fromKeras(arch, explicit, input);
         }
         ZooWeights w = arch.weights();
-        Path f = WeightsLocator.require(explicit, w.fileName(), arch.id(), w.url() + " (Adler32 " + w.adler32() + ")",
-                w.dl4jCacheDir());
+        Path f = WeightsLocator.require(options, explicit, w.fileName(), arch.id(),
+                w.url() + " (Adler32 " + w.adler32() + ")", w.dl4jCacheDir(options));
         ComputationGraphConfiguration conf = readConfiguration(f);
         Map<String, InputType> types = GraphShapes.types(conf, input);
         String what = f.toAbsolutePath().toString();

@@ -18,6 +18,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.transferkit.WeightsException;
 import org.transferkit.backbone.CutPoint;
+import org.transferkit.runtime.RuntimeOptions;
 
 class SqueezeNetBackboneTest {
     @Test
@@ -45,19 +46,10 @@ class SqueezeNetBackboneTest {
         WeightsException e = assertThrows(WeightsException.class,
                 () -> SqueezeNetBackbone.pretrained(Path.of("/nowhere/sq.h5")));
         assertTrue(e.getMessage().contains("/nowhere/sq.h5") && e.getMessage().contains("keras-squeezenet"), e.getMessage());
-        String old = System.getProperty(WeightsLocator.CACHE_PROPERTY);
-        System.setProperty(WeightsLocator.CACHE_PROPERTY, "/tmp/no-such-cache");
-        try {
-            e = assertThrows(WeightsException.class, () -> SqueezeNetBackbone.pretrained(null));
-            assertTrue(e.getMessage().contains("models/" + SqueezeNetBackbone.KERAS_FILE)
-                    && e.getMessage().contains("/tmp/no-such-cache/" + SqueezeNetBackbone.KERAS_FILE), e.getMessage());
-        } finally {
-            if (old == null) {
-                System.clearProperty(WeightsLocator.CACHE_PROPERTY);
-            } else {
-                System.setProperty(WeightsLocator.CACHE_PROPERTY, old);
-            }
-        }
+        RuntimeOptions options = RuntimeOptions.builder().weightsDir(Path.of("/tmp/no-such-cache")).build();
+        e = assertThrows(WeightsException.class, () -> SqueezeNetBackbone.pretrained(null, options));
+        assertTrue(e.getMessage().contains("models/" + SqueezeNetBackbone.KERAS_FILE)
+                && e.getMessage().contains("/tmp/no-such-cache/" + SqueezeNetBackbone.KERAS_FILE), e.getMessage());
     }
 
     @Tag("real-data")

@@ -24,6 +24,7 @@ import org.transferkit.ModelFormatException;
 import org.transferkit.WeightsException;
 import org.transferkit.backbone.CutPoint;
 import org.transferkit.model.InputShape;
+import org.transferkit.runtime.RuntimeOptions;
 
 /** Every zoo architecture: built with random weights, every published cut point and block checked. */
 class ZooArchitectureTest {
@@ -146,34 +147,31 @@ class ZooArchitectureTest {
 
     @Test
     void missingZooWeightsNameEveryPlaceTheFileAndTheUrl() {
-        String old = System.getProperty(WeightsLocator.CACHE_PROPERTY);
-        System.setProperty(WeightsLocator.CACHE_PROPERTY, tmp.resolve("cache").toString());
-        try {
-            WeightsException e = assertThrows(WeightsException.class, () -> BackboneCatalog.open("resnet50", null, 0));
-            String m = e.getMessage();
-            assertTrue(m.contains("models/resnet50_dl4j_inference.v3.zip"), m);
-            assertTrue(m.contains(tmp.resolve("cache").resolve("resnet50_dl4j_inference.v3.zip").toString()), m);
-            assertTrue(m.contains(".deeplearning4j"), m);
-            assertTrue(m.contains("https://dl4jdata.blob.core.windows.net/models/resnet50_dl4j_inference.v3.zip"), m);
-            assertTrue(m.contains("transferkit models fetch resnet50"), m);
-        } finally {
-            if (old == null) {
-                System.clearProperty(WeightsLocator.CACHE_PROPERTY);
-            } else {
-                System.setProperty(WeightsLocator.CACHE_PROPERTY, old);
-            }
-        }
+        RuntimeOptions options = RuntimeOptions.builder().weightsDir(tmp.resolve("cache"))
+                .dl4jModelsDir(tmp.resolve("dl4j").resolve("models")).build();
+        WeightsException e = assertThrows(WeightsException.class, () -> BackboneCatalog.open("resnet50", null, 0, options));
+        String m = e.getMessage();
+        assertTrue(m.contains("models/resnet50_dl4j_inference.v3.zip"), m);
+        assertTrue(m.contains(tmp.resolve("cache").resolve("resnet50_dl4j_inference.v3.zip").toString()), m);
+        assertTrue(m.contains(tmp.resolve("dl4j").resolve("models").toString()), m);
+        assertTrue(m.contains("https://dl4jdata.blob.core.windows.net/models/resnet50_dl4j_inference.v3.zip"), m);
+        assertTrue(m.contains("weights folder " + tmp.resolve("cache").toAbsolutePath()) && !m.contains("--"), m);
     }
 
     @Test
     void mirrorBaseUrlReplacesDl4jsHost() {
         ZooWeights w = ZooArchitecture.DARKNET19.weights();
         assertEquals("https://dl4jdata.blob.core.windows.net/models/darknet19_dl4j_inference.v2.zip",
-                w.downloadUri(null).toString());
+                w.downloadUri((String) null).toString());
         assertEquals(691100891L, w.adler32());
         assertEquals("http://127.0.0.1:8080/mirror/darknet19_dl4j_inference.v2.zip",
                 w.downloadUri("http://127.0.0.1:8080/mirror").toString());
         assertThrows(IllegalArgumentException.class, () -> w.downloadUri("ftp://x/"));
+        assertEquals(w.url(), w.downloadUri(RuntimeOptions.defaults()).toString(), "DL4J's URL by default");
+        assertEquals("http://127.0.0.1:8080/mirror/darknet19_dl4j_inference.v2.zip", w.downloadUri(
+                RuntimeOptions.builder().zooBaseUrl("http://127.0.0.1:8080/mirror/").build()).toString());
+        assertEquals(Path.of("/dl4j/models").resolve(w.modelName()),
+                w.dl4jCacheDir(RuntimeOptions.builder().dl4jModelsDir(Path.of("/dl4j/models")).build()));
     }
 
     @Test

@@ -18,7 +18,8 @@ import org.transferkit.TransferKitException;
 import org.transferkit.backbone.Backbone;
 import org.transferkit.backbone.CutPoint;
 import org.transferkit.model.InputShape;
-import org.transferkit.device.CpuHelpers;
+import org.transferkit.runtime.CpuHelpers;
+import org.transferkit.runtime.RuntimeOptions;
 import org.transferkit.engine.CompiledGraph;
 import org.transferkit.engine.Engine;
 import org.transferkit.head.HeadSpec;
@@ -78,6 +79,8 @@ public final class ModelBenchmark {
     }
 
     /**
+     * {@link #run(String, List, int, int, int, RuntimeOptions)} with {@link RuntimeOptions#defaults()}.
+     *
      * @param model a catalogue name with random weights, e.g. {@code resnet50-untrained}
      * @param modes what to time
      * @param batch images per iteration, >= 1
@@ -88,7 +91,22 @@ public final class ModelBenchmark {
      */
     public static List<Result> run(String model, List<Mode> modes, int batch, int warmup, int iterations)
             throws TransferKitException {
-        Backbone b = BackboneCatalog.open(model, null, 1);
+        return run(model, modes, batch, warmup, iterations, RuntimeOptions.defaults());
+    }
+
+    /**
+     * @param model a catalogue name with random weights, e.g. {@code resnet50-untrained}
+     * @param modes what to time
+     * @param batch images per iteration, >= 1
+     * @param warmup untimed iterations, >= 0
+     * @param iterations timed iterations, >= 1
+     * @param options the run-time options (engine mode, CPU helpers, weights folders)
+     * @return one result per mode
+     * @throws TransferKitException if the backbone cannot be built
+     */
+    public static List<Result> run(String model, List<Mode> modes, int batch, int warmup, int iterations,
+            RuntimeOptions options) throws TransferKitException {
+        Backbone b = BackboneCatalog.open(model, null, 1, options);
         InputShape in = b.inputShape();
         CutPoint cut = b.defaultCutPoint();
         Nd4j.getRandom().setSeed(1);
@@ -104,10 +122,11 @@ public final class ModelBenchmark {
             ComputationGraph g = TransferModel.build(b.loadGraph(), cut, head, 1000, new Sgd(1e-3), 1, null, 0,
                     m == Mode.FULL_STEP ? null : cut.vertex(), new Sgd(1e-3));
             heInit(g);
-            boolean helpers = CpuHelpers.apply(g) > 0;
+            boolean helpers = CpuHelpers.apply(g, options) > 0;
             // the frozen step featurizes where Trainer does: after the head's pooling for a feature map
             String upTo = m == Mode.INFERENCE ? TransferModel.OUTPUT : cut.spatial() ? TransferModel.POOL : cut.vertex();
-            Optional<CompiledGraph> compiled = m == Mode.FULL_STEP ? Optional.empty() : Engine.tryCompile(g, upTo, in);
+            Optional<CompiledGraph> compiled = m == Mode.FULL_STEP ? Optional.empty() : Engine.tryCompile(g, upTo, in,
+                    options.engine());
             ComputationGraph headGraph = compiled.isPresent() && m == Mode.FROZEN_STEP
                     ? new TransferLearningHelper(g, upTo).unfrozenGraph() : null;
             double[] perIter = new double[iterations];

@@ -10,6 +10,7 @@ import org.transferkit.examples.bench.ModelBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import org.transferkit.runtime.RuntimeOptions;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -60,6 +61,7 @@ public final class BenchCommand implements Runnable {
                 throw new IllegalArgumentException("--batch and --iterations must be >= 1, --warmup >= 0; got " + batch
                         + ", " + iterations + ", " + warmup);
             }
+            RuntimeOptions options = Environment.announce(spec.commandLine().getErr());
             List<ModelBenchmark.Mode> ms = new java.util.ArrayList<>();
             for (String m : modes) {
                 try {
@@ -73,7 +75,7 @@ public final class BenchCommand implements Runnable {
                 String random = model.trim() + "-untrained"; // random weights: nothing to download
                 String name = org.transferkit.zoo.BackboneCatalog.entries().stream().anyMatch(e -> e.name().equals(random))
                         ? random : model.trim();
-                for (var r : ModelBenchmark.run(name, ms, batch, warmup, iterations)) {
+                for (var r : ModelBenchmark.run(name, ms, batch, warmup, iterations, options)) {
                     spec.commandLine().getOut().println(r.line());
                     spec.commandLine().getOut().flush();
                     all.add(r.toMap());

@@ -49,6 +49,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws TransferKitException {
+        Environment.announce(spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
         try (ClassifierBundle bundle = ClassifierBundle.load(model)) {
             BundleManifest m = bundle.manifest();

@@ -57,6 +57,7 @@ public final class ExplainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws TransferKitException {
+        Environment.announce(spec.commandLine().getErr());
         PrintWriter o = spec.commandLine().getOut();
         try (Explainer ex = Explainer.load(model)) {
             if (listLayers) {

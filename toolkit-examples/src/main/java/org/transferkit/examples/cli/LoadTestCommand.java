@@ -42,6 +42,7 @@ public final class LoadTestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws TransferKitException, InterruptedException {
+        Environment.announce(spec.commandLine().getErr());
         try (PredictionService service = PredictionService.serve(model, 0, threads, 10_000_000)) {
             LoadTest.Result r = LoadTest.run(service.baseUri().resolve("/predict"), images, clients, seconds, maxRequests);
             spec.commandLine().getOut().println("loadtest " + clients + " clients, " + threads + " service threads: " + r);

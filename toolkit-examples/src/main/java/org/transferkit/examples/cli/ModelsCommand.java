@@ -18,15 +18,14 @@ import org.transferkit.zoo.CustomBackbone;
 import org.transferkit.zoo.SqueezeNetBackbone;
 import org.transferkit.zoo.ZooArchitecture;
 import org.transferkit.zoo.ZooBackbone;
-import org.transferkit.zoo.ZooWeights;
 import org.transferkit.zoo.WeightsDownloader;
-import org.transferkit.zoo.WeightsLocator;
 import org.transferkit.zoo.DemoPretrainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import org.transferkit.runtime.RuntimeOptions;
 
 /** {@code transferkit models}: the backbone catalogue. */
 @Command(name = "models", mixinStandardHelpOptions = true, description = "List and inspect backbones.",
@@ -42,19 +41,19 @@ public final class ModelsCommand implements Runnable {
     }
 
     /** A backbone whose shapes can be shown: with its weights if they are here, else its random-weight twin. */
-    static Backbone describable(String name) throws TransferKitException {
+    static Backbone describable(String name, RuntimeOptions options) throws TransferKitException {
         if (name.equals(CustomBackbone.ID)) {
             throw new IllegalArgumentException("a custom backbone is described by its file: "
                     + "transferkit models info --weights FILE.zip custom");
         }
-        if (BackboneCatalog.weightsLocal(name)) {
-            return BackboneCatalog.open(name, null, 0);
+        if (BackboneCatalog.weightsLocal(name, options)) {
+            return BackboneCatalog.open(name, null, 0, options);
         }
         if (name.equals(ZooArchitecture.NASNET.id())) {
             throw new WeightsException("nasnet's shapes come from its pretrained zip, which is not here (DL4J M2.1 cannot "
                     + "build NASNet with random weights); run: transferkit models fetch nasnet");
         }
-        return BackboneCatalog.open(name + "-untrained", null, 0);
+        return BackboneCatalog.open(name + "-untrained", null, 0, options);
     }
 
     /** {@code models list}. */
@@ -65,15 +64,16 @@ public final class ModelsCommand implements Runnable {
 
         @Override
         public Integer call() throws TransferKitException {
+            RuntimeOptions options = Environment.announce(spec.commandLine().getErr());
             PrintWriter out = spec.commandLine().getOut();
             out.printf(Locale.ROOT, "%-21s %-10s %-8s %-11s %-7s %s%n", "name", "input", "features", "pretrained",
                     "local", "description");
             for (BackboneCatalog.Entry e : BackboneCatalog.entries()) {
-                boolean local = BackboneCatalog.weightsLocal(e.name());
+                boolean local = BackboneCatalog.weightsLocal(e.name(), options);
                 String input = "-";
                 String features = "-";
                 try {
-                    Backbone b = describable(e.name());
+                    Backbone b = describable(e.name(), options);
                     input = b.inputShape().toString();
                     features = String.valueOf(b.defaultCutPoint().channels());
                 } catch (TransferKitException | IllegalArgumentException notHere) {
@@ -105,6 +105,7 @@ public final class ModelsCommand implements Runnable {
 
         @Override
         public Integer call() throws TransferKitException {
+            RuntimeOptions options = Environment.announce(spec.commandLine().getErr());
             PrintWriter out = spec.commandLine().getOut();
             Path asFile = Path.of(name);
             if (name.endsWith(".zip") && java.nio.file.Files.isRegularFile(asFile) && weights == null) {
@@ -120,7 +121,7 @@ public final class ModelsCommand implements Runnable {
                 }
                 return 0;
             }
-            Backbone b = weights != null ? BackboneCatalog.open(name, weights, 0) : describable(name);
+            Backbone b = weights != null ? BackboneCatalog.open(name, weights, 0, options) : describable(name, options);
             out.println("backbone      " + name);
             out.println("input         " + b.inputShape());
             out.println("preprocessing " + b.preprocessing());
@@ -159,7 +160,8 @@ public final class ModelsCommand implements Runnable {
         String url;
 
         @Option(names = "--base-url", paramLabel = "URL", description = "a mirror folder holding DL4J's zoo file names "
-                + "(default: $" + ZooWeights.BASE_URL_ENV + ", -D" + ZooWeights.BASE_URL_PROPERTY + ", else DL4J's host)")
+                + "(default: $" + Environment.ZOO_BASE_URL_ENV + ", -D" + Environment.ZOO_BASE_URL_PROPERTY
+                + ", else DL4J's host)")
         String baseUrl;
 
         @Option(names = "--dir", paramLabel = "DIR", description = "target folder (default: the weights cache)")
@@ -174,11 +176,13 @@ public final class ModelsCommand implements Runnable {
                         + java.util.Arrays.stream(ZooArchitecture.values()).filter(ZooArchitecture::pretrained)
                                 .map(ZooArchitecture::id).collect(java.util.stream.Collectors.joining(", ")));
             }
-            Path target = dir != null ? dir : WeightsLocator.cacheDir();
+            RuntimeOptions options = Environment.announce(spec.commandLine().getErr());
+            Path target = dir != null ? dir : options.weightsDir();
             java.net.URI uri;
             try {
                 uri = url != null ? java.net.URI.create(url)
-                        : squeeze ? java.net.URI.create(SqueezeNetBackbone.KERAS_URL) : zoo.weights().downloadUri(baseUrl);
+                        : squeeze ? java.net.URI.create(SqueezeNetBackbone.KERAS_URL) : baseUrl != null ? zoo.weights().downloadUri(baseUrl)
+                        : zoo.weights().downloadUri(options);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--url/--base-url is not a valid http(s) URL: "
                         + (url != null ? url : baseUrl), e);
@@ -207,6 +211,7 @@ public final class ModelsCommand implements Runnable {
 
         @Override
         public Integer call() throws TransferKitException {
+            RuntimeOptions options = Environment.announce(spec.commandLine().getErr());
             PrintWriter out = spec.commandLine().getOut();
             boolean isName = BackboneCatalog.entries().stream().anyMatch(e -> e.name().equals(what));
             if (!isName) {
@@ -223,7 +228,7 @@ public final class ModelsCommand implements Runnable {
                 }
                 return 0;
             }
-            Backbone b = BackboneCatalog.open(what, null, 0);
+            Backbone b = BackboneCatalog.open(what, null, 0, options);
             if (b instanceof SqueezeNetBackbone && !b.weightsId().equals(SqueezeNetBackbone.KERAS_SHA256)) {
                 throw new TransferKitException("weights for " + what + " have sha256 " + b.weightsId() + ", expected "
                         + SqueezeNetBackbone.KERAS_SHA256);

@@ -48,6 +48,7 @@ public final class PredictCommand implements Callable<Integer> {
         if (top < 1) {
             throw new IllegalArgumentException("--top must be >= 1, got " + top);
         }
+        Environment.announce(spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
         int failures = 0;
         List<Map<String, Object>> results = new ArrayList<>();

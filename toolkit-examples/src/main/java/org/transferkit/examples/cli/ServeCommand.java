@@ -34,6 +34,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws TransferKitException, InterruptedException {
+        Environment.announce(spec.commandLine().getErr());
         PredictionService service;
         try {
             service = PredictionService.serve(model, port, threads, maxBytes);

@@ -2,6 +2,7 @@ package org.transferkit.examples.cli;
 
 import java.io.PrintWriter;
 import org.transferkit.TransferKitException;
+import org.transferkit.WeightsException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -62,7 +63,7 @@ public final class TransferKitCli implements Runnable {
                 return EXIT_USAGE;
             }
             if (ex instanceof TransferKitException || ex instanceof IllegalStateException) {
-                c.getErr().println("transferkit: " + ex.getMessage());
+                c.getErr().println("transferkit: " + ex.getMessage() + commandLineHint(ex));
                 return EXIT_FAILURE;
             }
             c.getErr().println("transferkit: internal error: " + ex + (System.getenv(DEBUG_ENV) == null
@@ -73,6 +74,27 @@ public final class TransferKitCli implements Runnable {
             return EXIT_FAILURE;
         });
         return cl;
+    }
+
+    /**
+     * Says in the command line's terms what a library message says in the library's (which names no flag).
+     *
+     * @param ex a failure
+     * @return text to append to its message, starting with a line break, or empty
+     */
+    static String commandLineHint(Exception ex) {
+        String m = String.valueOf(ex.getMessage());
+        String prefix = "weights for backbone '";
+        if (ex instanceof WeightsException && m.startsWith(prefix) && m.indexOf('\'', prefix.length()) > 0) {
+            String name = m.substring(prefix.length(), m.indexOf('\'', prefix.length()));
+            return "\nOn the command line: pass it with --weights FILE, set " + Environment.WEIGHTS_DIR_ENV
+                    + " (or -D" + Environment.WEIGHTS_DIR_PROPERTY + ") to the folder holding it, or run: transferkit "
+                    + "models fetch " + name;
+        }
+        if (ex instanceof IllegalStateException && m.startsWith("device ") && m.contains("BACKEND_PRIORITY")) {
+            return "\nThe ./transferkit launcher sets these from --device.";
+        }
+        return "";
     }
 
     @Override

@@ -16,8 +16,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.transferkit.zoo.SqueezeNetBackbone;
-import org.transferkit.zoo.WeightsLocator;
-
 /** {@code models fetch} and {@code models verify} against a server on 127.0.0.1. */
 class ModelsFetchTest {
     @TempDir
@@ -89,8 +87,8 @@ class ModelsFetchTest {
                 .resolve("weights/keras/" + SqueezeNetBackbone.KERAS_FILE);
         assumeTrue(Files.exists(real), "skipped: " + real + " is absent (real data lives in ../shared)");
         String url = serve(Files.readAllBytes(real));
-        String old = System.getProperty(WeightsLocator.CACHE_PROPERTY);
-        System.setProperty(WeightsLocator.CACHE_PROPERTY, tmp.resolve("cache").toString());
+        String old = System.getProperty(Environment.WEIGHTS_DIR_PROPERTY);
+        System.setProperty(Environment.WEIGHTS_DIR_PROPERTY, tmp.resolve("cache").toString());
         try {
             CliTest.Run r = CliTest.cli("models", "fetch", "squeezenet", "--url", url);
             assertEquals(0, r.code(), r.err());
@@ -104,9 +102,9 @@ class ModelsFetchTest {
                     l.out());
         } finally {
             if (old == null) {
-                System.clearProperty(WeightsLocator.CACHE_PROPERTY);
+                System.clearProperty(Environment.WEIGHTS_DIR_PROPERTY);
             } else {
-                System.setProperty(WeightsLocator.CACHE_PROPERTY, old);
+                System.setProperty(Environment.WEIGHTS_DIR_PROPERTY, old);
             }
         }
     }

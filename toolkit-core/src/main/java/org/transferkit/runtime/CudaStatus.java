@@ -1,4 +1,4 @@
-package org.transferkit.device;
+package org.transferkit.runtime;
 
 /**
  * Whether the CUDA backend could be used, and if not, why.
@@ -39,23 +39,18 @@ public record CudaStatus(boolean usable, String reason) {
 
     /**
      * Probes this JVM: is the CUDA backend on the classpath, and does it say it can run? Loading the
-     * backend class may load CUDA's native libraries; no ND4J array is created. When nd4j-cuda's cuDNN
-     * natives are on the classpath and {@link #PLATFORM_EXTENSION} is unset, sets it to {@code -cudnn}
-     * first (a JVM-wide system property) so that JavaCPP finds them.
+     * backend class may load CUDA's native libraries; no ND4J array is created. Sets no system property:
+     * for nd4j-cuda's cuDNN build, {@link #PLATFORM_EXTENSION} must be set first, which
+     * {@link DeviceChoice#initialize(RuntimeOptions)} does before it probes.
      *
      * @return the status
      */
     public static CudaStatus probe() {
-        String ext = extensionToSet(CudaStatus.class.getClassLoader().getResource(CUDNN_NATIVES) != null,
-                System.getProperty(PLATFORM_EXTENSION));
-        if (ext != null) {
-            System.setProperty(PLATFORM_EXTENSION, ext);
-        }
         Class<?> c;
         try {
             c = Class.forName(CUDA_BACKEND_CLASS);
         } catch (ClassNotFoundException | LinkageError e) {
-            return unavailable("the CUDA backend (nd4j-cuda-11.6) is not on the classpath; build with -Pcuda");
+            return unavailable("the CUDA backend (nd4j-cuda-11.6) is not on the classpath (Maven profile cuda adds it)");
         }
         try {
             Object backend = c.getDeclaredConstructor().newInstance();

@@ -1,4 +1,4 @@
-package org.transferkit.device;
+package org.transferkit.runtime;
 
 import java.util.Arrays;
 import java.util.Locale;

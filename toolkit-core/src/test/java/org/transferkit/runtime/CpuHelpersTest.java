@@ -1,4 +1,4 @@
-package org.transferkit.device;
+package org.transferkit.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,16 +31,9 @@ class CpuHelpersTest {
         }
         assertTrue(plain.params().equalsWithEps(fast.params(), 1e-4), "three training steps");
 
-        String old = System.getProperty(CpuHelpers.PROPERTY);
-        System.setProperty(CpuHelpers.PROPERTY, "false");
-        try {
-            assertEquals(0, CpuHelpers.apply(new TinyBackbone(3).loadGraph()));
-        } finally {
-            if (old == null) {
-                System.clearProperty(CpuHelpers.PROPERTY);
-            } else {
-                System.setProperty(CpuHelpers.PROPERTY, old);
-            }
-        }
+        assertEquals(0, CpuHelpers.apply(new TinyBackbone(3).loadGraph(), false), "switched off");
+        assertEquals(0, CpuHelpers.apply(new TinyBackbone(3).loadGraph(),
+                RuntimeOptions.builder().cpuHelpers(false).build()), "switched off in the options");
+        assertEquals(3, CpuHelpers.apply(new TinyBackbone(3).loadGraph(), RuntimeOptions.defaults()), "on by default");
     }
 }

@@ -1,4 +1,4 @@
-package org.transferkit.device;
+package org.transferkit.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,7 +22,7 @@ class DeviceChoiceTest {
     void cpuIsCpuAndCudaWithoutGpuFailsClearly() {
         assertEquals(Device.CPU, DeviceChoice.decide(Device.CPU, CudaStatus.available()).chosen());
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> DeviceChoice.decide(Device.CUDA, NO_GPU));
-        assertTrue(e.getMessage().contains("--device cuda") && e.getMessage().contains("no driver"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("device cuda") && e.getMessage().contains("no driver"), e.getMessage());
     }
 
     @Test
@@ -31,10 +31,13 @@ class DeviceChoiceTest {
         assertFalse(probe.usable());
         assertTrue(probe.reason().contains("not on the classpath"), probe.reason());
         assertEquals(Device.CPU, DeviceChoice.initialize(Device.CPU).chosen());
-        DeviceChoice auto = DeviceChoice.initialize(Device.AUTO);
+        DeviceChoice auto = DeviceChoice.initialize(RuntimeOptions.defaults());
+        assertEquals(Device.AUTO, auto.requested());
         assertEquals(Device.CPU, auto.chosen());
         assertFalse(auto.warning().isEmpty());
-        assertThrows(IllegalStateException.class, () -> DeviceChoice.initialize(Device.CUDA));
+        assertEquals(null, System.getProperty(CudaStatus.PLATFORM_EXTENSION), "no cuDNN natives here: left unset");
+        assertThrows(IllegalStateException.class,
+                () -> DeviceChoice.initialize(RuntimeOptions.builder().device(Device.CUDA).build()));
         String line = DeviceChoice.describeBackend();
         assertTrue(line.startsWith("backend CPU") && line.contains("threads"), line);
     }

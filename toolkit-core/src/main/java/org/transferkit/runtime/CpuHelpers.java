@@ -1,7 +1,6 @@
-package org.transferkit.device;
+package org.transferkit.runtime;
 
 import java.lang.reflect.Field;
-import java.util.Locale;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
@@ -23,38 +22,54 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code helper} field, the field DL4J itself fills when its check passes; no DL4J class is patched or
  * shadowed. The layers' own fallback stays: a helper that fails falls back to the built-in path.
  *
- * <p>On by default; the system property {@value #PROPERTY} or the environment variable {@value #ENV}
- * set to {@code false} turns it off. Stateless; {@link #apply} mutates the graph's layers and must not
- * run while the graph is in use by another thread.
+ * <p>On by default ({@link RuntimeOptions#cpuHelpers()}); the caller says whether it is wanted. Stateless;
+ * {@link #apply} mutates the graph's layers and must not run while the graph is in use by another thread.
  */
 public final class CpuHelpers {
-    /** System property switching the helpers ({@code true}/{@code false}). */
-    public static final String PROPERTY = "transferkit.cpu.helpers";
-    /** Environment variable switching the helpers. */
-    public static final String ENV = "TRANSFERKIT_CPU_HELPERS";
-
     private CpuHelpers() {
     }
 
-    /** @return whether helpers are wanted (the switch) and the backend is the CPU one */
-    public static boolean enabled() {
-        String v = System.getProperty(PROPERTY);
-        if (v == null || v.isBlank()) {
-            v = System.getenv(ENV);
-        }
-        boolean wanted = v == null || v.isBlank() || !v.trim().toLowerCase(Locale.ROOT).equals("false");
+    /**
+     * @param wanted whether the caller wants the helpers
+     * @return whether helpers will be set: wanted and the loaded ND4J backend is the CPU one
+     */
+    public static boolean enabled(boolean wanted) {
         return wanted && "CPU".equalsIgnoreCase(Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"));
     }
 
     /**
-     * Sets oneDNN helpers on the graph's standard convolution and pooling layers if {@link #enabled()}.
+     * {@link #apply(ComputationGraph, boolean)} with {@link RuntimeOptions#defaults()} (helpers on).
      *
      * @param graph an initialised graph; its layers are modified
-     * @return the number of layers given a helper (0 when switched off or not on the CPU backend)
+     * @return the number of layers given a helper
      * @throws IllegalStateException if DL4J's layer classes no longer have the field (another DL4J version)
      */
     public static int apply(ComputationGraph graph) {
-        if (!enabled()) {
+        return apply(graph, RuntimeOptions.defaults());
+    }
+
+    /**
+     * {@link #apply(ComputationGraph, boolean)} with {@link RuntimeOptions#cpuHelpers()}.
+     *
+     * @param graph an initialised graph; its layers are modified
+     * @param options the run-time options
+     * @return the number of layers given a helper
+     * @throws IllegalStateException if DL4J's layer classes no longer have the field (another DL4J version)
+     */
+    public static int apply(ComputationGraph graph, RuntimeOptions options) {
+        return apply(graph, options.cpuHelpers());
+    }
+
+    /**
+     * Sets oneDNN helpers on the graph's standard convolution and pooling layers if {@link #enabled(boolean)}.
+     *
+     * @param graph an initialised graph; its layers are modified
+     * @param on whether helpers are wanted
+     * @return the number of layers given a helper (0 when {@code on} is false or not on the CPU backend)
+     * @throws IllegalStateException if DL4J's layer classes no longer have the field (another DL4J version)
+     */
+    public static int apply(ComputationGraph graph, boolean on) {
+        if (!enabled(on)) {
             return 0;
         }
         int n = 0;
@@ -86,7 +101,8 @@ public final class CpuHelpers {
             return 1;
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalStateException("cannot set DL4J's oneDNN helper on " + owner.getSimpleName()
-                    + " (a DL4J version other than 1.0.0-M2.1?); set -D" + PROPERTY + "=false to run without: " + e, e);
+                    + " (a DL4J version other than 1.0.0-M2.1?); turn CPU helpers off (RuntimeOptions.Builder.cpuHelpers(false)) "
+                    + "to run without: " + e, e);
         }
     }
 }
