@@ -12,6 +12,8 @@ import org.transferkit.TransferKitException;
 import org.transferkit.backbone.Backbone;
 import org.transferkit.backbone.CutPoint;
 import org.transferkit.zoo.BackboneCatalog;
+import org.transferkit.backbone.BackboneInfo;
+import org.transferkit.backbone.Backbones;
 import org.transferkit.Checksums;
 import org.transferkit.WeightsException;
 import org.transferkit.zoo.CustomBackbone;
@@ -28,7 +30,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code transferkit models}: the backbone catalogue. */
+/** {@code transferkit models}: the backbones of the {@link Backbones#installed() registry}. */
 @Command(name = "models", mixinStandardHelpOptions = true, description = "List and inspect backbones.",
         subcommands = {ModelsCommand.ListCommand.class, ModelsCommand.InfoCommand.class,
             ModelsCommand.FetchCommand.class, ModelsCommand.VerifyCommand.class, ModelsCommand.PretrainDemoCommand.class})
@@ -47,14 +49,15 @@ public final class ModelsCommand implements Runnable {
             throw new IllegalArgumentException("a custom backbone is described by its file: "
                     + "transferkit models info --weights FILE.zip custom");
         }
-        if (BackboneCatalog.weightsLocal(name)) {
-            return BackboneCatalog.open(name, null, 0);
+        Backbones registry = Backbones.installed();
+        if (registry.weightsLocal(name)) {
+            return registry.open(name, null, 0);
         }
         if (name.equals(ZooArchitecture.NASNET.id())) {
             throw new WeightsException("nasnet's shapes come from its pretrained zip, which is not here (DL4J M2.1 cannot "
                     + "build NASNet with random weights); run: transferkit models fetch nasnet");
         }
-        return BackboneCatalog.open(name + "-untrained", null, 0);
+        return registry.open(name + "-untrained", null, 0);
     }
 
     /** {@code models list}. */
@@ -68,9 +71,10 @@ public final class ModelsCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             out.printf(Locale.ROOT, "%-21s %-10s %-8s %-11s %-7s %s%n", "name", "input", "features", "pretrained",
                     "local", "description");
-            for (BackboneCatalog.Entry e : BackboneCatalog.entries()) {
-                boolean local = BackboneCatalog.weightsLocal(e.name());
-                String input = "-";
+            Backbones registry = Backbones.installed();
+            for (BackboneInfo e : registry.list()) {
+                boolean local = registry.weightsLocal(e.name());
+                String input = e.input() == null ? "-" : e.input().toString();
                 String features = "-";
                 try {
                     Backbone b = describable(e.name());
@@ -116,11 +120,13 @@ public final class ModelsCommand implements Runnable {
                     out.println("labels        " + m.labels());
                     out.println("backbone      " + m.backbone() + " cut at " + m.cutPoint() + ", weights " + m.weights());
                     out.println("input         " + m.inputShape() + ", " + m.preprocessing().toPreprocessing());
+                    out.println("layers:");
                     out.print(ModelSummary.of(bundle.graph(), m.inputShape()).toTable());
+                    out.flush();
                 }
                 return 0;
             }
-            Backbone b = weights != null ? BackboneCatalog.open(name, weights, 0) : describable(name);
+            Backbone b = weights != null ? Backbones.installed().open(name, weights, 0) : describable(name);
             out.println("backbone      " + name);
             out.println("input         " + b.inputShape());
             out.println("preprocessing " + b.preprocessing());
@@ -140,6 +146,7 @@ public final class ModelsCommand implements Runnable {
                 out.println("layers:");
                 out.print(ModelSummary.of(b.configuration(), b.inputShape()).toTable());
             }
+            out.flush();
             return 0;
         }
     }
@@ -208,12 +215,13 @@ public final class ModelsCommand implements Runnable {
         @Override
         public Integer call() throws TransferKitException {
             PrintWriter out = spec.commandLine().getOut();
-            boolean isName = BackboneCatalog.entries().stream().anyMatch(e -> e.name().equals(what));
+            Backbones registry = Backbones.installed();
+            boolean isName = registry.contains(what);
             if (!isName) {
                 Path f = Path.of(what);
                 if (!java.nio.file.Files.isRegularFile(f)) {
                     throw new IllegalArgumentException("'" + what + "' is neither a backbone name ("
-                            + BackboneCatalog.entries().stream().map(BackboneCatalog.Entry::name).toList() + ") nor a file");
+                            + registry.names() + ") nor a file");
                 }
                 try {
                     out.println(f.toAbsolutePath() + ": " + java.nio.file.Files.size(f) + " bytes, sha256 "
@@ -223,7 +231,7 @@ public final class ModelsCommand implements Runnable {
                 }
                 return 0;
             }
-            Backbone b = BackboneCatalog.open(what, null, 0);
+            Backbone b = registry.open(what, null, 0);
             if (b instanceof SqueezeNetBackbone && !b.weightsId().equals(SqueezeNetBackbone.KERAS_SHA256)) {
                 throw new TransferKitException("weights for " + what + " have sha256 " + b.weightsId() + ", expected "
                         + SqueezeNetBackbone.KERAS_SHA256);
