@@ -1,21 +1,14 @@
 package org.transferkit.data;
 
 import java.io.IOException;
-import java.nio.file.FileSystemLoopException;
-import java.nio.file.FileVisitOption;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.util.EnumSet;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.transferkit.DatasetException;
 
 import org.transferkit.model.SkippedFile;
@@ -105,72 +98,7 @@ public final class ImageDataset {
      *     holds a class folder whose name is not in {@code labels}
      */
     public static ImageDataset fromFolder(Path dir, List<String> labels) throws DatasetException {
-        if (!Files.isDirectory(dir)) {
-            throw new DatasetException("dataset folder " + dir.toAbsolutePath()
-                    + " does not exist or is not a directory; expected one sub-folder per class");
-        }
-        List<Path> classDirs;
-        try (Stream<Path> s = Files.list(dir)) {
-            classDirs = s.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith("."))
-                    .sorted().toList();
-        } catch (IOException e) {
-            throw new DatasetException("cannot list dataset folder " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
-        }
-        if (classDirs.isEmpty()) {
-            throw new DatasetException("dataset folder " + dir.toAbsolutePath()
-                    + " has no class sub-folders; expected one sub-folder per class, e.g. " + dir.resolve("cats"));
-        }
-        List<String> names = classDirs.stream().map(p -> p.getFileName().toString()).toList();
-        List<String> useLabels = labels == null ? names : labels;
-        List<LabelledImage> images = new ArrayList<>();
-        List<SkippedFile> skipped = new ArrayList<>();
-        for (Path classDir : classDirs) {
-            String name = classDir.getFileName().toString();
-            int label = useLabels.indexOf(name);
-            if (label < 0) {
-                throw new DatasetException("class folder " + classDir.toAbsolutePath() + " is not one of the "
-                        + "training classes " + useLabels);
-            }
-            scanClass(classDir, label, images, skipped);
-        }
-        return new ImageDataset(useLabels, images, skipped);
-    }
-
-    private static void scanClass(Path classDir, int label, List<LabelledImage> images, List<SkippedFile> skipped)
-            throws DatasetException {
-        List<Path> files = new ArrayList<>();
-        try {
-            // follow symlinked folders (a common way to build a dataset), but report loops instead of failing
-            Files.walkFileTree(classDir, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
-                    new SimpleFileVisitor<>() {
-                        @Override
-                        public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
-                            files.add(f);
-                            return FileVisitResult.CONTINUE;
-                        }
-
-                        @Override
-                        public FileVisitResult visitFileFailed(Path f, IOException e) {
-                            skipped.add(new SkippedFile(f, e instanceof FileSystemLoopException
-                                    ? "symbolic link loop, not followed" : "cannot be read: " + e));
-                            return FileVisitResult.CONTINUE;
-                        }
-                    });
-        } catch (IOException e) {
-            throw new DatasetException("cannot list class folder " + classDir.toAbsolutePath() + ": " + e.getMessage(), e);
-        }
-        files.sort(null);
-        for (Path f : files) {
-            String ext = extension(f);
-            if (!IMAGE_EXTENSIONS.contains(ext)) {
-                skipped.add(new SkippedFile(f, "not an image file (extension '" + ext + "'; allowed "
-                        + IMAGE_EXTENSIONS.stream().sorted().toList() + ")"));
-            } else if (!Files.isReadable(f)) {
-                skipped.add(new SkippedFile(f, "not readable (permissions, or a broken link)"));
-            } else {
-                images.add(new LabelledImage(f, label));
-            }
-        }
+        return ImageSource.folder(dir).dataset(labels);
     }
 
     /**
@@ -185,25 +113,12 @@ public final class ImageDataset {
         if (filesByLabel.isEmpty()) {
             throw new IllegalArgumentException("no classes given; expected class name -> image files");
         }
-        List<String> labels = new ArrayList<>();
-        List<LabelledImage> images = new ArrayList<>();
-        List<SkippedFile> skipped = new ArrayList<>();
+        ImageListing.Builder b = ImageSource.builder();
         for (Map.Entry<String, List<Path>> e : filesByLabel.entrySet()) {
-            if (e.getKey() == null || e.getKey().isBlank()) {
-                throw new IllegalArgumentException("class names must not be blank, got '" + e.getKey() + "'");
-            }
-            int label = labels.size();
-            labels.add(e.getKey());
-            for (Path f : e.getValue()) {
-                if (isImageName(f)) {
-                    images.add(new LabelledImage(f, label));
-                } else {
-                    skipped.add(new SkippedFile(f, "not an image file name (allowed endings "
-                            + IMAGE_EXTENSIONS.stream().sorted().toList() + ")"));
-                }
-            }
+            b.label(e.getKey());
+            e.getValue().forEach(f -> b.add(f, e.getKey()));
         }
-        return new ImageDataset(labels, images, skipped);
+        return b.build().dataset();
     }
 
     /**
@@ -258,10 +173,7 @@ public final class ImageDataset {
      * @throws DatasetException if the source cannot be read or names classes outside {@code labels}
      */
     public static ImageDataset from(Path source, List<String> labels) throws DatasetException {
-        if (isCsv(source)) {
-            return CsvManifest.read(source).dataset(null, labels);
-        }
-        return fromFolder(source, labels);
+        return ImageSource.at(source, Task.SINGLE_LABEL).dataset(labels);
     }
 
     /**
@@ -276,14 +188,7 @@ public final class ImageDataset {
      *     for a multi-label or regression task
      */
     public static ImageDataset from(Path source, List<String> names, Task task) throws DatasetException {
-        if (task == Task.SINGLE_LABEL) {
-            return from(source, names);
-        }
-        if (!isCsv(source)) {
-            throw new DatasetException(task.id() + " data is read from a CSV file, got " + source.toAbsolutePath()
-                    + "; see TargetManifest for the format");
-        }
-        return TargetManifest.read(source, task).dataset(null, names);
+        return ImageSource.at(source, task).dataset(names);
     }
 
     /** @param source a path @return true if it names a CSV manifest */
@@ -291,7 +196,7 @@ public final class ImageDataset {
         return source.getFileName() != null && source.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv");
     }
 
-    private static String extension(Path f) {
+    static String extension(Path f) {
         String n = f.getFileName().toString();
         int dot = n.lastIndexOf('.');
         return dot < 0 ? "" : n.substring(dot + 1).toLowerCase(Locale.ROOT);

@@ -12,6 +12,8 @@ import org.transferkit.TransferKitException;
 import org.transferkit.backbone.Backbone;
 import org.transferkit.backbone.CutPoint;
 import org.transferkit.zoo.BackboneCatalog;
+import org.transferkit.backbone.BackboneInfo;
+import org.transferkit.backbone.Backbones;
 import org.transferkit.Checksums;
 import org.transferkit.WeightsException;
 import org.transferkit.zoo.CustomBackbone;
@@ -27,7 +29,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import org.transferkit.runtime.RuntimeOptions;
 
-/** {@code transferkit models}: the backbone catalogue. */
+/** {@code transferkit models}: the backbones of the {@link Backbones#installed() registry}. */
 @Command(name = "models", mixinStandardHelpOptions = true, description = "List and inspect backbones.",
         subcommands = {ModelsCommand.ListCommand.class, ModelsCommand.InfoCommand.class,
             ModelsCommand.FetchCommand.class, ModelsCommand.VerifyCommand.class, ModelsCommand.PretrainDemoCommand.class})
@@ -46,7 +48,8 @@ public final class ModelsCommand implements Runnable {
             throw new IllegalArgumentException("a custom backbone is described by its file: "
                     + "transferkit models info --weights FILE.zip custom");
         }
-        if (BackboneCatalog.weightsLocal(name, options)) {
+        Backbones registry = Backbones.installed();
+        if (registry.weightsLocal(name, options)) {
             return BackboneCatalog.open(name, null, 0, options);
         }
         if (name.equals(ZooArchitecture.NASNET.id())) {
@@ -68,9 +71,10 @@ public final class ModelsCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             out.printf(Locale.ROOT, "%-21s %-10s %-8s %-11s %-7s %s%n", "name", "input", "features", "pretrained",
                     "local", "description");
-            for (BackboneCatalog.Entry e : BackboneCatalog.entries()) {
-                boolean local = BackboneCatalog.weightsLocal(e.name(), options);
-                String input = "-";
+            Backbones registry = Backbones.installed();
+            for (BackboneInfo e : registry.list()) {
+                boolean local = registry.weightsLocal(e.name(), options);
+                String input = e.input() == null ? "-" : e.input().toString();
                 String features = "-";
                 try {
                     Backbone b = describable(e.name(), options);
@@ -117,7 +121,9 @@ public final class ModelsCommand implements Runnable {
                     out.println("labels        " + m.labels());
                     out.println("backbone      " + m.backbone() + " cut at " + m.cutPoint() + ", weights " + m.weights());
                     out.println("input         " + m.inputShape() + ", " + m.preprocessing().toPreprocessing());
+                    out.println("layers:");
                     out.print(ModelSummary.of(bundle.graph(), m.inputShape()).toTable());
+                    out.flush();
                 }
                 return 0;
             }
@@ -141,6 +147,7 @@ public final class ModelsCommand implements Runnable {
                 out.println("layers:");
                 out.print(ModelSummary.of(b.configuration(), b.inputShape()).toTable());
             }
+            out.flush();
             return 0;
         }
     }
@@ -213,12 +220,13 @@ public final class ModelsCommand implements Runnable {
         public Integer call() throws TransferKitException {
             RuntimeOptions options = Environment.announce(spec.commandLine().getErr());
             PrintWriter out = spec.commandLine().getOut();
-            boolean isName = BackboneCatalog.entries().stream().anyMatch(e -> e.name().equals(what));
+            Backbones registry = Backbones.installed();
+            boolean isName = registry.contains(what);
             if (!isName) {
                 Path f = Path.of(what);
                 if (!java.nio.file.Files.isRegularFile(f)) {
                     throw new IllegalArgumentException("'" + what + "' is neither a backbone name ("
-                            + BackboneCatalog.entries().stream().map(BackboneCatalog.Entry::name).toList() + ") nor a file");
+                            + registry.names() + ") nor a file");
                 }
                 try {
                     out.println(f.toAbsolutePath() + ": " + java.nio.file.Files.size(f) + " bytes, sha256 "

@@ -45,12 +45,23 @@ public final class TransferKitCli implements Runnable {
     /**
      * @param out where normal output goes
      * @param err where errors go
-     * @return a configured command line
+     * @return a configured command line; after each command both writers are flushed (an auto-flushing
+     *     {@link PrintWriter} flushes on {@code println} only, so text written with {@code print} would stay
+     *     buffered and be lost at exit)
      */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new TransferKitCli());
         cl.setOut(out);
         cl.setErr(err);
+        CommandLine.IExecutionStrategy last = new CommandLine.RunLast();
+        cl.setExecutionStrategy(parsed -> {
+            try {
+                return last.execute(parsed);
+            } finally {
+                out.flush();
+                err.flush();
+            }
+        });
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();
             c.getErr().println("transferkit: " + ex.getMessage() + " (see '" + c.getCommandSpec().qualifiedName()
