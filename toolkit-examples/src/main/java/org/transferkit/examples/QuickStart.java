@@ -92,7 +92,7 @@ public final class QuickStart {
         // 5. in a service: load once, predict from any thread
         Path first = split.test().images().get(0).path();
         try (ImageClassifier classifier = ImageClassifier.load(out)) {
-            List<ScoredLabel> top = classifier.predict(first, 2);
+            List<ScoredLabel> top = ((org.transferkit.task.Prediction.Classes) classifier.predict(first, 2)).ranked();
             return new Result(report.accuracy(), out.toAbsolutePath(), top.get(0), first);
         }
     }
