@@ -14,6 +14,7 @@ import org.transferkit.TinyBackbone;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.serve.ImageClassifier;
+import org.transferkit.task.Prediction;
 import org.transferkit.task.ScoredLabel;
 import org.transferkit.train.FineTune;
 import org.transferkit.train.Trainer;
@@ -55,7 +56,8 @@ public final class BundleFixture {
         }
         List<Map<String, Object>> expected = new ArrayList<>();
         try (ImageClassifier c = ImageClassifier.load(bundle)) {
-            for (List<ScoredLabel> p : c.predictAll(probeImages(), 2)) {
+            for (Prediction pred : c.predictAll(probeImages(), 2)) {
+                List<ScoredLabel> p = ((Prediction.Classes) pred).ranked();
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("labels", p.stream().map(ScoredLabel::label).toList());
                 m.put("probabilities", p.stream().map(ScoredLabel::probability).toList());

@@ -22,6 +22,7 @@ import org.transferkit.task.RegressionReport;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.task.Loss;
 import org.transferkit.serve.ImageClassifier;
+import org.transferkit.task.Prediction;
 import org.transferkit.task.ScoredLabel;
 
 /** Multi-label and regression heads through train, evaluate, save, load and predict. */
@@ -70,7 +71,8 @@ class TaskHeadsTest {
             assertEquals(tuned, c.threshold());
             int right = 0;
             for (var img : s.test().images()) {
-                List<String> got = c.predictLabels(img.path(), c.threshold()).stream().map(ScoredLabel::label).sorted().toList();
+                List<String> got = ((Prediction.Labels) c.predict(img.path())).present().stream().map(ScoredLabel::label)
+                        .sorted().toList();
                 float[] t = img.target();
                 List<String> want = new java.util.ArrayList<>();
                 if (t[0] > 0) {
@@ -85,7 +87,6 @@ class TaskHeadsTest {
             }
             // the loaded model decides exactly as the evaluation did at the saved threshold
             assertEquals(Math.round(rep.withThreshold(tuned).exactMatch() * 16), right);
-            assertThrows(IllegalStateException.class, () -> c.predictValues(s.test().images().get(0).path()));
         }
     }
 
@@ -107,11 +108,10 @@ class TaskHeadsTest {
             try (ImageClassifier c = ImageClassifier.load(file)) {
                 assertEquals(Task.REGRESSION, c.task());
                 var img = s.test().images().get(0);
-                Map<String, Double> v = c.predictValues(img.path());
+                Map<String, Double> v = ((Prediction.Values) c.predict(img.path())).values();
                 assertEquals(List.of("brightness", "inverse"), List.copyOf(v.keySet()));
                 assertEquals(img.target()[0], v.get("brightness"), 10);
                 assertEquals(100, v.get("brightness") + v.get("inverse"), 10);
-                assertThrows(IllegalStateException.class, () -> c.predict(img.path(), 1));
             }
         }
     }

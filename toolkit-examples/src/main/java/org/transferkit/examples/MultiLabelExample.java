@@ -13,6 +13,7 @@ import org.transferkit.eval.Evaluator;
 import org.transferkit.task.MultiLabelReport;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.serve.ImageClassifier;
+import org.transferkit.task.Prediction;
 import org.transferkit.task.ScoredLabel;
 import org.transferkit.train.FineTune;
 import org.transferkit.train.Trainer;
@@ -77,7 +78,8 @@ public final class MultiLabelExample {
         }
         Path first = split.test().images().get(0).path();
         try (ImageClassifier model = ImageClassifier.load(out)) {
-            List<String> labels = model.predictLabels(first, model.threshold()).stream().map(ScoredLabel::label).toList();
+            Prediction.Labels predicted = (Prediction.Labels) model.predict(first);
+            List<String> labels = predicted.present().stream().map(ScoredLabel::label).toList();
             return new Result(test.microF1(), threshold, test.toTable(), first, labels, out.toAbsolutePath());
         }
     }

@@ -2,12 +2,12 @@ package org.transferkit.examples;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.transferkit.TransferKitException;
 import org.transferkit.backbone.Backbone;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.serve.ImageClassifier;
+import org.transferkit.task.Prediction;
 import org.transferkit.task.ScoredLabel;
 import org.transferkit.train.TrainingListener;
 import org.transferkit.task.TaskReport;
@@ -84,8 +84,8 @@ public final class QuickStart {
         // 4. in a service: load once, predict from any thread
         Path first = split.test().images().get(0).path();
         try (ImageClassifier classifier = ImageClassifier.load(out)) {
-            List<ScoredLabel> top = classifier.predict(first, 2);
-            return new Result(accuracy, out.toAbsolutePath(), top.get(0), first);
+            Prediction.Classes top = (Prediction.Classes) classifier.predict(first, 2); // a single-label model
+            return new Result(accuracy, out.toAbsolutePath(), top.top(), first);
         }
     }
 }

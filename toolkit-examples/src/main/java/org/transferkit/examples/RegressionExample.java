@@ -14,6 +14,7 @@ import org.transferkit.task.RegressionReport;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.task.Loss;
 import org.transferkit.serve.ImageClassifier;
+import org.transferkit.task.Prediction;
 import org.transferkit.train.FineTune;
 import org.transferkit.train.Trainer;
 import org.transferkit.train.TrainingListener;
@@ -79,7 +80,8 @@ public final class RegressionExample {
         }
         Path first = split.test().images().get(0).path();
         try (ImageClassifier model = ImageClassifier.load(out)) {
-            return new Result(test.headline(), test.mae(0), test.toTable(), first, model.predictValues(first),
+            return new Result(test.headline(), test.mae(0), test.toTable(), first,
+                    ((Prediction.Values) model.predict(first)).values(),
                     out.toAbsolutePath());
         }
     }

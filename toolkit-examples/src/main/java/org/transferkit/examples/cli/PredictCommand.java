@@ -5,24 +5,22 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.transferkit.TransferKitException;
-import org.transferkit.task.Task;
 import org.transferkit.serve.ImageClassifier;
-import org.transferkit.task.ScoredLabel;
+import org.transferkit.task.Prediction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code transferkit predict}: classify image files with a saved classifier. */
+/** {@code transferkit predict}: predict image files with a saved model, whatever its task. */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Classify images with a saved model: top classes (single-label), labels above the threshold "
-            + "plus the top probabilities (multi-label), or values (regression). An image that cannot be read is reported and the "
-            + "others are still classified; the exit code is 1 if any failed.")
+        description = "Predict images with a saved model: the top classes (single-label), the labels at or above the "
+            + "threshold (multi-label) or the values (regression), one line per image. An image that cannot be read "
+            + "is reported and the others are still predicted; the exit code is 1 if any failed.")
 public final class PredictCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -30,7 +28,8 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "FILE", required = true, description = "a classifier saved by 'train'")
     Path model;
 
-    @Option(names = "--top", paramLabel = "K", defaultValue = "3", description = "classes per image (default: ${DEFAULT-VALUE})")
+    @Option(names = "--top", paramLabel = "K", defaultValue = "3",
+            description = "classes per image for a single-label model (default: ${DEFAULT-VALUE})")
     int top;
 
     @Option(names = "--threshold", paramLabel = "P", description = "multi-label decision threshold (default: the one "
@@ -52,40 +51,17 @@ public final class PredictCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         int failures = 0;
         List<Map<String, Object>> results = new ArrayList<>();
-        try (ImageClassifier classifier = ImageClassifier.load(model)) {
+        try (ImageClassifier loaded = ImageClassifier.load(model)) {
+            ImageClassifier classifier = threshold == null ? loaded : loaded.withThreshold(threshold);
             for (Path img : images) {
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("image", img.toString());
                 try {
-                    if (classifier.task() == Task.REGRESSION) {
-                        Map<String, Double> v = classifier.predictValues(img);
-                        r.put("values", v);
-                        if (!json) {
-                            StringBuilder sb = new StringBuilder(img.toString()).append(':');
-                            v.forEach((k, x) -> sb.append(String.format(Locale.ROOT, "  %s %.4f", k, x)));
-                            out.println(sb);
-                        }
-                        results.add(r);
-                        continue;
-                    }
-                    if (classifier.task() == Task.MULTI_LABEL) {
-                        double t = threshold != null ? threshold : classifier.threshold();
-                        List<String> labels = classifier.predictLabels(img, t).stream().map(ScoredLabel::label).toList();
-                        r.put("labels", labels);
-                        r.put("threshold", t);
-                        if (!json) {
-                            out.println(img + ": labels " + labels + String.format(Locale.ROOT, " (threshold %.2f)", t));
-                        }
-                    }
-                    List<ScoredLabel> preds = classifier.predict(img, top);
-                    r.put("predictions", preds.stream().map(p -> Map.of("label", p.label(), "probability",
-                            p.probability())).toList());
+                    Prediction p = classifier.predict(img, top);
+                    r.put("task", p.task().id());
+                    r.putAll(p.toMap());
                     if (!json) {
-                        StringBuilder sb = new StringBuilder(img.toString()).append(':');
-                        for (ScoredLabel p : preds) {
-                            sb.append(String.format(Locale.ROOT, "  %s %.4f", p.label(), p.probability()));
-                        }
-                        out.println(sb);
+                        out.println(img + ": " + p.summary());
                     }
                 } catch (TransferKitException e) {
                     failures++;

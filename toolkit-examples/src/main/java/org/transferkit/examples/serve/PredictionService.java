@@ -12,21 +12,29 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.transferkit.TransferKitException;
 import org.transferkit.serve.ImageClassifier;
-import org.transferkit.task.ScoredLabel;
+import org.transferkit.task.Prediction;
 
 /**
- * An HTTP prediction service on the JDK's {@code HttpServer}:
+ * An HTTP prediction service on the JDK's {@code HttpServer}, for a model of any task:
  * <ul>
- *   <li>{@code POST /predict[?top=K]} with the image bytes as the body → {@code 200} and
- *       {@code {"predictions":[{"label":…,"probability":…}],"millis":…}}; a body that is not an image
- *       → {@code 400}, larger than the limit → {@code 413}, each with {@code {"error":…}};</li>
+ *   <li>{@code POST /predict[?top=K]} with the image bytes as the body → {@code 200} and the
+ *       {@link Prediction#toMap() prediction's map} plus {@code "task"} and {@code "millis"}:
+ *       <ul>
+ *         <li>single-label: {@code {"predictions":[{"label":…,"probability":…}],"task":"single-label","millis":…}},
+ *             the {@code K} most probable classes first;</li>
+ *         <li>multi-label: {@code {"predictions":[{"label":…,"probability":…}],"threshold":…,"task":"multi-label",
+ *             "millis":…}}, the labels at or above the model's saved threshold ({@code top} is ignored);</li>
+ *         <li>regression: {@code {"values":{"target":…},"task":"regression","millis":…}} ({@code top} is
+ *             ignored);</li>
+ *       </ul>
+ *       a body that is not an image → {@code 400}, larger than the limit → {@code 413}, a {@code top} that is not a
+ *       whole number >= 1 → {@code 400}, each with {@code {"error":…}};</li>
  *   <li>{@code GET /health} → {@code 200} and {@code {"status":"ok","labels":[…],…}}.</li>
  * </ul>
  * A bad request never stops the service. Sets the JVM-wide property {@code sun.net.httpserver.nodelay}
@@ -61,7 +69,7 @@ public final class PredictionService implements AutoCloseable {
      * @param address where to listen (port 0 picks a free port)
      * @param threads request threads, >= 1
      * @param maxBytes largest accepted body, >= 1
-     * @param defaultTop classes returned when the request names no {@code top}
+     * @param defaultTop classes a single-label model returns when the request names no {@code top}
      * @return the running service
      * @throws IOException if the address cannot be bound
      * @throws IllegalArgumentException if a number is out of range
@@ -155,10 +163,9 @@ public final class PredictionService implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         try {
-            List<ScoredLabel> preds = classifier.predict(body, top);
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("predictions", preds.stream().map(p -> Map.of("label", p.label(), "probability", p.probability()))
-                    .toList());
+            Prediction p = classifier.predict(body, top);
+            Map<String, Object> m = new LinkedHashMap<>(p.toMap());
+            m.put("task", p.task().id());
             m.put("millis", (System.nanoTime() - t0) / 1e6);
             reply(ex, 200, m);
         } catch (TransferKitException e) {

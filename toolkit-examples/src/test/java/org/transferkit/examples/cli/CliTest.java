@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.transferkit.serve.ImageClassifier;
+import org.transferkit.task.Prediction;
 import org.transferkit.task.ScoredLabel;
 
 /** The command line as a user runs it: the demo train, then predict and evaluate, and usage errors. */
@@ -106,7 +107,7 @@ class CliTest {
         assertEquals(0, proc.exitValue(), out);
         JsonNode child = new ObjectMapper().readTree(out).get(0).get("predictions");
         try (ImageClassifier c = ImageClassifier.load(model)) {
-            List<ScoredLabel> here = c.predict(img, 4);
+            List<ScoredLabel> here = ((Prediction.Classes) c.predict(img, 4)).ranked();
             for (int i = 0; i < 4; i++) {
                 assertEquals(here.get(i).label(), child.get(i).get("label").asText());
                 assertEquals(here.get(i).probability(), child.get(i).get("probability").asDouble(), 1e-6);

@@ -49,7 +49,15 @@ class TaskCliTest {
         CliTest.Run p = CliTest.cli("predict", "--model", model.toString(), "--json", img.toString());
         assertEquals(0, p.code(), p.err());
         JsonNode r = new ObjectMapper().readTree(p.out()).get(0);
-        assertTrue(r.has("labels") && r.get("threshold").asDouble() == threshold, r.toString());
+        assertEquals("multi-label", r.get("task").asText(), r.toString());
+        assertTrue(r.has("predictions") && r.get("threshold").asDouble() == threshold, r.toString());
+        for (JsonNode label : r.get("predictions")) {
+            assertTrue(label.get("probability").asDouble() >= threshold, r.toString());
+        }
+        CliTest.Run strict = CliTest.cli("predict", "--model", model.toString(), "--threshold", "0.999", img.toString());
+        assertEquals(0, strict.code(), strict.err());
+        assertEquals(1, strict.out().lines().count(), "one line per image: " + strict.out());
+        assertTrue(strict.out().startsWith(img + ": "), strict.out());
 
         CliTest.Run e = CliTest.cli("evaluate", "--model", model.toString(), "--data",
                 scenes.resolve(DemoScenes.LABELS_CSV).toString(), "--threshold", "0.5");
@@ -74,6 +82,9 @@ class TaskCliTest {
                 scenes.resolve("scene_00004.png").toString());
         assertEquals(0, p.code(), p.err());
         assertTrue(new ObjectMapper().readTree(p.out()).get(0).get("values").has("shapes"), p.out());
+        CliTest.Run text = CliTest.cli("predict", "--model", model.toString(), scenes.resolve("scene_00004.png").toString());
+        assertEquals(0, text.code(), text.err());
+        assertTrue(text.out().strip().matches(".*scene_00004\\.png: shapes -?[0-9.]+"), text.out());
 
         CliTest.Run bad = train("regression", scenes.resolve(DemoScenes.COUNTS_CSV), tmp.resolve("x.zip"), "--loss",
                 "cross-entropy");

@@ -12,14 +12,29 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.transferkit.backbone.Backbone;
+import org.transferkit.bundle.ClassifierBundle;
+import org.transferkit.data.DatasetSplit;
+import org.transferkit.data.TargetManifest;
 import org.transferkit.examples.QuickStart;
+import org.transferkit.head.HeadSpec;
 import org.transferkit.serve.ImageClassifier;
+import org.transferkit.task.Prediction;
 import org.transferkit.task.ScoredLabel;
+import org.transferkit.task.Task;
+import org.transferkit.train.FineTune;
+import org.transferkit.train.Trainer;
+import org.transferkit.train.TrainingListener;
+import org.transferkit.train.TrainingResult;
+import org.transferkit.zoo.BackboneCatalog;
+import org.transferkit.zoo.DemoScenes;
 import org.transferkit.zoo.DemoShapes;
 
 class PredictionServiceTest {
@@ -43,7 +58,11 @@ class PredictionServiceTest {
     }
 
     static HttpResponse<String> post(String path, byte[] body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(service.baseUri().resolve(path))
+        return post(service, path, body);
+    }
+
+    static HttpResponse<String> post(PredictionService to, String path, byte[] body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(to.baseUri().resolve(path))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -52,10 +71,13 @@ class PredictionServiceTest {
         Path img = data.resolve("star/star_0003.png");
         HttpResponse<String> r = post("/predict?top=2", Files.readAllBytes(img));
         assertEquals(200, r.statusCode(), r.body());
-        JsonNode preds = new ObjectMapper().readTree(r.body()).get("predictions");
+        JsonNode json = new ObjectMapper().readTree(r.body());
+        assertEquals("single-label", json.get("task").asText(), r.body());
+        assertTrue(json.get("millis").asDouble() >= 0, r.body());
+        JsonNode preds = json.get("predictions");
         assertEquals(2, preds.size());
         try (ImageClassifier c = ImageClassifier.load(model)) {
-            List<ScoredLabel> lib = c.predict(img, 2);
+            List<ScoredLabel> lib = ((Prediction.Classes) c.predict(img, 2)).ranked();
             assertEquals(lib.get(0).label(), preds.get(0).get("label").asText());
             assertEquals(lib.get(0).probability(), preds.get(0).get("probability").asDouble(), 1e-6);
         }
@@ -63,6 +85,56 @@ class PredictionServiceTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, h.statusCode());
         assertTrue(h.body().contains("\"status\":\"ok\"") && h.body().contains("hexagon"), h.body());
+    }
+
+    /** Trains a one-epoch model of the task on the scenes; its quality does not matter here. */
+    static Path sceneModel(Task task, Path csv, Path out) throws Exception {
+        DatasetSplit split = TargetManifest.read(csv, task).split();
+        Backbone backbone = BackboneCatalog.open("demo", null, 42);
+        FineTune settings = FineTune.builder().epochs(1).seed(42).head(HeadSpec.builder().task(task).build()).build();
+        TrainingResult trained = Trainer.fit(backbone, split, settings, TrainingListener.NONE);
+        try (ClassifierBundle bundle = trained.toBundle(backbone, settings, Map.of(), 0.3)) {
+            bundle.save(out);
+        }
+        return out;
+    }
+
+    @Test
+    void multiLabelAndRegressionModelsAreServedLikeTheLibraryPredicts() throws Exception {
+        Path scenes = DemoScenes.write(tmp.resolve("scenes"), 30, 7);
+        Path img = scenes.resolve("scene_00004.png");
+        byte[] body = Files.readAllBytes(img);
+        ObjectMapper json = new ObjectMapper();
+
+        Path ml = sceneModel(Task.MULTI_LABEL, scenes.resolve(DemoScenes.LABELS_CSV), tmp.resolve("ml.zip"));
+        try (PredictionService s = PredictionService.serve(ml, 0, 2, 1_000_000);
+                ImageClassifier c = ImageClassifier.load(ml)) {
+            HttpResponse<String> r = post(s, "/predict?top=1", body);
+            assertEquals(200, r.statusCode(), r.body());
+            JsonNode m = json.readTree(r.body());
+            assertEquals("multi-label", m.get("task").asText(), r.body());
+            Prediction.Labels lib = (Prediction.Labels) c.predict(img);
+            assertEquals(0.3, m.get("threshold").asDouble(), r.body());
+            List<String> served = new ArrayList<>();
+            m.get("predictions").forEach(p -> served.add(p.get("label").asText()));
+            assertEquals(lib.present().stream().map(ScoredLabel::label).toList(), served, r.body());
+        }
+
+        Path reg = sceneModel(Task.REGRESSION, scenes.resolve(DemoScenes.COUNTS_CSV), tmp.resolve("reg.zip"));
+        try (PredictionService s = PredictionService.serve(reg, 0, 2, 1_000_000);
+                ImageClassifier c = ImageClassifier.load(reg)) {
+            HttpResponse<String> r = post(s, "/predict", body);
+            assertEquals(200, r.statusCode(), r.body());
+            JsonNode m = json.readTree(r.body());
+            assertEquals("regression", m.get("task").asText(), r.body());
+            double lib = ((Prediction.Values) c.predict(img)).values().get("shapes");
+            assertEquals(lib, m.get("values").get("shapes").asDouble(), 1e-9, r.body());
+            LoadTest.Result load = LoadTest.run(s.baseUri().resolve("/predict"),
+                    List.of(img, scenes.resolve("scene_00005.png")), 3, 5, 30);
+            assertEquals(30, load.requests(), load.toString());
+            assertEquals(0, load.errors(), load.toString());
+            assertEquals(0, load.changed(), load.toString());
+        }
     }
 
     @Test
