@@ -26,7 +26,9 @@ import org.transferkit.task.Task;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.transferkit.runtime.CpuHelpers;
 import org.transferkit.engine.Engine;
+import org.transferkit.engine.EngineMode;
 import org.transferkit.engine.Runner;
+import org.transferkit.runtime.RuntimeOptions;
 /**
  * A classifier in one file: a zip holding {@value #MANIFEST} (labels, input, preprocessing,
  * provenance, metrics) and {@value #NETWORK} (the DL4J graph without updater state). Loading needs
@@ -50,6 +52,7 @@ public final class ClassifierBundle implements AutoCloseable {
 
     private final BundleManifest manifest;
     private final ComputationGraph graph;
+    private final EngineMode engine;
     private Runner runner;
 
     /**
@@ -57,8 +60,13 @@ public final class ClassifierBundle implements AutoCloseable {
      * @param graph the network; the bundle takes ownership
      */
     public ClassifierBundle(BundleManifest manifest, ComputationGraph graph) {
+        this(manifest, graph, EngineMode.AUTO);
+    }
+
+    private ClassifierBundle(BundleManifest manifest, ComputationGraph graph, EngineMode engine) {
         this.manifest = manifest;
         this.graph = graph;
+        this.engine = engine;
     }
 
     /** @return the metadata */
@@ -81,7 +89,7 @@ public final class ClassifierBundle implements AutoCloseable {
      */
     public INDArray output(INDArray images) {
         if (runner == null) {
-            runner = Runner.ofOutput(graph);
+            runner = Runner.ofOutput(graph, engine);
         }
         return runner.output(images);
     }
@@ -152,6 +160,18 @@ public final class ClassifierBundle implements AutoCloseable {
      *     bundle, of a newer format, or its network does not load
      */
     public static ClassifierBundle load(Path file) throws ModelFormatException {
+        return load(file, RuntimeOptions.defaults());
+    }
+
+    /**
+     * Loads a bundle with its network, to run with the given run-time options (engine, CPU helpers).
+     *
+     * @param file the bundle
+     * @param options the run-time options
+     * @return the loaded bundle; close it
+     * @throws ModelFormatException as {@link #load(Path)}
+     */
+    public static ClassifierBundle load(Path file, RuntimeOptions options) throws ModelFormatException {
         try (ZipFile zip = open(file)) {
             BundleManifest m = manifest(zip, file);
             ZipEntry net = zip.getEntry(NETWORK);
@@ -169,8 +189,8 @@ public final class ClassifierBundle implements AutoCloseable {
                 throw new ModelFormatException("network in " + file + " has " + g.getConfiguration()
                         .getNetworkOutputs().size() + " outputs; a classifier has exactly 1");
             }
-            CpuHelpers.apply(g); // oneDNN convolutions and pooling for serving
-            return new ClassifierBundle(m, g);
+            CpuHelpers.apply(g, options); // oneDNN convolutions and pooling for serving
+            return new ClassifierBundle(m, g, options.engine());
         } catch (IOException e) {
             throw new ModelFormatException("cannot read classifier bundle " + file + ": " + e.getMessage(), e);
         }

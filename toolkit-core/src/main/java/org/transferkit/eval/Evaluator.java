@@ -7,6 +7,7 @@ import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.DataSet;
 import org.transferkit.data.ImagePipeline;
+import org.transferkit.engine.EngineMode;
 import org.transferkit.engine.Runner;
 import org.transferkit.task.EvaluationReport;
 import org.transferkit.task.Task;
@@ -43,10 +44,25 @@ public final class Evaluator {
      * @return the task's report
      */
     public static TaskReport evaluate(ComputationGraph graph, ImagePipeline pipeline, Task task, double threshold) {
+        return evaluate(graph, pipeline, task, threshold, EngineMode.AUTO);
+    }
+
+    /**
+     * As {@link #evaluate(ComputationGraph, ImagePipeline, Task, double)}, on the given engine.
+     *
+     * @param graph a single-output graph of that task; used read-only, but not thread-safe
+     * @param pipeline the images with their targets; consumed
+     * @param task what the graph predicts
+     * @param threshold the decision threshold of tasks that use one
+     * @param engine what runs the network
+     * @return the task's report
+     */
+    public static TaskReport evaluate(ComputationGraph graph, ImagePipeline pipeline, Task task, double threshold,
+            EngineMode engine) {
         List<float[]> outs = new ArrayList<>();
         List<float[]> targets = new ArrayList<>();
         List<Path> paths = new ArrayList<>();
-        try (Runner runner = Runner.ofOutput(graph)) {
+        try (Runner runner = Runner.ofOutput(graph, engine)) {
             while (pipeline.hasNext()) {
                 DataSet ds = pipeline.next();
                 outs.addAll(List.of(runner.output(ds.getFeatures()).toFloatMatrix()));

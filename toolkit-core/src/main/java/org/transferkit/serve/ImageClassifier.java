@@ -10,6 +10,7 @@ import org.transferkit.ModelFormatException;
 import org.transferkit.TransferKitException;
 import org.transferkit.bundle.BundleManifest;
 import org.transferkit.bundle.ClassifierBundle;
+import org.transferkit.runtime.RuntimeOptions;
 import org.transferkit.data.ImageDecoder;
 import org.transferkit.data.Tensors;
 import org.transferkit.model.InputShape;
@@ -55,7 +56,19 @@ public final class ImageClassifier implements AutoCloseable {
      * @throws ModelFormatException if the file is missing, corrupt or not a bundle
      */
     public static ImageClassifier load(Path file) throws ModelFormatException {
-        ClassifierBundle bundle = ClassifierBundle.load(file);
+        return load(file, RuntimeOptions.defaults());
+    }
+
+    /**
+     * Loads a classifier bundle to run with the given run-time options (engine, CPU helpers).
+     *
+     * @param file a bundle written by {@link ClassifierBundle#save}
+     * @param options the run-time options
+     * @return the classifier
+     * @throws ModelFormatException if the file is missing, corrupt or not a bundle
+     */
+    public static ImageClassifier load(Path file, RuntimeOptions options) throws ModelFormatException {
+        ClassifierBundle bundle = ClassifierBundle.load(file, options);
         return new ImageClassifier(new Network(bundle), bundle.manifest().decisionThreshold());
     }
 

@@ -40,7 +40,8 @@ final class EndToEnd {
      * @return the result: the best of phase 1 and every phase-2 epoch
      * @throws TransferKitException if the backbone cannot be loaded
      */
-    static TrainingResult fit(Backbone backbone, DatasetSplit data, FineTune settings, TrainingResult phase1,
+    static TrainingResult fit(Backbone backbone, DatasetSplit data, FineTune settings, RunEnvironment env,
+            TrainingResult phase1,
             TrainingListener listener) throws TransferKitException {
         Unfreeze u = settings.unfreeze();
         CutPoint cut = phase1.cutPoint();
@@ -58,7 +59,7 @@ final class EndToEnd {
             }
         }
         graph = BatchNormFreezer.freeze(graph);
-        CpuHelpers.apply(graph);
+        CpuHelpers.apply(graph, env.runtime());
         Trainer.announce(listener, "end-to-end", graph, backbone);
 
         int bestEpoch = phase1.bestEpoch();
@@ -66,7 +67,7 @@ final class EndToEnd {
                 : phase1.history().get(bestEpoch - 1).valMetric();
         EpochLoop.Outcome outcome;
         try (PipelinePhase phase = new PipelinePhase(graph, data, backbone.inputShape(), phase1.preprocessing(),
-                settings, phase1.task())) {
+                settings, env, phase1.task())) {
             if (u.blocks() == 0) { // nothing below the cut trains: the backbone runs on the compiled engine
                 boolean pooled = cut.spatial() && settings.head().pooling() != HeadSpec.Pooling.FLATTEN;
                 phase.frozenBackbone(pooled ? TransferModel.POOL : cut.vertex());
@@ -74,7 +75,7 @@ final class EndToEnd {
             // null schedule: the updaters keep their two learning rates (blocks, head); the log shows the head's
             outcome = EpochLoop.run(phase, new EpochLoop.Plan(phase1.history().size() + 1, u.epochs(), null,
                     u.headLearningRate(), 0, phase1.history(), baseline, bestEpoch), phase1.task(), settings.seed(),
-                    checkpoints(settings, "end-to-end", backbone, cut, data), settings.resume(), listener);
+                    checkpoints(settings, env, "end-to-end", backbone, cut, data), env.resume(), listener);
             if (outcome.improved()) {
                 phase.network().setParams(outcome.best());
                 phase.whole();
@@ -103,7 +104,7 @@ final class EndToEnd {
      * @throws TransferKitException if the backbone cannot be built
      */
     static TrainingResult fromScratch(Backbone backbone, DatasetSplit data, FineTune settings,
-            TrainingListener listener) throws TransferKitException {
+            RunEnvironment env, TrainingListener listener) throws TransferKitException {
         if (settings.unfreeze() != null) {
             throw new IllegalArgumentException("backbone '" + backbone.id() + "' trains from scratch with nothing frozen; "
                     + "unfreezing (phase 2) does not apply");
@@ -115,15 +116,15 @@ final class EndToEnd {
         ComputationGraph graph = TransferModel.build(backbone.loadGraph(), cut, settings.head(), labels.size(),
                 settings.optimizer().updater(settings.learningRate()), settings.seed(), weights, settings.weightDecay(),
                 null, settings.optimizer().updater(settings.learningRate()));
-        CpuHelpers.apply(graph);
+        CpuHelpers.apply(graph, env.runtime());
         Trainer.announce(listener, "from-scratch", graph, backbone);
         Preprocessing pre = settings.preprocessing() != null ? settings.preprocessing() : backbone.preprocessing();
         Task task = data.train().task();
-        try (PipelinePhase phase = new PipelinePhase(graph, data, backbone.inputShape(), pre, settings, task)) {
+        try (PipelinePhase phase = new PipelinePhase(graph, data, backbone.inputShape(), pre, settings, env, task)) {
             EpochLoop.Outcome outcome = EpochLoop.run(phase, new EpochLoop.Plan(1, settings.epochs(),
                     e -> settings.schedule().at(settings.learningRate(), e, settings.epochs()), Double.NaN,
                     settings.patience(), List.of(), Double.NEGATIVE_INFINITY, 0), task, settings.seed(),
-                    checkpoints(settings, "from-scratch", backbone, cut, data), settings.resume(), listener);
+                    checkpoints(settings, env, "from-scratch", backbone, cut, data), env.resume(), listener);
             if (outcome.improved()) {
                 graph.setParams(outcome.best());
             }
@@ -136,9 +137,9 @@ final class EndToEnd {
      * @return the checkpoints of an end-to-end phase in its own sub-folder of the settings' checkpoint folder, keyed
      *     by the settings, the backbone and the image files (path, size, modification time); null without a folder
      */
-    private static Checkpoints checkpoints(FineTune settings, String phase, Backbone backbone, CutPoint cut,
+    private static Checkpoints checkpoints(FineTune settings, RunEnvironment env, String phase, Backbone backbone, CutPoint cut,
             DatasetSplit data) {
-        if (settings.checkpointDir() == null) {
+        if (env.checkpointDir() == null) {
             return null;
         }
         List<String> parts = new ArrayList<>(List.of(phase, settings.toMap().toString(), backbone.id(),
@@ -150,7 +151,7 @@ final class EndToEnd {
                         + Arrays.toString(img.targetRow(part.labels().size())));
             }
         }
-        return new Checkpoints(settings.checkpointDir().resolve(phase),
+        return new Checkpoints(env.checkpointDir().resolve(phase),
                 FeatureCache.settingsKey(parts.toArray(new String[0])));
     }
 

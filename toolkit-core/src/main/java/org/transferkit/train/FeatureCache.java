@@ -32,11 +32,6 @@ public final class FeatureCache {
         this.root = Objects.requireNonNull(root, "root");
     }
 
-    /** @return the default cache folder, {@code ~/.transferkit/features} */
-    public static Path defaultDir() {
-        return Path.of(System.getProperty("user.home"), ".transferkit", "features");
-    }
-
     /** @return the cache folder */
     public Path root() {
         return root;

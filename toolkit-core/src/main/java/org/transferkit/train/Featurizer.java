@@ -43,11 +43,11 @@ final class Featurizer {
      * cache), in dataset order; undecodable files are left out and added to {@code skipped}.
      */
     static DataSet featurize(Runner runner, Backbone backbone, CutPoint cut, Features at,
-            Preprocessing pre, ImageDataset part, FineTune settings, Augmentation augmentation, long augmentSeed,
+            Preprocessing pre, ImageDataset part, FineTune settings, RunEnvironment env, Augmentation augmentation, long augmentSeed,
             List<SkippedFile> skipped, int[] reusedComputed, TrainingListener listener) {
         int len = at.length();
         int classes = part.labels().size();
-        FeatureCache cache = settings.featureCache();
+        FeatureCache cache = env.featureCache();
         String key = FeatureCache.settingsKey(backbone.id(), backbone.weightsId(), cut.name(), cut.vertex(),
                 at.vertex() + "/" + at.pooling(), pre.toString(), backbone.inputShape().toString(),
                 augmentation == null ? "none" : augmentation + "#" + augmentSeed);
@@ -73,7 +73,7 @@ final class Featurizer {
         }
         if (!todo.isEmpty()) {
             ImagePipeline.Builder b = ImagePipeline.builder(part.withImages(todo)).shape(backbone.inputShape())
-                    .preprocessing(pre).batchSize(settings.batchSize()).threads(settings.decodeThreads());
+                    .preprocessing(pre).batchSize(settings.batchSize()).threads(env.decodeThreads());
             if (augmentation != null) {
                 b.augment(augmentation, augmentSeed);
             }

@@ -8,7 +8,9 @@ import org.transferkit.model.Preprocessing;
 import org.transferkit.head.HeadSpec;
 
 /**
- * Settings of one fine-tuning run. Immutable; build with {@link #builder()}. Every setting has a
+ * The hyper-parameters of a fine-tuning run. Where it runs and what it writes (feature cache, checkpoints, decoding
+ * threads, run-time options) are set on the {@link FineTuner}, not here. Immutable; build with {@link #builder()}.
+ * Every setting has a
  * default, so {@code FineTune.builder().build()} is a sensible run.
  */
 public final class FineTune {
@@ -19,18 +21,14 @@ public final class FineTune {
     private final long seed;
     private final HeadSpec head;
     private final String cutPoint;
-    private final int decodeThreads;
     private final Preprocessing preprocessing;
     private final boolean classWeights;
     private final Augmentation augmentation;
     private final int augmentedCopies;
-    private final FeatureCache featureCache;
     private final int patience;
     private final double weightDecay;
     private final double labelSmoothing;
     private final LrSchedule schedule;
-    private final java.nio.file.Path checkpointDir;
-    private final boolean resume;
     private final Unfreeze unfreeze;
 
     private FineTune(Builder b) {
@@ -41,18 +39,14 @@ public final class FineTune {
         this.seed = b.seed;
         this.head = b.head;
         this.cutPoint = b.cutPoint;
-        this.decodeThreads = b.decodeThreads;
         this.preprocessing = b.preprocessing;
         this.classWeights = b.classWeights;
         this.augmentation = b.augmentation;
         this.augmentedCopies = b.augmentedCopies;
-        this.featureCache = b.featureCache;
         this.patience = b.patience;
         this.weightDecay = b.weightDecay;
         this.labelSmoothing = b.labelSmoothing;
         this.schedule = b.schedule;
-        this.checkpointDir = b.checkpointDir;
-        this.resume = b.resume;
         this.unfreeze = b.unfreeze;
     }
 
@@ -73,18 +67,14 @@ public final class FineTune {
         b.seed = seed;
         b.head = head;
         b.cutPoint = cutPoint;
-        b.decodeThreads = decodeThreads;
         b.preprocessing = preprocessing;
         b.classWeights = classWeights;
         b.augmentation = augmentation;
         b.augmentedCopies = augmentedCopies;
-        b.featureCache = featureCache;
         b.patience = patience;
         b.weightDecay = weightDecay;
         b.labelSmoothing = labelSmoothing;
         b.schedule = schedule;
-        b.checkpointDir = checkpointDir;
-        b.resume = resume;
         b.unfreeze = unfreeze;
         return b;
     }
@@ -92,16 +82,6 @@ public final class FineTune {
     /** @return phase 2 (end-to-end training with top blocks unfrozen), or null for phase 1 only */
     public Unfreeze unfreeze() {
         return unfreeze;
-    }
-
-    /** @return where a checkpoint is written after every epoch, or null for none */
-    public java.nio.file.Path checkpointDir() {
-        return checkpointDir;
-    }
-
-    /** @return whether to continue from the checkpoint in {@link #checkpointDir()} when there is one */
-    public boolean resume() {
-        return resume;
     }
 
     /** @return how the learning rate changes over epochs */
@@ -124,10 +104,6 @@ public final class FineTune {
         return labelSmoothing;
     }
 
-    /** @return the disk cache of backbone features, or null for none (features are then held in memory only) */
-    public FeatureCache featureCache() {
-        return featureCache;
-    }
 
     /** @return the preprocessing to use instead of the backbone's, or null for the backbone's */
     public Preprocessing preprocessing() {
@@ -189,10 +165,6 @@ public final class FineTune {
         return cutPoint;
     }
 
-    /** @return image decoding threads */
-    public int decodeThreads() {
-        return decodeThreads;
-    }
 
     /** @return the settings as a flat map for provenance and {@code metrics.json} (insertion-ordered) */
     public Map<String, Object> toMap() {
@@ -231,18 +203,14 @@ public final class FineTune {
         private long seed = 42;
         private HeadSpec head = HeadSpec.builder().build();
         private String cutPoint;
-        private int decodeThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
         private Preprocessing preprocessing;
         private boolean classWeights;
         private Augmentation augmentation;
         private int augmentedCopies;
-        private FeatureCache featureCache;
         private int patience;
         private double weightDecay;
         private double labelSmoothing;
         private LrSchedule schedule = LrSchedule.constant();
-        private java.nio.file.Path checkpointDir;
-        private boolean resume;
         private Unfreeze unfreeze;
 
         private Builder() {
@@ -257,18 +225,7 @@ public final class FineTune {
             return this;
         }
 
-        /**
-         * @param dir write a checkpoint here after every epoch (null: none, the default)
-         * @param resumeIfPresent continue from the checkpoint there when one exists (made by the same
-         *     settings and data); the run then ends exactly as an uninterrupted one would
-         * @return this
-         */
-        public Builder checkpoints(java.nio.file.Path dir, boolean resumeIfPresent) {
-            this.checkpointDir = dir;
-            this.resume = resumeIfPresent;
-            return this;
-        }
-
+    
         /** @param s the learning-rate schedule (default constant) @return this */
         public Builder schedule(LrSchedule s) {
             this.schedule = Objects.requireNonNull(s, "schedule");
@@ -302,15 +259,7 @@ public final class FineTune {
             return this;
         }
 
-        /**
-         * @param cache a disk cache of backbone features shared across runs (null: memory only, the default)
-         * @return this
-         */
-        public Builder featureCache(FeatureCache cache) {
-            this.featureCache = cache;
-            return this;
-        }
-
+    
         /** @param p preprocessing to use instead of the backbone's (null: the backbone's) @return this */
         public Builder preprocessing(Preprocessing p) {
             this.preprocessing = p;
@@ -392,15 +341,7 @@ public final class FineTune {
             return this;
         }
 
-        /** @param n decoding threads, >= 1 @return this @throws IllegalArgumentException if < 1 */
-        public Builder decodeThreads(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("decode threads must be >= 1, got " + n);
-            }
-            this.decodeThreads = n;
-            return this;
-        }
-
+    
         /** @return the settings */
         public FineTune build() {
             return new FineTune(this);

@@ -1,6 +1,6 @@
 package org.transferkit.train;
 
-import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import org.transferkit.TransferKitException;
@@ -8,6 +8,7 @@ import org.transferkit.backbone.Backbone;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.head.HeadSpec;
+import org.transferkit.runtime.RuntimeOptions;
 import org.transferkit.task.Task;
 import org.transferkit.task.TaskMetrics;
 
@@ -32,8 +33,10 @@ public final class FineTuner {
     private final FineTune settings;
     private final TrainingListener listener;
     private final Double threshold;
+    private final RunEnvironment env;
 
     private FineTuner(Builder b) {
+        this.env = new RunEnvironment(b.runtime, b.featureCache, b.checkpointDir, b.resume, b.decodeThreads);
         this.backbone = b.backbone;
         this.settings = b.settings.build();
         this.listener = b.listener;
@@ -77,8 +80,8 @@ public final class FineTuner {
         }
         DatasetSplit split = new DatasetSplit(train, val, train.withImages(List.of()));
         FineTune run = settings.withHead(settings.head().withTask(train.task()));
-        TrainingResult result = Trainer.fit(backbone, split, run, listener);
-        return new TrainedModel(result, backbone, run, decisionThreshold(result, val, run));
+        TrainingResult result = Trainer.fit(backbone, split, run, env, listener);
+        return new TrainedModel(result, backbone, run, env, decisionThreshold(result, val, run));
     }
 
     /**
@@ -97,7 +100,7 @@ public final class FineTuner {
         if (threshold != null || !task.usesThreshold() || val.size() == 0) {
             return threshold != null ? threshold : TaskMetrics.DEFAULT_THRESHOLD;
         }
-        TrainedModel.Outputs out = TrainedModel.outputs(result, backbone, run, val);
+        TrainedModel.Outputs out = TrainedModel.outputs(result, backbone, run, env, val);
         return task.tuneThreshold(out.outputs(), out.targets());
     }
 
@@ -107,7 +110,11 @@ public final class FineTuner {
         private final FineTune.Builder settings = FineTune.builder();
         private TrainingListener listener = TrainingListener.NONE;
         private Double threshold;
-        private final List<String> set = new ArrayList<>();
+        private RuntimeOptions runtime = RuntimeOptions.defaults();
+        private FeatureCache featureCache;
+        private Path checkpointDir;
+        private boolean resume;
+        private int decodeThreads = RunEnvironment.defaultThreads();
 
         private Builder(Backbone backbone) {
             this.backbone = Objects.requireNonNull(backbone, "backbone");
@@ -116,7 +123,6 @@ public final class FineTuner {
         /** @param head the new head's layers (default: one hidden layer of 128, dropout 0.2) @return this */
         public Builder head(HeadSpec head) {
             settings.head(head);
-            set.add("head");
             return this;
         }
 
@@ -165,6 +171,51 @@ public final class FineTuner {
                 throw new IllegalArgumentException("threshold must be in (0, 1), got " + p);
             }
             this.threshold = p;
+            return this;
+        }
+
+        /**
+         * @param options engine, CPU helpers and device (default {@link RuntimeOptions#defaults()}; the library reads
+         *     no environment variable or system property)
+         * @return this
+         */
+        public Builder runtime(RuntimeOptions options) {
+            this.runtime = Objects.requireNonNull(options, "runtime options");
+            return this;
+        }
+
+        /**
+         * @param cache a disk cache of backbone features shared by runs (keyed by content and settings), or null to
+         *     keep features in memory only (the default)
+         * @return this
+         */
+        public Builder featureCache(FeatureCache cache) {
+            this.featureCache = cache;
+            return this;
+        }
+
+        /**
+         * @param dir where a checkpoint is written after every epoch of every phase (null: none, the default)
+         * @param resumeIfPresent continue from the checkpoints there when they exist (made by the same settings and
+         *     data); the run then ends exactly as an uninterrupted one would
+         * @return this
+         */
+        public Builder checkpoints(Path dir, boolean resumeIfPresent) {
+            this.checkpointDir = dir;
+            this.resume = resumeIfPresent;
+            return this;
+        }
+
+        /**
+         * @param n image decoding threads, >= 1 (default: the cores, at most 4)
+         * @return this
+         * @throws IllegalArgumentException if < 1
+         */
+        public Builder decodeThreads(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("decode threads must be >= 1, got " + n);
+            }
+            this.decodeThreads = n;
             return this;
         }
 

@@ -31,6 +31,7 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
     private final InputShape shape;
     private final Preprocessing pre;
     private final FineTune settings;
+    private final RunEnvironment env;
     private final Task task;
     private final Loss loss;
     private final Map<String, SkippedFile> skipped = new LinkedHashMap<>();
@@ -41,7 +42,8 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
     private ComputationGraph head;
 
     PipelinePhase(ComputationGraph graph, DatasetSplit data, InputShape shape, Preprocessing pre, FineTune settings,
-            Task task) {
+            RunEnvironment env, Task task) {
+        this.env = env;
         this.graph = graph;
         this.data = data;
         this.shape = shape;
@@ -55,7 +57,8 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
     void frozenBackbone(String featureVertex) {
         TransferLearningHelper helper = new TransferLearningHelper(graph, featureVertex);
         head = helper.unfrozenGraph();
-        backbone = new Runner(graph, featureVertex, x -> helper.featurize(new DataSet(x, null)).getFeatures());
+        backbone = new Runner(graph, featureVertex, x -> helper.featurize(new DataSet(x, null)).getFeatures(),
+                env.runtime().engine());
     }
 
     @Override
@@ -127,7 +130,7 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
         // the weights are fixed for this pass: the whole graph runs on the compiled engine where it can (with a
         // frozen backbone, that part already does)
         try (ImagePipeline p = pipeline(data.val(), Long.MIN_VALUE);
-                Runner all = head == null ? Runner.ofOutput(graph) : null) {
+                Runner all = head == null ? Runner.ofOutput(graph, env.runtime().engine()) : null) {
             while (p.hasNext()) {
                 DataSet ds = p.next();
                 outs.add(all != null ? all.output(ds.getFeatures())
@@ -151,7 +154,7 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
 
     private ImagePipeline pipeline(ImageDataset d, long shuffleSeed) {
         ImagePipeline.Builder b = ImagePipeline.builder(d).shape(shape).preprocessing(pre)
-                .batchSize(settings.batchSize()).threads(settings.decodeThreads());
+                .batchSize(settings.batchSize()).threads(env.decodeThreads());
         if (shuffleSeed != Long.MIN_VALUE) {
             b.shuffle(shuffleSeed);
             if (settings.augmentation() != null) {

@@ -36,10 +36,12 @@ public final class TrainedModel implements AutoCloseable {
     private final TrainingResult result;
     private final Backbone backbone;
     private final FineTune settings;
+    private final RunEnvironment env;
     private final double threshold;
     private boolean closed;
 
-    TrainedModel(TrainingResult result, Backbone backbone, FineTune settings, double threshold) {
+    TrainedModel(TrainingResult result, Backbone backbone, FineTune settings, RunEnvironment env, double threshold) {
+        this.env = env;
         this.result = result;
         this.backbone = backbone;
         this.settings = settings;
@@ -92,8 +94,8 @@ public final class TrainedModel implements AutoCloseable {
     public TaskReport evaluate(ImageDataset images) {
         checkOpen();
         checkFits(images);
-        try (ImagePipeline p = pipeline(result, backbone, settings, images)) {
-            return Evaluator.evaluate(result.graph(), p, result.task(), threshold);
+        try (ImagePipeline p = pipeline(result, backbone, settings, env, images)) {
+            return Evaluator.evaluate(result.graph(), p, result.task(), threshold, env.runtime().engine());
         }
     }
 
@@ -210,10 +212,12 @@ public final class TrainedModel implements AutoCloseable {
     record Outputs(float[][] outputs, float[][] targets) {
     }
 
-    static Outputs outputs(TrainingResult r, Backbone backbone, FineTune settings, ImageDataset images) {
+    static Outputs outputs(TrainingResult r, Backbone backbone, FineTune settings, RunEnvironment env,
+            ImageDataset images) {
         List<float[]> outs = new ArrayList<>();
         List<float[]> targets = new ArrayList<>();
-        try (ImagePipeline p = pipeline(r, backbone, settings, images); Runner runner = Runner.ofOutput(r.graph())) {
+        try (ImagePipeline p = pipeline(r, backbone, settings, env, images);
+                Runner runner = Runner.ofOutput(r.graph(), env.runtime().engine())) {
             while (p.hasNext()) {
                 DataSet ds = p.next();
                 outs.addAll(List.of(runner.output(ds.getFeatures()).toFloatMatrix()));
@@ -223,8 +227,9 @@ public final class TrainedModel implements AutoCloseable {
         return new Outputs(outs.toArray(new float[0][]), targets.toArray(new float[0][]));
     }
 
-    private static ImagePipeline pipeline(TrainingResult r, Backbone backbone, FineTune settings, ImageDataset images) {
+    private static ImagePipeline pipeline(TrainingResult r, Backbone backbone, FineTune settings, RunEnvironment env,
+            ImageDataset images) {
         return ImagePipeline.builder(images).shape(backbone.inputShape()).preprocessing(r.preprocessing())
-                .batchSize(settings.batchSize()).threads(settings.decodeThreads()).build();
+                .batchSize(settings.batchSize()).threads(env.decodeThreads()).build();
     }
 }

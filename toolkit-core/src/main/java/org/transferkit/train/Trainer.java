@@ -53,6 +53,12 @@ public final class Trainer {
      */
     public static TrainingResult fit(Backbone backbone, DatasetSplit data, FineTune settings, TrainingListener listener)
             throws TransferKitException {
+        return fit(backbone, data, settings, RunEnvironment.defaults(), listener);
+    }
+
+    /** {@link #fit(Backbone, DatasetSplit, FineTune, TrainingListener)} in the given environment. */
+    static TrainingResult fit(Backbone backbone, DatasetSplit data, FineTune settings, RunEnvironment env,
+            TrainingListener listener) throws TransferKitException {
         CutPoint cut = settings.cutPoint() == null ? backbone.defaultCutPoint() : backbone.cutPoint(settings.cutPoint());
         List<String> labels = data.train().labels();
         Task task = checkTask(data, settings);
@@ -65,14 +71,14 @@ public final class Trainer {
             data = scaling.apply(data); // trains on standardized targets; folded into the output layer at the end
         }
         if (backbone.trainsFromScratch()) {
-            return finish(EndToEnd.fromScratch(backbone, data, settings, listener), scaling);
+            return finish(EndToEnd.fromScratch(backbone, data, settings, env, listener), scaling);
         }
         Preprocessing pre = settings.preprocessing() != null ? settings.preprocessing() : backbone.preprocessing();
         double[] weights = settings.classWeights() ? ClassBalance.weights(data.train().classCounts()) : null;
         Nd4j.getRandom().setSeed(settings.seed());
         ComputationGraph graph = TransferModel.build(backbone.loadGraph(), cut, settings.head(), labels.size(),
                 settings.optimizer().updater(settings.learningRate()), settings.seed(), weights, settings.weightDecay());
-        CpuHelpers.apply(graph); // oneDNN convolutions and pooling (see CpuHelpers)
+        CpuHelpers.apply(graph, env.runtime()); // oneDNN convolutions and pooling (see CpuHelpers)
         Trainer.announce(listener, "head", graph, backbone);
         if (settings.unfreeze() != null) {
             EndToEnd.boundary(backbone, graph, cut, settings.unfreeze().blocks()); // refuse a bad phase 2 before phase 1
@@ -86,7 +92,8 @@ public final class Trainer {
         long[] featureShape = pooled ? new long[] {cut.channels()} : cut.outputShape();
         TransferLearningHelper helper = new TransferLearningHelper(graph, featureVertex);
         // the frozen layers run on the compiled engine where it is on (see org.transferkit.engine), else on DL4J
-        Runner backboneRunner = new Runner(graph, featureVertex, x -> helper.featurize(new DataSet(x, null)).getFeatures());
+        Runner backboneRunner = new Runner(graph, featureVertex, x -> helper.featurize(new DataSet(x, null)).getFeatures(),
+                env.runtime().engine());
 
         long t0 = System.nanoTime();
         List<SkippedFile> skipped = new ArrayList<>();
@@ -97,10 +104,10 @@ public final class Trainer {
         int trainN;
         int valN;
         try {
-            train = Featurizer.featurize(backboneRunner, backbone, cut, at, pre, data.train(), settings, null, 0, skipped, reusedComputed,
+            train = Featurizer.featurize(backboneRunner, backbone, cut, at, pre, data.train(), settings, env, null, 0, skipped, reusedComputed,
                     listener);
             val = data.val().size() == 0 ? null
-                    : Featurizer.featurize(backboneRunner, backbone, cut, at, pre, data.val(), settings, null, 0, skipped, reusedComputed,
+                    : Featurizer.featurize(backboneRunner, backbone, cut, at, pre, data.val(), settings, env, null, 0, skipped, reusedComputed,
                             listener);
             trainN = train == null ? 0 : train.numExamples();
             valN = val == null ? 0 : val.numExamples();
@@ -112,7 +119,7 @@ public final class Trainer {
             if (settings.augmentation() != null) {
                 List<DataSet> all = new ArrayList<>(List.of(train));
                 for (int copy = 1; copy <= settings.augmentedCopies(); copy++) {
-                    all.add(Featurizer.featurize(backboneRunner, backbone, cut, at, pre, data.train(), settings, settings.augmentation(),
+                    all.add(Featurizer.featurize(backboneRunner, backbone, cut, at, pre, data.train(), settings, env, settings.augmentation(),
                             settings.seed() * 31 + copy, new ArrayList<>(), reusedComputed, listener));
                 }
                 train = DataSet.merge(all);
@@ -126,26 +133,26 @@ public final class Trainer {
             fitOn = new DataSet(train.getFeatures(), train.getLabels().mul(1 - e).addi(e / labels.size()));
         }
         listener.onFeaturized(trainN, valN, (System.nanoTime() - t0) / 1e9);
-        if (settings.featureCache() != null) {
-            listener.onFeatureCache(reusedComputed[0], reusedComputed[1], settings.featureCache().root());
+        if (env.featureCache() != null) {
+            listener.onFeatureCache(reusedComputed[0], reusedComputed[1], env.featureCache().root());
         }
 
         HeadPhase phase = new HeadPhase(helper, train, fitOn, val, task, settings.head().loss(), settings.batchSize(),
                 settings.seed());
-        Checkpoints checkpoints = settings.checkpointDir() == null ? null
-                : new Checkpoints(settings.checkpointDir().resolve("head"),
+        Checkpoints checkpoints = env.checkpointDir() == null ? null
+                : new Checkpoints(env.checkpointDir().resolve("head"),
                         fingerprint(settings, backbone, cut, fitOn, val));
         EpochLoop.Outcome outcome = EpochLoop.run(phase, new EpochLoop.Plan(1, settings.epochs(),
                 e -> settings.schedule().at(settings.learningRate(), e, settings.epochs()), Double.NaN,
                 settings.patience(), List.of(), Double.NEGATIVE_INFINITY, 0), task, settings.seed(), checkpoints,
-                settings.resume(), listener);
+                env.resume(), listener);
         if (outcome.improved()) {
             phase.network().setParams(outcome.best());
         }
         copyHeadInto(phase.network(), graph);
         TrainingResult phase1 = new TrainingResult(graph, labels, cut, outcome.history(), outcome.bestEpoch(), trainN, valN,
                 List.copyOf(skipped), frozenLayers(graph), pre, task, null);
-        return finish(settings.unfreeze() == null ? phase1 : EndToEnd.fit(backbone, data, settings, phase1, listener),
+        return finish(settings.unfreeze() == null ? phase1 : EndToEnd.fit(backbone, data, settings, env, phase1, listener),
                 scaling);
     }
 

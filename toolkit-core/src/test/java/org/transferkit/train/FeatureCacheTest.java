@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.transferkit.runtime.RuntimeOptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.transferkit.TestImages;
 import org.transferkit.TinyBackbone;
@@ -35,15 +36,16 @@ class FeatureCacheTest {
     }
 
     private TrainingResult run(DatasetSplit split, FineTune s, Counts counts) throws Exception {
-        return Trainer.fit(new TinyBackbone(4), split, s, counts);
+        RunEnvironment env = new RunEnvironment(RuntimeOptions.defaults(), new FeatureCache(tmp.resolve("cache")), null,
+                false, 2);
+        return Trainer.fit(new TinyBackbone(4), split, s, env, counts);
     }
 
     @Test
     void secondRunReusesChangedImageAndSettingRecomputeExactlyWhatChanged() throws Exception {
         Path data = TestImages.folder(tmp.resolve("d"), 6, 1, "red", "blue");
         DatasetSplit split = DatasetSplit.stratified(ImageDataset.fromFolder(data), 0.34, 0, 2); // 8 train, 4 val
-        FeatureCache cache = new FeatureCache(tmp.resolve("cache"));
-        FineTune s = FineTune.builder().epochs(2).batchSize(4).seed(1).featureCache(cache).build();
+        FineTune s = FineTune.builder().epochs(2).batchSize(4).seed(1).build();
 
         Counts first = new Counts();
         TrainingResult a = run(split, s, first);
@@ -64,13 +66,13 @@ class FeatureCacheTest {
         assertEquals(11, third.reused);
         assertEquals(1, third.computed, "only the changed image is recomputed");
 
-        FineTune other = FineTune.builder().epochs(1).batchSize(4).seed(1).featureCache(cache)
+        FineTune other = FineTune.builder().epochs(1).batchSize(4).seed(1)
                 .preprocessing(Preprocessing.minusOneToOne().withResize(Preprocessing.Resize.LETTERBOX)).build();
         Counts fourth = new Counts();
         run(split, other, fourth);
         assertEquals(12, fourth.computed, "a changed setting recomputes everything");
 
-        FineTune aug = FineTune.builder().epochs(1).batchSize(4).seed(1).featureCache(cache)
+        FineTune aug = FineTune.builder().epochs(1).batchSize(4).seed(1)
                 .augment(Augmentation.standard(), 2).build();
         Counts fifth = new Counts();
         run(split, aug, fifth);

@@ -19,6 +19,7 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.Test;
+import org.transferkit.runtime.RuntimeOptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
 import org.transferkit.engine.CompiledGraph;
@@ -121,10 +122,9 @@ class TwoPhaseTest {
     }
 
     /**
-     * Unfreezing no block: end-to-end epochs with the whole backbone frozen train only the head, and the
-     * trained graph's backbone is covered by the compiled engine (mode onednn) and not run by it in mode dl4j.
-     * Training itself runs in the default engine mode: {@code Trainer.fit} takes no run-time options yet, so
-     * the engine-off training comparison is not made here.
+     * Unfreezing no block: end-to-end epochs with the whole backbone frozen train only the head, the trained graph's
+     * backbone is covered by the compiled engine (mode onednn) and not run by it in mode dl4j, and training with the
+     * engine on gives the history of training with it off (the engine reproduces DL4J within float tolerance).
      */
     @Test
     void frozenEndToEndEpochsTrainOnlyTheHeadAndTheBackboneCompiles() throws Exception {
@@ -132,16 +132,26 @@ class TwoPhaseTest {
         DatasetSplit split = DatasetSplit.stratified(all, 0.25, 0.0, 3);
         FineTune s = FineTune.builder().epochs(2).batchSize(8).learningRate(0.01).seed(3)
                 .unfreeze(new Unfreeze(0, 3, 0.01)).build();
-        List<EpochStats> epochs = new ArrayList<>();
-        TrainingResult r = Trainer.fit(new BnBackbone(), split, s, TrainingListener.onEpoch(epochs::add));
-        assertEquals(5, epochs.size(), "2 head epochs, then 3 end-to-end epochs");
-        ComputationGraph original = new BnBackbone().loadGraph();
-        assertEquals(original.getLayer("conv2").params(), r.graph().getLayer("conv2").params(), "backbone frozen");
+        List<List<EpochStats>> runs = new ArrayList<>();
         for (EngineMode mode : List.of(EngineMode.DL4J, EngineMode.ONEDNN)) {
+            RunEnvironment env = new RunEnvironment(RuntimeOptions.builder().engine(mode).build(), null, null, false, 2);
+            List<EpochStats> epochs = new ArrayList<>();
+            TrainingResult r = Trainer.fit(new BnBackbone(), split, s, env, TrainingListener.onEpoch(epochs::add));
+            assertEquals(5, epochs.size(), "2 head epochs, then 3 end-to-end epochs");
+            ComputationGraph original = new BnBackbone().loadGraph();
+            assertEquals(original.getLayer("conv2").params(), r.graph().getLayer("conv2").params(), "backbone frozen");
             var compiled = Engine.tryCompile(r.graph(), org.transferkit.head.TransferModel.POOL, new InputShape(3, 16, 16),
                     mode);
             assertEquals(mode == EngineMode.ONEDNN, compiled.isPresent(), "the backbone of this graph runs on the engine");
             compiled.ifPresent(CompiledGraph::close);
+            runs.add(epochs);
+        }
+        for (int e = 0; e < 5; e++) {
+            EpochStats a = runs.get(0).get(e);
+            EpochStats b = runs.get(1).get(e);
+            assertEquals(a.trainLoss(), b.trainLoss(), 1e-3, "epoch " + (e + 1) + " loss");
+            assertEquals(a.valLoss(), b.valLoss(), 1e-3, "epoch " + (e + 1) + " val loss");
+            assertEquals(a.valMetric(), b.valMetric(), 1e-9, "epoch " + (e + 1) + " val accuracy");
         }
     }
 }

@@ -13,7 +13,6 @@ import org.transferkit.backbone.ConvNet;
 import org.transferkit.data.Augmentation;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
-import org.transferkit.model.InputShape;
 import org.transferkit.task.Task;
 import org.transferkit.model.Preprocessing;
 import org.transferkit.runtime.Device;
@@ -25,6 +24,9 @@ import org.transferkit.head.HeadSpec;
 import org.transferkit.model.EpochStats;
 import org.transferkit.train.FeatureCache;
 import org.transferkit.train.FineTune;
+import org.transferkit.runtime.RuntimeOptions;
+import org.transferkit.backbone.Backbones;
+import org.transferkit.backbone.BackboneOptions;
 import org.transferkit.train.FineTuner;
 import org.transferkit.train.TrainedModel;
 import org.transferkit.train.Optimizer;
@@ -32,7 +34,6 @@ import org.transferkit.zoo.DemoBackbone;
 import org.transferkit.train.LrSchedule;
 import org.transferkit.train.TrainingListeners;
 import org.transferkit.train.TrainingListener;
-import org.transferkit.zoo.BackboneCatalog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -225,12 +226,13 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--test goes with --train and --val");
         }
         Task taskType = Task.parse(task);
-        Backbone bb = openBackbone();
+        RuntimeOptions runtime = Environment.announce(spec.commandLine().getErr()).toBuilder().device(dev).build();
+        Backbone bb = openBackbone(runtime);
         configure(FineTune.builder(), bb); // refuses bad flag values before any data is read
         if (cut != null) {
             bb.cutPoint(cut); // refuses an unknown name now, listing the valid ones
         }
-        DeviceChoice choice = DeviceChoice.initialize(dev);
+        DeviceChoice choice = DeviceChoice.initialize(runtime);
         if (!choice.warning().isEmpty()) {
             spec.commandLine().getErr().println("warning: " + choice.warning());
         }
@@ -243,7 +245,12 @@ public final class TrainCommand implements Callable<Integer> {
                 cut == null ? bb.defaultCutPoint() : bb.cutPoint(cut), abbreviate(bb.weightsId()));
 
         Path log = out().toAbsolutePath().resolveSibling("training-log.jsonl");
-        FineTuner.Builder tuner = FineTuner.builder(bb).settings(b -> configure(b, bb));
+        FineTuner.Builder tuner = FineTuner.builder(bb).settings(b -> configure(b, bb)).runtime(runtime)
+                .checkpoints(checkpointDir != null ? checkpointDir : out().toAbsolutePath().resolveSibling("checkpoint"),
+                        resume);
+        if (!noFeatureCache) {
+            tuner.featureCache(new FeatureCache(featureCache != null ? featureCache : runtime.featureCacheDir()));
+        }
         if (threshold != null) {
             tuner.threshold(threshold);
         }
@@ -339,10 +346,6 @@ public final class TrainCommand implements Callable<Integer> {
         if (unfreeze != null) {
             b.unfreeze(new org.transferkit.train.Unfreeze(unfreeze, unfreezeEpochs, unfreezeLr != null ? unfreezeLr : lr / 10));
         }
-        b.checkpoints(checkpointDir != null ? checkpointDir : out.toAbsolutePath().resolveSibling("checkpoint"), resume);
-        if (!noFeatureCache) {
-            b.featureCache(new FeatureCache(featureCache != null ? featureCache : FeatureCache.defaultDir()));
-        }
         if (augment > 0) {
             b.augment(Augmentation.standard(), augment);
         } else if (augment < 0) {
@@ -354,26 +357,17 @@ public final class TrainCommand implements Callable<Integer> {
 
 
 
-    private Backbone openBackbone() throws TransferKitException {
-        if (backbone.equalsIgnoreCase("scratch-cnn")) {
-            if (weights != null) {
-                throw new IllegalArgumentException("scratch-cnn starts from random weights; it takes no --weights");
-            }
-            int side = inputSize == null ? 64 : inputSize;
-            if (side < 16 || side > 1024) {
-                throw new IllegalArgumentException("--input-size must be in 16..1024, got " + side);
-            }
-            return ConvNet.smallCnn(new InputShape(3, side, side), seed);
+    private Backbone openBackbone(RuntimeOptions runtime) throws TransferKitException {
+        if (inputSize != null && (inputSize < 16 || inputSize > 1024)) {
+            throw new IllegalArgumentException("--input-size must be in 16..1024, got " + inputSize);
         }
-        if (inputSize != null) {
-            throw new IllegalArgumentException("--input-size applies to --backbone scratch-cnn only; " + backbone
-                    + " takes its own input size");
-        }
-        return BackboneCatalog.open(backbone, weights, seed);
+        BackboneOptions options = BackboneOptions.of(weights, seed).withRuntime(runtime)
+                .withInputSize(inputSize == null ? 0 : inputSize);
+        return Backbones.installed().open(backbone, options);
     }
 
     private static TrainingListener progress(PrintWriter out, boolean summary, Task task) {
-        String m = task == Task.SINGLE_LABEL ? "acc" : task == Task.MULTI_LABEL ? "F1" : "R2";
+        String m = task.metricShort();
         return new TrainingListener() {
             @Override
             public void onModelBuilt(String phase, ModelSummary s) {
