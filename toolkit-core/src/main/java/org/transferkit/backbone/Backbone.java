@@ -58,6 +58,10 @@ public interface Backbone {
     /**
      * Loads a new graph with this backbone's weights. The caller owns the result.
      *
+     * <p>This is the extension point for backbone implementers (see {@code BackboneProvider}), and the one place
+     * where a backbone deals in Deeplearning4j types: users never call it; training cuts the graph and puts the head
+     * on it.
+     *
      * @return a fresh, initialised graph
      * @throws TransferKitException if the weights cannot be read
      */

@@ -33,7 +33,10 @@ import org.transferkit.runtime.RuntimeOptions;
  * A classifier in one file: a zip holding {@value #MANIFEST} (labels, input, preprocessing,
  * provenance, metrics) and {@value #NETWORK} (the DL4J graph without updater state). Loading needs
  * nothing else. Holds native memory: close it. Not thread-safe; {@link org.transferkit.serve.ImageClassifier}
- * is the thread-safe way to predict.
+ * is the thread-safe way to predict and evaluate.
+ *
+ * <p>{@link #graph()} and {@link #output} are the bundle format's interop door to Deeplearning4j, for the library's
+ * serving and explaining code and for power users; the rest of the API never needs them.
  */
 public final class ClassifierBundle implements AutoCloseable {
     /**
@@ -74,13 +77,14 @@ public final class ClassifierBundle implements AutoCloseable {
         return manifest;
     }
 
-    /** @return the network (owned by this bundle) */
+    /** @return the DL4J network (interop; owned by this bundle, valid until {@link #close()}) */
     public ComputationGraph graph() {
         return graph;
     }
 
     /**
-     * Runs the network on a batch: on the compiled engine ({@link Engine}) when it is on and covers this
+     * Runs the network on a batch (interop, in ND4J arrays; {@code ImageClassifier} is the typed way): on the compiled
+     * engine ({@link Engine}) when it is on and covers this
      * network (compiled on the first call; the network's weights must not change afterwards), else on DL4J.
      *
      * @param images batch x C x H x W, preprocessed as the manifest says; not modified

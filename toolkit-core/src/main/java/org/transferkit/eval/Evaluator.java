@@ -9,28 +9,17 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.transferkit.data.ImagePipeline;
 import org.transferkit.engine.EngineMode;
 import org.transferkit.engine.Runner;
-import org.transferkit.task.EvaluationReport;
 import org.transferkit.task.Task;
-import org.transferkit.task.TaskMetrics;
 import org.transferkit.task.TaskReport;
 
 /**
- * The one evaluation path: runs a network over every image of a pipeline (on the compiled engine where it covers
- * the network, else on DL4J) and hands the outputs to the task's {@link Task#report report}. Stateless.
+ * The one evaluation path, internal to the library: runs a network over every image of a pipeline (on the compiled
+ * engine where it covers the network, else on DL4J) and hands the outputs to the task's {@link Task#report report}.
+ * Users evaluate through {@code TrainedModel.evaluate} and {@code ImageClassifier.evaluate}, which both come here;
+ * it is public only because they live in other packages. Stateless.
  */
 public final class Evaluator {
     private Evaluator() {
-    }
-
-    /**
-     * Evaluates a single-label {@code graph} on every image of {@code pipeline} (from its current position).
-     *
-     * @param graph a single-output classifier graph; used read-only, but not thread-safe
-     * @param pipeline the labelled images; consumed
-     * @return the report
-     */
-    public static EvaluationReport evaluate(ComputationGraph graph, ImagePipeline pipeline) {
-        return (EvaluationReport) evaluate(graph, pipeline, Task.SINGLE_LABEL, TaskMetrics.DEFAULT_THRESHOLD);
     }
 
     /**

@@ -39,143 +39,143 @@ public final class TransferModel {
     }
 
     /**
-     * Builds the transfer graph. The backbone graph passed in is not changed.
+     * Starts the surgery on a backbone graph: by default the whole backbone up to {@code cut} is frozen, there are
+     * no class weights and no weight decay, and the seed is 0. {@link Surgery#updater} must be set before
+     * {@link Surgery#build}.
      *
-     * @param backboneGraph the loaded backbone graph
+     * @param backboneGraph the loaded backbone graph; not changed
      * @param cut where to cut; its vertex must exist in {@code backboneGraph}
-     * @param head the head's layers
-     * @param numClasses classes of the output, >= 2
-     * @param updater the updater (and learning rate) for the trainable layers
-     * @param seed seed for the new layers' initial weights
-     * @return a new graph: frozen backbone up to {@code cut}, then the head
-     * @throws IllegalArgumentException if the cut vertex is not in the graph or {@code numClasses < 2}
+     * @param head the head's layers (its task decides the output activation and loss)
+     * @param outputs units of the output layer (classes, labels or targets), at least the head's task's minimum
+     * @return the surgery's settings, to complete fluently
      */
-    public static ComputationGraph build(ComputationGraph backboneGraph, CutPoint cut, HeadSpec head, int numClasses,
-            IUpdater updater, long seed) {
-        return build(backboneGraph, cut, head, numClasses, updater, seed, null);
+    public static Surgery surgery(ComputationGraph backboneGraph, CutPoint cut, HeadSpec head, int outputs) {
+        return new Surgery(Objects.requireNonNull(backboneGraph, "backboneGraph"), Objects.requireNonNull(cut, "cut"),
+                Objects.requireNonNull(head, "head"), outputs);
     }
 
     /**
-     * Builds the transfer graph with a class-weighted cross-entropy.
-     *
-     * @param backboneGraph the loaded backbone graph (not changed)
-     * @param cut where to cut
-     * @param head the head's layers
-     * @param numClasses classes, >= 2
-     * @param updater the updater for the trainable layers
-     * @param seed seed for the new layers' initial weights
-     * @param classWeights one loss weight per class, or null for none
-     * @return the new graph
-     * @throws IllegalArgumentException if the cut vertex is missing, {@code numClasses < 2}, or the
-     *     weights do not have one positive value per class
+     * What a transfer graph is built from: a backbone graph, where to cut it, the new head and how its layers (and any
+     * unfrozen backbone layers) train. Fluent and single-use; {@link #build()} makes the graph.
      */
-    public static ComputationGraph build(ComputationGraph backboneGraph, CutPoint cut, HeadSpec head, int numClasses,
-            IUpdater updater, long seed, double[] classWeights) {
-        return build(backboneGraph, cut, head, numClasses, updater, seed, classWeights, 0);
+    public static final class Surgery {
+        private final ComputationGraph backboneGraph;
+        private final CutPoint cut;
+        private final HeadSpec head;
+        private final int outputs;
+        private IUpdater updater;
+        private IUpdater backboneUpdater;
+        private long seed;
+        private double[] classWeights;
+        private double weightDecay;
+        private String freezeUpTo;
+
+        private Surgery(ComputationGraph backboneGraph, CutPoint cut, HeadSpec head, int outputs) {
+            this.backboneGraph = backboneGraph;
+            this.cut = cut;
+            this.head = head;
+            this.outputs = outputs;
+            this.freezeUpTo = cut.vertex();
+        }
+
+        /** @param u the updater (and learning rate) of the head's layers; required @return this */
+        public Surgery updater(IUpdater u) {
+            this.updater = Objects.requireNonNull(u, "updater");
+            return this;
+        }
+
+        /** @param s seed of the new layers' initial weights (default 0) @return this */
+        public Surgery seed(long s) {
+            this.seed = s;
+            return this;
+        }
+
+        /**
+         * @param weights one positive loss weight per output of a single-label head, or null for none (default)
+         * @return this
+         */
+        public Surgery classWeights(double[] weights) {
+            this.classWeights = weights == null ? null : weights.clone();
+            return this;
+        }
+
+        /**
+         * @param decay decoupled weight decay of the head's weights (not biases), >= 0; 0 for none (default)
+         * @return this
+         * @throws IllegalArgumentException if negative
+         */
+        public Surgery weightDecay(double decay) {
+            if (!(decay >= 0)) {
+                throw new IllegalArgumentException("weight decay must be >= 0, got " + decay);
+            }
+            this.weightDecay = decay;
+            return this;
+        }
+
+        /**
+         * Freezes the backbone only up to {@code vertex} (it and everything it depends on); the backbone layers
+         * between it and the cut train with {@link #backboneUpdater}.
+         *
+         * @param vertex the last frozen vertex, or null to train the whole backbone (default: the cut's vertex)
+         * @return this
+         */
+        public Surgery freezeUpTo(String vertex) {
+            this.freezeUpTo = vertex;
+            return this;
+        }
+
+        /** @param u updater of the trainable backbone layers (default: the head's) @return this */
+        public Surgery backboneUpdater(IUpdater u) {
+            this.backboneUpdater = Objects.requireNonNull(u, "backboneUpdater");
+            return this;
+        }
+
+        /**
+         * @return a new graph: the backbone up to the cut (frozen up to {@link #freezeUpTo}), then the head
+         * @throws IllegalArgumentException if the cut or freeze vertex is not in the graph, there are fewer outputs
+         *     than the head's task needs, or the class weights do not have one value per output
+         * @throws IllegalStateException if no {@link #updater} was set
+         */
+        public ComputationGraph build() {
+            if (updater == null) {
+                throw new IllegalStateException("set the head's updater before building the transfer graph");
+            }
+            return TransferModel.build(this);
+        }
     }
 
-    /**
-     * Builds the transfer graph with class weights and decoupled weight decay on the head's weights.
-     *
-     * @param backboneGraph the loaded backbone graph (not changed)
-     * @param cut where to cut
-     * @param head the head's layers
-     * @param numClasses classes, >= 2
-     * @param updater the updater for the trainable layers
-     * @param seed seed for the new layers' initial weights
-     * @param classWeights one loss weight per class, or null for none
-     * @param weightDecay decoupled weight decay of the head's weights (not biases), 0 for none
-     * @return the new graph
-     * @throws IllegalArgumentException as {@link #build(ComputationGraph, CutPoint, HeadSpec, int, IUpdater, long)}
-     */
-    public static ComputationGraph build(ComputationGraph backboneGraph, CutPoint cut, HeadSpec head, int numClasses,
-            IUpdater updater, long seed, double[] classWeights, double weightDecay) {
-        return build(backboneGraph, cut, head, numClasses, updater, seed, classWeights, weightDecay, cut.vertex(), updater);
-    }
-
-    /**
-     * As {@link #build(ComputationGraph, CutPoint, HeadSpec, int, IUpdater, long, double[], double)}, freezing the
-     * backbone only up to {@code freezeUpTo} (that vertex and everything it depends on); the backbone layers
-     * between it and the cut train with {@code backboneUpdater}.
-     *
-     * @param freezeUpTo the last frozen vertex, or null to train the whole backbone
-     * @param backboneUpdater updater (learning rate) of the trainable backbone layers
-     * @return the new graph
-     * @throws IllegalArgumentException as the shorter form, or if {@code freezeUpTo} is not in the graph
-     */
-    public static ComputationGraph build(ComputationGraph backboneGraph, CutPoint cut, HeadSpec head, int numClasses,
-            IUpdater updater, long seed, double[] classWeights, double weightDecay, String freezeUpTo,
-            IUpdater backboneUpdater) {
-        if (freezeUpTo != null && !backboneGraph.getConfiguration().getVertices().containsKey(freezeUpTo)) {
-            throw new IllegalArgumentException("cannot freeze up to '" + freezeUpTo + "': not a vertex of this graph");
-        }
-        if (classWeights != null && classWeights.length != numClasses) {
-            throw new IllegalArgumentException("need one class weight per class (" + numClasses + "), got "
-                    + classWeights.length);
-        }
-        Objects.requireNonNull(head, "head");
-        if (numClasses < head.task().minOutputs()) {
-            throw new IllegalArgumentException("a " + head.task().id() + " head needs at least "
-                    + head.task().minOutputs() + " outputs (classes, labels or targets), got " + numClasses);
-        }
-        ComputationGraphConfiguration conf = backboneGraph.getConfiguration();
-        if (!conf.getVertices().containsKey(cut.vertex())) {
-            throw new IllegalArgumentException("cut point " + cut.name() + " maps to vertex '" + cut.vertex()
-                    + "', which is not in this graph; its vertices are " + conf.getVertices().keySet());
-        }
-        Set<String> keep = ancestors(conf.getVertexInputs(), cut.vertex());
-        FineTuneConfiguration ftc = new FineTuneConfiguration.Builder().updater(backboneUpdater).seed(seed).build();
-        TransferLearning.GraphBuilder b = new TransferLearning.GraphBuilder(backboneGraph)
+    private static ComputationGraph build(Surgery s) {
+        check(s);
+        ComputationGraphConfiguration conf = s.backboneGraph.getConfiguration();
+        CutPoint cut = s.cut;
+        IUpdater backboneUpdater = s.backboneUpdater != null ? s.backboneUpdater : s.updater;
+        FineTuneConfiguration ftc = new FineTuneConfiguration.Builder().updater(backboneUpdater).seed(s.seed).build();
+        TransferLearning.GraphBuilder b = new TransferLearning.GraphBuilder(s.backboneGraph)
                 .fineTuneConfiguration(ftc);
-        if (freezeUpTo != null) {
-            b.setFeatureExtractor(freezeUpTo);
+        if (s.freezeUpTo != null) {
+            b.setFeatureExtractor(s.freezeUpTo);
         }
-        for (String v : removable(conf, keep)) {
+        for (String v : removable(conf, ancestors(conf.getVertexInputs(), cut.vertex()))) {
             b.removeVertexAndConnections(v);
         }
         String prev = cut.vertex();
         long nIn = cut.flatSize();
         boolean flattenNext = false;
         if (cut.spatial()) {
-            if (head.pooling() == HeadSpec.Pooling.FLATTEN) {
+            if (s.head.pooling() == HeadSpec.Pooling.FLATTEN) {
                 flattenNext = true;
             } else {
-                PoolingType type = head.pooling() == HeadSpec.Pooling.MAX ? PoolingType.MAX : PoolingType.AVG;
+                PoolingType type = s.head.pooling() == HeadSpec.Pooling.MAX ? PoolingType.MAX : PoolingType.AVG;
                 b.addLayer(POOL, new GlobalPoolingLayer.Builder(type).build(), prev);
                 prev = POOL;
                 nIn = cut.channels();
             }
         }
         long[] shape = cut.outputShape();
-        int[] hidden = head.hidden();
+        int[] hidden = s.head.hidden();
         for (int i = 0; i <= hidden.length; i++) {
-            boolean last = i == hidden.length;
-            String name = last ? OUTPUT : "tk_dense" + i;
-            // Keras-style: dropout between layers (DL4J applies it to a layer's input, as a retain probability)
-            boolean drop = head.dropout() > 0 && (i > 0 || hidden.length == 0);
-            org.deeplearning4j.nn.conf.layers.Layer layer;
-            if (last) {
-                OutputLayer.Builder ob = new OutputLayer.Builder(head.loss().function(classWeights))
-                        .nIn(nIn).nOut(numClasses).activation(head.loss().activation())
-                        .weightInit(WeightInit.XAVIER).updater(updater);
-                if (weightDecay > 0) {
-                    ob.regularization(List.of(new WeightDecay(weightDecay, true)));
-                }
-                if (drop) {
-                    ob.dropOut(1.0 - head.dropout());
-                }
-                layer = ob.build();
-            } else {
-                DenseLayer.Builder db = new DenseLayer.Builder().nIn(nIn).nOut(hidden[i])
-                        .activation(Activation.RELU).weightInit(WeightInit.RELU).updater(updater);
-                if (weightDecay > 0) {
-                    db.regularization(List.of(new WeightDecay(weightDecay, true)));
-                }
-                if (drop) {
-                    db.dropOut(1.0 - head.dropout());
-                }
-                layer = db.build();
-            }
+            String name = i == hidden.length ? OUTPUT : "tk_dense" + i;
+            org.deeplearning4j.nn.conf.layers.Layer layer = headLayer(s, i, nIn);
             if (flattenNext) {
                 b.addLayer(name, layer, new CnnToFeedForwardPreProcessor(shape[1], shape[2], shape[0]), prev);
                 flattenNext = false;
@@ -183,12 +183,62 @@ public final class TransferModel {
                 b.addLayer(name, layer, prev);
             }
             prev = name;
-            if (!last) {
+            if (i < hidden.length) {
                 nIn = hidden[i];
             }
         }
         b.setOutputs(OUTPUT);
         return b.build();
+    }
+
+    private static void check(Surgery s) {
+        ComputationGraphConfiguration conf = s.backboneGraph.getConfiguration();
+        if (s.freezeUpTo != null && !conf.getVertices().containsKey(s.freezeUpTo)) {
+            throw new IllegalArgumentException("cannot freeze up to '" + s.freezeUpTo + "': not a vertex of this graph");
+        }
+        if (s.classWeights != null && s.classWeights.length != s.outputs) {
+            throw new IllegalArgumentException("need one class weight per class (" + s.outputs + "), got "
+                    + s.classWeights.length);
+        }
+        if (s.outputs < s.head.task().minOutputs()) {
+            throw new IllegalArgumentException("a " + s.head.task().id() + " head needs at least "
+                    + s.head.task().minOutputs() + " outputs (classes, labels or targets), got " + s.outputs);
+        }
+        if (!conf.getVertices().containsKey(s.cut.vertex())) {
+            throw new IllegalArgumentException("cut point " + s.cut.name() + " maps to vertex '" + s.cut.vertex()
+                    + "', which is not in this graph; its vertices are " + conf.getVertices().keySet());
+        }
+    }
+
+    /** @return the head's layer {@code i}: a hidden dense layer, or the output layer after the last one */
+    private static org.deeplearning4j.nn.conf.layers.Layer headLayer(Surgery s, int i, long nIn) {
+        HeadSpec head = s.head;
+        int[] hidden = head.hidden();
+        // Keras-style: dropout between layers (DL4J applies it to a layer's input, as a retain probability)
+        boolean drop = head.dropout() > 0 && (i > 0 || hidden.length == 0);
+        List<org.nd4j.linalg.learning.regularization.Regularization> decay = s.weightDecay > 0
+                ? List.of(new WeightDecay(s.weightDecay, true)) : List.of();
+        if (i == hidden.length) {
+            OutputLayer.Builder ob = new OutputLayer.Builder(head.loss().function(s.classWeights))
+                    .nIn(nIn).nOut(s.outputs).activation(head.loss().activation())
+                    .weightInit(WeightInit.XAVIER).updater(s.updater);
+            if (!decay.isEmpty()) {
+                ob.regularization(decay);
+            }
+            if (drop) {
+                ob.dropOut(1.0 - head.dropout());
+            }
+            return ob.build();
+        }
+        DenseLayer.Builder db = new DenseLayer.Builder().nIn(nIn).nOut(hidden[i])
+                .activation(Activation.RELU).weightInit(WeightInit.RELU).updater(s.updater);
+        if (!decay.isEmpty()) {
+            db.regularization(decay);
+        }
+        if (drop) {
+            db.dropOut(1.0 - head.dropout());
+        }
+        return db.build();
     }
 
     /**

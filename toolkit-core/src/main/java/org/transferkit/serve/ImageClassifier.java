@@ -6,17 +6,22 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.transferkit.ModelFormatException;
 import org.transferkit.TransferKitException;
 import org.transferkit.bundle.BundleManifest;
 import org.transferkit.bundle.ClassifierBundle;
 import org.transferkit.runtime.RuntimeOptions;
+import org.transferkit.data.ImageDataset;
 import org.transferkit.data.ImageDecoder;
+import org.transferkit.data.ImagePipeline;
 import org.transferkit.data.Tensors;
+import org.transferkit.eval.Evaluator;
 import org.transferkit.model.InputShape;
 import org.transferkit.model.Preprocessing;
 import org.transferkit.task.Prediction;
 import org.transferkit.task.Task;
+import org.transferkit.task.TaskReport;
 
 /**
  * Runs a saved bundle on images, whatever its task: every {@code predict} method returns the {@link Prediction}
@@ -29,8 +34,14 @@ import org.transferkit.task.Task;
  * <p>Thread-safe: decoding, preprocessing and prediction decoding run in the calling thread, the network runs one
  * batch at a time under a lock (DL4J graphs are not safe for concurrent use), so concurrent callers get exactly
  * the results they would get alone. Holds native memory: close it.
+ *
+ * <p>{@link #evaluate} scores the classifier on labelled images (what {@code transferkit evaluate} prints);
+ * {@link #interop()} is the one door to the underlying Deeplearning4j network.
  */
 public final class ImageClassifier implements AutoCloseable {
+    /** Images per network pass of {@link #evaluate(ImageDataset)}. */
+    public static final int EVALUATION_BATCH = 32;
+
     private final Network network;
     private final InputShape shape;
     private final Preprocessing preprocessing;
@@ -274,6 +285,67 @@ public final class ImageClassifier implements AutoCloseable {
         return decodeOutputs(network.run(data, images.size(), shape), topK);
     }
 
+    /**
+     * Evaluates the classifier on labelled images at its {@link #threshold()}, {@value #EVALUATION_BATCH} images per
+     * network pass: the same report that {@code TrainedModel.evaluate} gives for the model this classifier was saved
+     * from. Holds the network for the whole evaluation: concurrent predictions wait.
+     *
+     * @param images images of the classifier's task and labels, e.g.
+     *     {@code ImageDataset.from(dir, classifier.labels(), classifier.task())}
+     * @return the task's report; undecodable files are listed in it, not thrown
+     * @throws IllegalArgumentException if the images have another task or other labels; the message names both
+     * @throws IllegalStateException if the classifier is closed
+     */
+    public TaskReport evaluate(ImageDataset images) {
+        return evaluate(images, EVALUATION_BATCH);
+    }
+
+    /**
+     * As {@link #evaluate(ImageDataset)}, with {@code batchSize} images per network pass (memory, not results).
+     *
+     * @param images images of the classifier's task and labels
+     * @param batchSize images per network pass, >= 1
+     * @return the task's report
+     * @throws IllegalArgumentException if the images do not fit the classifier or {@code batchSize < 1}
+     * @throws IllegalStateException if the classifier is closed
+     */
+    public TaskReport evaluate(ImageDataset images, int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+        }
+        if (images.task() != task || !images.labels().equals(labels)) {
+            throw new IllegalArgumentException("images are " + images.task().id() + " " + images.labels()
+                    + " but the classifier is " + task.id() + " " + labels);
+        }
+        synchronized (network.lock) {
+            ComputationGraph graph = network.graph();
+            try (ImagePipeline p = ImagePipeline.builder(images).shape(shape).preprocessing(preprocessing)
+                    .batchSize(batchSize).build()) {
+                return Evaluator.evaluate(graph, p, task, threshold);
+            }
+        }
+    }
+
+    /**
+     * @return the door to Deeplearning4j for power users: the bundle's network (owned by this classifier and shared
+     *     with its {@link #withThreshold} views; valid until {@link #close()}). Not thread-safe: do not use it while
+     *     other threads predict.
+     * @throws IllegalStateException if the classifier is closed
+     */
+    public Interop interop() {
+        synchronized (network.lock) {
+            return new Interop(network.graph());
+        }
+    }
+
+    /**
+     * The DL4J objects behind a classifier.
+     *
+     * @param graph the loaded network, preprocessed images in, the task's outputs out
+     */
+    public record Interop(ComputationGraph graph) {
+    }
+
     /** Releases the network (shared with {@link #withThreshold} views). Later predictions throw
      * {@link IllegalStateException}. Idempotent. */
     @Override
@@ -322,6 +394,14 @@ public final class ImageClassifier implements AutoCloseable {
 
         Network(ClassifierBundle bundle) {
             this.bundle = bundle;
+        }
+
+        /** @return the network; call under {@link #lock} */
+        ComputationGraph graph() {
+            if (closed) {
+                throw new IllegalStateException("classifier is closed");
+            }
+            return bundle.graph();
         }
 
         /** @return the outputs of {@code n} preprocessed images, one row each */

@@ -50,9 +50,10 @@ final class EndToEnd {
         List<String> labels = phase1.labels();
         double[] weights = settings.classWeights() ? ClassBalance.weights(data.train().classCounts()) : null;
         Nd4j.getRandom().setSeed(settings.seed());
-        ComputationGraph graph = TransferModel.build(backboneGraph, cut, settings.head(), labels.size(),
-                settings.optimizer().updater(u.headLearningRate()), settings.seed(), weights, settings.weightDecay(),
-                freezeUpTo, settings.optimizer().updater(u.learningRate()));
+        ComputationGraph graph = TransferModel.surgery(backboneGraph, cut, settings.head(), labels.size())
+                .updater(settings.optimizer().updater(u.headLearningRate())).seed(settings.seed()).classWeights(weights)
+                .weightDecay(settings.weightDecay()).freezeUpTo(freezeUpTo)
+                .backboneUpdater(settings.optimizer().updater(u.learningRate())).build();
         for (GraphVertex v : phase1.graph().getVertices()) { // continue from the phase-1 head
             if (v.getVertexName().startsWith("tk_") && v.hasLayer() && v.getLayer().numParams() > 0) {
                 graph.getLayer(v.getVertexName()).setParams(v.getLayer().params().dup());
@@ -113,9 +114,9 @@ final class EndToEnd {
         List<String> labels = data.train().labels();
         double[] weights = settings.classWeights() ? ClassBalance.weights(data.train().classCounts()) : null;
         Nd4j.getRandom().setSeed(settings.seed());
-        ComputationGraph graph = TransferModel.build(backbone.loadGraph(), cut, settings.head(), labels.size(),
-                settings.optimizer().updater(settings.learningRate()), settings.seed(), weights, settings.weightDecay(),
-                null, settings.optimizer().updater(settings.learningRate()));
+        ComputationGraph graph = TransferModel.surgery(backbone.loadGraph(), cut, settings.head(), labels.size())
+                .updater(settings.optimizer().updater(settings.learningRate())).seed(settings.seed())
+                .classWeights(weights).weightDecay(settings.weightDecay()).freezeUpTo(null).build();
         CpuHelpers.apply(graph, env.runtime());
         Trainer.announce(listener, "from-scratch", graph, backbone);
         Preprocessing pre = settings.preprocessing() != null ? settings.preprocessing() : backbone.preprocessing();

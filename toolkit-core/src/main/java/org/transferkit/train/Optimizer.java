@@ -17,11 +17,14 @@ public enum Optimizer {
     RMSPROP;
 
     /**
+     * The DL4J mapping, internal to training (the surgery and the epoch loop take it); users choose an optimizer by
+     * name in {@link FineTune}.
+     *
      * @param learningRate the learning rate, > 0
      * @return a new DL4J updater configuration
      * @throws IllegalArgumentException if the learning rate is not positive
      */
-    public IUpdater updater(double learningRate) {
+    IUpdater updater(double learningRate) {
         if (!(learningRate > 0)) {
             throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
         }

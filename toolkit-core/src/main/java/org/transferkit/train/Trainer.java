@@ -76,8 +76,9 @@ public final class Trainer {
         Preprocessing pre = settings.preprocessing() != null ? settings.preprocessing() : backbone.preprocessing();
         double[] weights = settings.classWeights() ? ClassBalance.weights(data.train().classCounts()) : null;
         Nd4j.getRandom().setSeed(settings.seed());
-        ComputationGraph graph = TransferModel.build(backbone.loadGraph(), cut, settings.head(), labels.size(),
-                settings.optimizer().updater(settings.learningRate()), settings.seed(), weights, settings.weightDecay());
+        ComputationGraph graph = TransferModel.surgery(backbone.loadGraph(), cut, settings.head(), labels.size())
+                .updater(settings.optimizer().updater(settings.learningRate())).seed(settings.seed())
+                .classWeights(weights).weightDecay(settings.weightDecay()).build();
         CpuHelpers.apply(graph, env.runtime()); // oneDNN convolutions and pooling (see CpuHelpers)
         Trainer.announce(listener, "head", graph, backbone);
         if (settings.unfreeze() != null) {

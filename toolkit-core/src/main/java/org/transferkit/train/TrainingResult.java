@@ -18,7 +18,10 @@ import org.transferkit.task.Task;
 
 import org.transferkit.model.EpochStats;
 /**
- * What a training run produced: the trained graph (owned by the caller), the per-epoch history, the
+ * The low-level result of {@link Trainer#fit}, for the library's training code and its tests. Users do not need it:
+ * {@link FineTuner#fit} returns a {@link TrainedModel}, which evaluates, saves and (through
+ * {@link TrainedModel#interop()}) hands out the network. What a training run produced: the trained graph (owned by
+ * the caller), the per-epoch history, the
  * epoch whose weights were kept (best validation score: {@link Task#metricName()}), and the files that were
  * left out. In the history, the "accuracy" fields hold the task's metric (accuracy, micro-F1 or R²).
  *

@@ -69,8 +69,8 @@ class AugmentationTest {
         assertTrue(ClassBalance.warning(new int[] {10, 31}).contains("3.1x"));
         assertEquals("", ClassBalance.warning(new int[] {10, 30}));
         TinyBackbone bb = new TinyBackbone(1);
-        ComputationGraph g = TransferModel.build(bb.loadGraph(), bb.defaultCutPoint(), HeadSpec.linear(), 2,
-                new Adam(1e-3), 1, new double[] {2.0, 0.5});
+        ComputationGraph g = TransferModel.surgery(bb.loadGraph(), bb.defaultCutPoint(), HeadSpec.linear(), 2)
+                .updater(new Adam(1e-3)).seed(1).classWeights(new double[] {2.0, 0.5}).build();
         LossMCXENT loss = (LossMCXENT) ((BaseOutputLayer) g.getLayer(TransferModel.OUTPUT).conf().getLayer()).getLossFn();
         assertArrayEquals(new float[] {2f, 0.5f}, loss.getWeights().toFloatVector());
     }

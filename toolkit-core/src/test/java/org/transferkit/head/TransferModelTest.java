@@ -22,8 +22,8 @@ class TransferModelTest {
 
     @Test
     void spatialCutGetsPoolingHeadAndFrozenBackbone() {
-        ComputationGraph g = TransferModel.build(backbone.loadGraph(), backbone.cutPoint("conv2"),
-                HeadSpec.builder().hidden(6).dropout(0.5).build(), 3, new Adam(1e-3), 1);
+        ComputationGraph g = TransferModel.surgery(backbone.loadGraph(), backbone.cutPoint("conv2"),
+                HeadSpec.builder().hidden(6).dropout(0.5).build(), 3).updater(new Adam(1e-3)).seed(1).build();
         assertFalse(g.getConfiguration().getVertices().containsKey("dense"), "old head must be removed");
         assertFalse(g.getConfiguration().getVertices().containsKey("out"));
         assertEquals(List.of(TransferModel.OUTPUT), g.getConfiguration().getNetworkOutputs());
@@ -38,11 +38,11 @@ class TransferModelTest {
 
     @Test
     void flattenInsertsThePreprocessorAndVectorCutsNeedNone() {
-        ComputationGraph flat = TransferModel.build(backbone.loadGraph(), backbone.cutPoint("conv2"),
-                HeadSpec.builder().pooling(HeadSpec.Pooling.FLATTEN).hidden().build(), 2, new Adam(1e-3), 1);
+        ComputationGraph flat = TransferModel.surgery(backbone.loadGraph(), backbone.cutPoint("conv2"),
+                HeadSpec.builder().pooling(HeadSpec.Pooling.FLATTEN).hidden().build(), 2).updater(new Adam(1e-3)).build();
         assertArrayEquals(new long[] {4, 2}, flat.outputSingle(Nd4j.rand(4, 3, 16, 16)).shape());
-        ComputationGraph vec = TransferModel.build(backbone.loadGraph(), backbone.cutPoint("dense"), HeadSpec.linear(),
-                2, new Adam(1e-3), 1);
+        ComputationGraph vec = TransferModel.surgery(backbone.loadGraph(), backbone.cutPoint("dense"), HeadSpec.linear(),
+                2).updater(new Adam(1e-3)).build();
         assertTrue(vec.getLayer("dense") instanceof FrozenLayer);
         assertArrayEquals(new long[] {1, 2}, vec.outputSingle(Nd4j.rand(1, 3, 16, 16)).shape());
     }
@@ -52,8 +52,11 @@ class TransferModelTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> backbone.cutPoint("fc7"));
         assertTrue(e.getMessage().contains("'fc7'") && e.getMessage().contains("conv2, dense"), e.getMessage());
         CutPoint ghost = new CutPoint("ghost", "no_such_vertex", new long[] {4}, "");
-        e = assertThrows(IllegalArgumentException.class, () -> TransferModel.build(backbone.loadGraph(), ghost,
-                HeadSpec.linear(), 2, new Adam(1e-3), 1));
+        e = assertThrows(IllegalArgumentException.class, () -> TransferModel.surgery(backbone.loadGraph(), ghost,
+                HeadSpec.linear(), 2).updater(new Adam(1e-3)).build());
+        IllegalStateException noUpdater = assertThrows(IllegalStateException.class, () -> TransferModel.surgery(
+                backbone.loadGraph(), backbone.cutPoint("dense"), HeadSpec.linear(), 2).build());
+        assertTrue(noUpdater.getMessage().contains("updater"), noUpdater.getMessage());
         assertTrue(e.getMessage().contains("no_such_vertex"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> HeadSpec.builder().dropout(1.0));
     }

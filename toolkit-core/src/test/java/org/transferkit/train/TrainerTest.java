@@ -19,6 +19,7 @@ import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.data.ImagePipeline;
 import org.transferkit.task.EvaluationReport;
+import org.transferkit.task.Task;
 import org.transferkit.eval.Evaluator;
 
 import org.transferkit.model.EpochStats;
@@ -43,7 +44,7 @@ class TrainerTest {
         assertEquals(20, r.trainImages());
         try (ImagePipeline test = ImagePipeline.builder(split.test()).shape(bb.inputShape())
                 .preprocessing(bb.preprocessing()).build()) {
-            EvaluationReport rep = Evaluator.evaluate(r.graph(), test);
+            EvaluationReport rep = (EvaluationReport) Evaluator.evaluate(r.graph(), test, Task.SINGLE_LABEL, 0.5);
             assertEquals(10, rep.total());
             assertTrue(rep.accuracy() >= 0.9, "accuracy " + rep.accuracy());
         }

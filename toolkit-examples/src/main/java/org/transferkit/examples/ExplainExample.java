@@ -5,15 +5,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.transferkit.backbone.Backbone;
-import org.transferkit.bundle.ClassifierBundle;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.explain.Explainer;
 import org.transferkit.explain.Render;
-import org.transferkit.train.FineTune;
-import org.transferkit.train.Trainer;
-import org.transferkit.train.TrainingListener;
-import org.transferkit.train.TrainingResult;
+import org.transferkit.train.FineTuner;
+import org.transferkit.train.TrainedModel;
 import org.transferkit.zoo.BackboneCatalog;
 import org.transferkit.zoo.DemoShapes;
 
@@ -61,12 +58,10 @@ public final class ExplainExample {
         } else {
             Path data = DemoShapes.writeDataset(Files.createTempDirectory("explain-shapes"), DemoShapes.Task.TARGET, 30, 3);
             Backbone demo = BackboneCatalog.open("demo", null, 42);
-            FineTune settings = FineTune.builder().epochs(10).seed(42).build();
-            TrainingResult r = Trainer.fit(demo, DatasetSplit.stratified(ImageDataset.fromFolder(data), 0.2, 0, 42),
-                    settings, TrainingListener.NONE);
+            DatasetSplit split = DatasetSplit.stratified(ImageDataset.fromFolder(data), 0.2, 0, 42);
             model = Files.createTempFile("explain-model", ".zip");
-            try (ClassifierBundle b = r.toBundle(demo, settings, Map.of())) {
-                b.save(model);
+            try (TrainedModel trained = FineTuner.builder(demo).epochs(10).seed(42).build().fit(split)) {
+                trained.save(model, Map.of());
             }
             image = data.resolve("star/star_0000.png");
         }

@@ -7,15 +7,11 @@ import org.transferkit.backbone.Backbone;
 import org.transferkit.backbone.ConvNet;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
-import org.transferkit.data.ImagePipeline;
 import org.transferkit.task.EvaluationReport;
-import org.transferkit.eval.Evaluator;
 import org.transferkit.explain.ModelSummary;
 import org.transferkit.head.HeadSpec;
-import org.transferkit.train.FineTune;
-import org.transferkit.train.Trainer;
-import org.transferkit.train.TrainingListener;
-import org.transferkit.train.TrainingResult;
+import org.transferkit.train.FineTuner;
+import org.transferkit.train.TrainedModel;
 import org.transferkit.zoo.BackboneCatalog;
 import org.transferkit.zoo.DemoShapes;
 
@@ -68,20 +64,16 @@ public final class FromScratchExample {
 
         // the CNN ends in its own dense layer, so its head is the output layer alone; the transfer head adds one hidden
         // layer to the frozen features (the default head)
-        FineTune.Builder settings = FineTune.builder().epochs(epochs).learningRate(1e-3).seed(42);
-        double scratch = trainAndTest(cnn, split, settings.head(HeadSpec.linear()).build());
-        double transfer = trainAndTest(demo, split, settings.head(HeadSpec.builder().build()).build());
+        double scratch = trainAndTest(cnn, HeadSpec.linear(), epochs, split);
+        double transfer = trainAndTest(demo, HeadSpec.builder().build(), epochs, split);
         return new Result(scratch, transfer, summary);
     }
 
-    private static double trainAndTest(Backbone b, DatasetSplit split, FineTune settings) throws TransferKitException {
-        TrainingResult r = Trainer.fit(b, split, settings, TrainingListener.NONE);
-        try (ImagePipeline test = ImagePipeline.builder(split.test()).shape(b.inputShape())
-                .preprocessing(r.preprocessing()).build()) {
-            EvaluationReport rep = Evaluator.evaluate(r.graph(), test);
-            return rep.accuracy();
-        } finally {
-            r.graph().close();
+    private static double trainAndTest(Backbone b, HeadSpec head, int epochs, DatasetSplit split)
+            throws TransferKitException {
+        FineTuner tuner = FineTuner.builder(b).head(head).epochs(epochs).learningRate(1e-3).seed(42).build();
+        try (TrainedModel model = tuner.fit(split)) {
+            return ((EvaluationReport) model.evaluate(split.test())).accuracy();
         }
     }
 }

@@ -4,21 +4,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.transferkit.backbone.Backbone;
-import org.transferkit.bundle.ClassifierBundle;
 import org.transferkit.data.DatasetSplit;
-import org.transferkit.data.ImagePipeline;
 import org.transferkit.data.TargetManifest;
 import org.transferkit.task.Task;
-import org.transferkit.eval.Evaluator;
 import org.transferkit.task.MultiLabelReport;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.serve.ImageClassifier;
 import org.transferkit.task.Prediction;
 import org.transferkit.task.ScoredLabel;
-import org.transferkit.train.FineTune;
-import org.transferkit.train.Trainer;
-import org.transferkit.train.TrainingListener;
-import org.transferkit.train.TrainingResult;
+import org.transferkit.train.FineTuner;
+import org.transferkit.train.TrainedModel;
 import org.transferkit.zoo.BackboneCatalog;
 import org.transferkit.zoo.DemoScenes;
 
@@ -66,28 +61,21 @@ public final class MultiLabelExample {
         Backbone backbone = BackboneCatalog.open("demo", null, 42);
         // a shape can sit in any quadrant: cut at the last 4x4 feature map and keep each feature's maximum over the
         // map (is it anywhere?) rather than its average
-        FineTune settings = FineTune.builder().epochs(40).learningRate(3e-3).seed(42).cutPoint("conv4")
-                .head(HeadSpec.builder().task(Task.MULTI_LABEL).pooling(HeadSpec.Pooling.MAX).hidden(64).build()).build();
-        TrainingResult trained = Trainer.fit(backbone, split, settings, TrainingListener.NONE);
-
-        MultiLabelReport val = report(trained, backbone, split.val(), 0.5);
-        double threshold = val.tuneThreshold(); // tuned on validation, reported on test
-        MultiLabelReport test = report(trained, backbone, split.test(), threshold);
-        try (ClassifierBundle bundle = trained.toBundle(backbone, settings, test.toMap(), threshold)) {
-            bundle.save(out);
+        FineTuner tuner = FineTuner.builder(backbone).epochs(40).learningRate(3e-3).seed(42)
+                .head(HeadSpec.builder().task(Task.MULTI_LABEL).pooling(HeadSpec.Pooling.MAX).hidden(64).build())
+                .settings(s -> s.cutPoint("conv4")).build();
+        double threshold;
+        MultiLabelReport test;
+        try (TrainedModel trained = tuner.fit(split)) {
+            threshold = trained.threshold(); // tuned on validation (best micro-F1), reported on test
+            test = (MultiLabelReport) trained.evaluate(split.test());
+            trained.save(out, trained.metrics(test, "test"));
         }
         Path first = split.test().images().get(0).path();
         try (ImageClassifier model = ImageClassifier.load(out)) {
             Prediction.Labels predicted = (Prediction.Labels) model.predict(first);
             List<String> labels = predicted.present().stream().map(ScoredLabel::label).toList();
             return new Result(test.microF1(), threshold, test.toTable(), first, labels, out.toAbsolutePath());
-        }
-    }
-
-    private static MultiLabelReport report(TrainingResult r, Backbone b, org.transferkit.data.ImageDataset set,
-            double threshold) {
-        try (ImagePipeline p = ImagePipeline.builder(set).shape(b.inputShape()).preprocessing(r.preprocessing()).build()) {
-            return (MultiLabelReport) Evaluator.evaluate(r.graph(), p, Task.MULTI_LABEL, threshold);
         }
     }
 }

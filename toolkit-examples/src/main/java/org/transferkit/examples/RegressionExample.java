@@ -4,21 +4,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.transferkit.backbone.Backbone;
-import org.transferkit.bundle.ClassifierBundle;
 import org.transferkit.data.DatasetSplit;
-import org.transferkit.data.ImagePipeline;
 import org.transferkit.data.TargetManifest;
 import org.transferkit.task.Task;
-import org.transferkit.eval.Evaluator;
 import org.transferkit.task.RegressionReport;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.task.Loss;
 import org.transferkit.serve.ImageClassifier;
 import org.transferkit.task.Prediction;
-import org.transferkit.train.FineTune;
-import org.transferkit.train.Trainer;
-import org.transferkit.train.TrainingListener;
-import org.transferkit.train.TrainingResult;
+import org.transferkit.train.FineTuner;
+import org.transferkit.train.TrainedModel;
 import org.transferkit.zoo.BackboneCatalog;
 import org.transferkit.zoo.DemoScenes;
 
@@ -66,17 +61,12 @@ public final class RegressionExample {
         DatasetSplit split = TargetManifest.read(csv, Task.REGRESSION).split();
 
         Backbone backbone = BackboneCatalog.open("demo", null, 42);
-        FineTune settings = FineTune.builder().epochs(40).learningRate(1e-3).seed(42)
+        FineTuner tuner = FineTuner.builder(backbone).epochs(40).learningRate(1e-3).seed(42)
                 .head(HeadSpec.builder().task(Task.REGRESSION).loss(loss).hidden(64).build()).build();
-        TrainingResult trained = Trainer.fit(backbone, split, settings, TrainingListener.NONE);
-
         RegressionReport test;
-        try (ImagePipeline p = ImagePipeline.builder(split.test()).shape(backbone.inputShape())
-                .preprocessing(trained.preprocessing()).build()) {
-            test = (RegressionReport) Evaluator.evaluate(trained.graph(), p, Task.REGRESSION, 0.5);
-        }
-        try (ClassifierBundle bundle = trained.toBundle(backbone, settings, test.toMap())) {
-            bundle.save(out);
+        try (TrainedModel trained = tuner.fit(split)) {
+            test = (RegressionReport) trained.evaluate(split.test());
+            trained.save(out, trained.metrics(test, "test"));
         }
         Path first = split.test().images().get(0).path();
         try (ImageClassifier model = ImageClassifier.load(out)) {

@@ -119,8 +119,8 @@ public final class ModelBenchmark {
         HeadSpec head = HeadSpec.builder().hidden(new int[0]).dropout(0).build();
         List<Result> out = new ArrayList<>();
         for (Mode m : modes) {
-            ComputationGraph g = TransferModel.build(b.loadGraph(), cut, head, 1000, new Sgd(1e-3), 1, null, 0,
-                    m == Mode.FULL_STEP ? null : cut.vertex(), new Sgd(1e-3));
+            ComputationGraph g = TransferModel.surgery(b.loadGraph(), cut, head, 1000).updater(new Sgd(1e-3)).seed(1)
+                    .freezeUpTo(m == Mode.FULL_STEP ? null : cut.vertex()).build();
             heInit(g);
             boolean helpers = CpuHelpers.apply(g, options) > 0;
             // the frozen step featurizes where Trainer does: after the head's pooling for a feature map

@@ -6,21 +6,20 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.transferkit.TransferKitException;
-import org.transferkit.bundle.BundleManifest;
-import org.transferkit.bundle.ClassifierBundle;
 import org.transferkit.data.ImageDataset;
-import org.transferkit.data.ImagePipeline;
-import org.transferkit.task.EvaluationReport;
-import org.transferkit.eval.Evaluator;
 import org.transferkit.eval.HtmlReport;
+import org.transferkit.serve.ImageClassifier;
 import org.transferkit.task.TaskReport;
-import org.transferkit.task.Task;
+import org.transferkit.train.TrainedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code transferkit evaluate}: score a saved classifier on a folder of labelled images. */
+/**
+ * {@code transferkit evaluate}: score a saved classifier on labelled images. Parsing and printing over
+ * {@link ImageClassifier#evaluate}; the files are written as {@code train} writes them.
+ */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Evaluate a saved model on labelled images: a folder with one sub-folder per class or a CSV "
             + "manifest (single-label), or a CSV of the model's task (multi-label, regression), names as in training.")
@@ -49,32 +48,26 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws TransferKitException {
+        if (batch < 1) {
+            throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+        }
+        if (threshold != null && !(threshold > 0 && threshold < 1)) {
+            throw new IllegalArgumentException("--threshold must be in (0, 1), got " + threshold);
+        }
         Environment.announce(spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
-        try (ClassifierBundle bundle = ClassifierBundle.load(model)) {
-            BundleManifest m = bundle.manifest();
-            Task task = m.taskType();
-            ImageDataset set = ImageDataset.from(data, m.labels(), task);
-            double t = threshold != null ? threshold : m.decisionThreshold();
-            if (!(t > 0 && t < 1)) {
-                throw new IllegalArgumentException("--threshold must be in (0, 1), got " + t);
-            }
-            TaskReport report;
-            try (ImagePipeline p = ImagePipeline.builder(set).shape(m.inputShape())
-                    .preprocessing(m.preprocessing().toPreprocessing()).batchSize(batch).build()) {
-                report = Evaluator.evaluate(bundle.graph(), p, task, t);
-            }
+        try (ImageClassifier loaded = ImageClassifier.load(model)) {
+            ImageClassifier classifier = threshold == null ? loaded : loaded.withThreshold(threshold);
+            TaskReport report = classifier.evaluate(ImageDataset.from(data, classifier.labels(), classifier.task()),
+                    batch);
             out.print(report.toTable());
             if (!report.skipped().isEmpty()) {
                 out.println("skipped " + report.skipped().size() + " file(s):");
                 report.skipped().forEach(s -> out.println("  " + s));
             }
             if (this.report != null) {
-                if (!(report instanceof EvaluationReport single)) {
-                    throw new IllegalArgumentException("--report (HTML) is made for single-label models; this one is "
-                            + task.id() + ": use --metrics FILE");
-                }
-                HtmlReport.write(this.report, model.getFileName() + " on " + data, single, m.history());
+                HtmlReport.write(this.report, model.getFileName() + " on " + data, report,
+                        classifier.manifest().history());
                 out.println("report saved to " + this.report.toAbsolutePath());
             }
             if (metrics != null) {
@@ -83,7 +76,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                 json.put("data", data.toAbsolutePath().toString());
                 json.putAll(report.toMap());
                 json.put("images_skipped", report.skipped().size());
-                Json.write(metrics, json);
+                TrainedModel.writeJson(metrics, json);
                 out.println("metrics saved to " + metrics.toAbsolutePath());
             }
         }

@@ -16,7 +16,7 @@ import org.transferkit.task.Task;
 import org.transferkit.data.TargetManifest;
 import org.transferkit.zoo.DemoShapes;
 
-/** Reading, splitting, describing and evaluating the data of a {@code train} run, for every task. Stateless. */
+/** Reading, splitting and describing the data of a {@code train} run, for every task: terminal I/O only. Stateless. */
 final class TaskData {
     /** Images per class of the generated demo target set. */
     static final int DEMO_PER_CLASS = 80;

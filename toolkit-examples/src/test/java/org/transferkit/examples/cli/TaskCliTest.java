@@ -60,9 +60,11 @@ class TaskCliTest {
         assertTrue(strict.out().startsWith(img + ": "), strict.out());
 
         CliTest.Run e = CliTest.cli("evaluate", "--model", model.toString(), "--data",
-                scenes.resolve(DemoScenes.LABELS_CSV).toString(), "--threshold", "0.5");
+                scenes.resolve(DemoScenes.LABELS_CSV).toString(), "--threshold", "0.5", "--report",
+                tmp.resolve("ml-eval.html").toString());
         assertEquals(0, e.code(), e.err());
         assertTrue(e.out().contains("threshold 0.50: micro F1") && e.out().contains("on 100 images"), e.out());
+        assertTrue(Files.readString(tmp.resolve("ml-eval.html")).contains("micro"), "HTML report of a multi-label model");
 
         CliTest.Run i = CliTest.cli("models", "info", model.toString());
         assertEquals(0, i.code(), i.err());
@@ -77,7 +79,7 @@ class TaskCliTest {
         assertTrue(t.out().contains("test r2:") && t.out().contains("MAE") && t.out().contains("val R2"), t.out());
         JsonNode m = new ObjectMapper().readTree(tmp.resolve("reg/metrics.json").toFile());
         assertTrue(m.has("r2") && m.has("mae") && m.get("per_target").has("shapes"), m.toString());
-        assertTrue(!Files.exists(tmp.resolve("reg/report.html")), "the HTML report is single-label only");
+        assertTrue(Files.exists(tmp.resolve("reg/report.html")), "the HTML report covers every task");
         CliTest.Run p = CliTest.cli("predict", "--model", model.toString(), "--json",
                 scenes.resolve("scene_00004.png").toString());
         assertEquals(0, p.code(), p.err());
