@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.transferkit.runtime.RuntimeOptions;
 import org.transferkit.TransferKitException;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.eval.HtmlReport;
@@ -54,9 +55,9 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (threshold != null && !(threshold > 0 && threshold < 1)) {
             throw new IllegalArgumentException("--threshold must be in (0, 1), got " + threshold);
         }
-        Environment.announce(spec.commandLine().getErr());
+        RuntimeOptions options = Environment.announce(spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
-        try (ImageClassifier loaded = ImageClassifier.load(model)) {
+        try (ImageClassifier loaded = ImageClassifier.load(model, options)) {
             ImageClassifier classifier = threshold == null ? loaded : loaded.withThreshold(threshold);
             TaskReport report = classifier.evaluate(ImageDataset.from(data, classifier.labels(), classifier.task()),
                     batch);

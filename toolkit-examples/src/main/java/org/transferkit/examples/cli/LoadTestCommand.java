@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.transferkit.runtime.RuntimeOptions;
 import org.transferkit.TransferKitException;
 import org.transferkit.examples.serve.LoadTest;
 import org.transferkit.examples.serve.PredictionService;
@@ -42,8 +43,8 @@ public final class LoadTestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws TransferKitException, InterruptedException {
-        Environment.announce(spec.commandLine().getErr());
-        try (PredictionService service = PredictionService.serve(model, 0, threads, 10_000_000)) {
+        RuntimeOptions options = Environment.announce(spec.commandLine().getErr());
+        try (PredictionService service = PredictionService.serve(model, options, 0, threads, 10_000_000)) {
             LoadTest.Result r = LoadTest.run(service.baseUri().resolve("/predict"), images, clients, seconds, maxRequests);
             spec.commandLine().getOut().println("loadtest " + clients + " clients, " + threads + " service threads: " + r);
             return r.errors() == 0 && r.changed() == 0 ? 0 : TransferKitCli.EXIT_FAILURE;

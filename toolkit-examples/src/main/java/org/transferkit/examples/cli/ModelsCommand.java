@@ -113,7 +113,7 @@ public final class ModelsCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             Path asFile = Path.of(name);
             if (name.endsWith(".zip") && java.nio.file.Files.isRegularFile(asFile) && weights == null) {
-                try (ClassifierBundle bundle = ClassifierBundle.load(asFile)) {
+                try (ClassifierBundle bundle = ClassifierBundle.load(asFile, options)) {
                     BundleManifest m = bundle.manifest();
                     out.println("model         " + asFile.toAbsolutePath());
                     out.println("task          " + m.taskType().id() + (m.taskType() == Task.MULTI_LABEL

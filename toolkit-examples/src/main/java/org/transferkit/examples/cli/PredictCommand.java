@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.transferkit.runtime.RuntimeOptions;
 import org.transferkit.TransferKitException;
 import org.transferkit.serve.ImageClassifier;
 import org.transferkit.task.Prediction;
@@ -47,11 +48,11 @@ public final class PredictCommand implements Callable<Integer> {
         if (top < 1) {
             throw new IllegalArgumentException("--top must be >= 1, got " + top);
         }
-        Environment.announce(spec.commandLine().getErr());
+        RuntimeOptions options = Environment.announce(spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
         int failures = 0;
         List<Map<String, Object>> results = new ArrayList<>();
-        try (ImageClassifier loaded = ImageClassifier.load(model)) {
+        try (ImageClassifier loaded = ImageClassifier.load(model, options)) {
             ImageClassifier classifier = threshold == null ? loaded : loaded.withThreshold(threshold);
             for (Path img : images) {
                 Map<String, Object> r = new LinkedHashMap<>();

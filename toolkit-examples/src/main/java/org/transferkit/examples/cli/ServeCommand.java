@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.transferkit.runtime.RuntimeOptions;
 import org.transferkit.TransferKitException;
 import org.transferkit.examples.serve.PredictionService;
 import picocli.CommandLine.Command;
@@ -34,10 +35,10 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws TransferKitException, InterruptedException {
-        Environment.announce(spec.commandLine().getErr());
+        RuntimeOptions options = Environment.announce(spec.commandLine().getErr());
         PredictionService service;
         try {
-            service = PredictionService.serve(model, port, threads, maxBytes);
+            service = PredictionService.serve(model, options, port, threads, maxBytes);
         } catch (IOException e) {
             throw new TransferKitException("cannot listen on port " + port + ": " + e.getMessage(), e);
         }

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.transferkit.runtime.RuntimeOptions;
 import org.transferkit.TransferKitException;
 import org.transferkit.serve.ImageClassifier;
 import org.transferkit.task.Prediction;
@@ -116,7 +117,24 @@ public final class PredictionService implements AutoCloseable {
      */
     public static PredictionService serve(Path model, int port, int threads, long maxBytes)
             throws TransferKitException, IOException {
-        ImageClassifier c = ImageClassifier.load(model);
+        return serve(model, RuntimeOptions.defaults(), port, threads, maxBytes);
+    }
+
+    /**
+     * Loads a classifier with the given run-time options and serves it on the loopback address.
+     *
+     * @param model a classifier bundle
+     * @param options the run-time options (engine, CPU helpers)
+     * @param port the port (0 for any free one)
+     * @param threads request threads
+     * @param maxBytes largest accepted body
+     * @return the running service
+     * @throws TransferKitException if the classifier cannot be loaded
+     * @throws IOException if the port cannot be bound
+     */
+    public static PredictionService serve(Path model, RuntimeOptions options, int port, int threads, long maxBytes)
+            throws TransferKitException, IOException {
+        ImageClassifier c = ImageClassifier.load(model, options);
         try {
             return start(c, new InetSocketAddress(InetAddress.getLoopbackAddress(), port), threads, maxBytes, 3);
         } catch (IOException | RuntimeException e) {
