@@ -13,7 +13,7 @@ import org.transferkit.backbone.BackboneProvider;
  */
 public final class CustomProvider implements BackboneProvider {
     private static final List<BackboneInfo> OFFERED = List.of(new BackboneInfo(CustomBackbone.ID, "any saved DL4J "
-            + "ComputationGraph or MultiLayerNetwork zip: --weights FILE, --cut VERTEX", null, false));
+            + "ComputationGraph or MultiLayerNetwork zip, given as the weights file, cut at a named vertex", null, false));
 
     /** For {@link java.util.ServiceLoader}. */
     public CustomProvider() {
@@ -31,7 +31,7 @@ public final class CustomProvider implements BackboneProvider {
     @Override
     public Backbone open(String name, BackboneOptions options) throws TransferKitException {
         if (options.weights() == null) {
-            throw new IllegalArgumentException("backbone custom needs its DL4J model zip: --weights FILE");
+            throw new IllegalArgumentException("backbone custom needs its DL4J model zip as the weights file");
         }
         return CustomBackbone.open(options.weights(), null, null);
     }

@@ -74,10 +74,10 @@ class BackboneCatalogTest {
         for (String n : List.of("demo-untrained", "squeezenet-untrained", "scratch-cnn", "vgg16-untrained",
             TinyTestNetProvider.NAME)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> registry.open(n, f, 0));
-            assertTrue(e.getMessage().contains("takes no --weights"), n + ": " + e.getMessage());
+            assertTrue(e.getMessage().contains("takes no weights file"), n + ": " + e.getMessage());
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> registry.open("custom", null, 0));
-        assertTrue(e.getMessage().contains("--weights FILE"), e.getMessage());
+        assertTrue(e.getMessage().contains("as the weights file"), e.getMessage());
     }
 
     @Test
