@@ -72,6 +72,16 @@ public final class ClassifierBundle implements AutoCloseable {
         this.engine = engine;
     }
 
+    /**
+     * @param task what a model predicts
+     * @return the bundle format version its file is written in: 1 for single-label (so that TransferKits from before
+     *     tasks existed keep reading them), {@link #FORMAT_VERSION} for the other tasks (task and threshold in the
+     *     manifest)
+     */
+    public static int formatFor(Task task) {
+        return task == Task.SINGLE_LABEL ? 1 : FORMAT_VERSION;
+    }
+
     /** @return the metadata */
     public BundleManifest manifest() {
         return manifest;

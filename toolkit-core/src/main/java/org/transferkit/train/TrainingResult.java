@@ -76,9 +76,8 @@ public record TrainingResult(ComputationGraph graph, List<String> labels, CutPoi
      */
     public ClassifierBundle toBundle(Backbone backbone, FineTune settings,
             Map<String, Object> metrics, double threshold) {
-        
-        if (task == Task.MULTI_LABEL && !(threshold > 0 && threshold < 1)) {
-            throw new IllegalArgumentException("multi-label threshold must be in (0, 1), got " + threshold);
+        if (task.usesThreshold() && !(threshold > 0 && threshold < 1)) {
+            throw new IllegalArgumentException(task.id() + " threshold must be in (0, 1), got " + threshold);
         }
         Map<String, Object> training = new LinkedHashMap<>(settings.toMap());
         training.put("task", task.id());
@@ -95,12 +94,12 @@ public record TrainingResult(ComputationGraph graph, List<String> labels, CutPoi
         List<Map<String, Object>> history = history().stream().map(EpochStats::toMap).toList();
         training.put("history", history);
         InputShape in = backbone.inputShape();
-        BundleManifest m = new BundleManifest(task == Task.SINGLE_LABEL ? 1 : ClassifierBundle.FORMAT_VERSION, labels(),
+        BundleManifest m = new BundleManifest(ClassifierBundle.formatFor(task), labels(),
                 new int[] {in.channels(), in.height(), in.width()},
                 BundleManifest.PreprocessingJson.of(preprocessing()), backbone.id(), backbone.weightsId(),
                 cutPoint().name(), frozenLayers(), training, metrics, Provenance.versions(),
-                Instant.now().toString(), task == Task.SINGLE_LABEL ? null : task.id(),
-                task == Task.MULTI_LABEL ? threshold : null);
+                Instant.now().toString(), ClassifierBundle.formatFor(task) == 1 ? null : task.id(),
+                task.usesThreshold() ? threshold : null);
         return new ClassifierBundle(m, graph);
     }
 
