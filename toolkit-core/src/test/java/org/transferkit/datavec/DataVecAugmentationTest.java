@@ -3,6 +3,7 @@ package org.transferkit.datavec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -34,6 +35,7 @@ import org.transferkit.data.ImagePipeline;
 import org.transferkit.data.LabelledImage;
 import org.transferkit.train.FineTuner;
 import org.transferkit.train.TrainedModel;
+import org.transferkit.train.Unfreeze;
 
 class DataVecAugmentationTest {
     @TempDir
@@ -78,6 +80,23 @@ class DataVecAugmentationTest {
         Set<Integer> val = pixelHashes(split.val());
         assertTrue(train.containsAll(recording.seen), "only training images reach the transform");
         assertTrue(recording.seen.stream().noneMatch(val::contains), "no validation image reaches the transform");
+    }
+
+    @Test
+    void augmentsEndToEndEpochsToo() throws Exception {
+        ImageDataset data = ImageDataset.fromFolder(TestImages.folder(tmp.resolve("d"), 6, 4, "red", "blue"));
+        DatasetSplit split = DatasetSplit.stratified(data, 0.34, 0, 3);
+        Recording recording = new Recording(new RotateImageTransform(new Random(0), 20));
+        FineTuner tuner = FineTuner.builder(new TinyBackbone(3)).epochs(1).seed(5)
+                .settings(s -> s.batchSize(4).decodeThreads(2).augment(DataVecAugmentation.of(recording), 1)
+                        .unfreeze(new Unfreeze(0, 2, 1e-3))).build();
+        try (TrainedModel model = tuner.fit(split)) {
+            assertEquals(List.of(), model.skipped());
+        }
+        // one cached copy, then two end-to-end epochs: every training image transformed three times, nothing else
+        assertEquals(3 * split.train().size(), recording.seen.size());
+        assertTrue(pixelHashes(split.train()).containsAll(recording.seen));
+        assertThrows(IllegalArgumentException.class, () -> Augmentation.of(" ", (img, rnd) -> img));
     }
 
     private static Map<String, float[]> features(ImageDataset data, Augmentation aug, long seed) {
