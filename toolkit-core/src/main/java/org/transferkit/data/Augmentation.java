@@ -4,27 +4,78 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Random;
 
 import org.transferkit.model.InputShape;
+import org.transferkit.model.Preprocessing;
 /**
- * Train-time augmentation: random resized crop, horizontal flip, small rotation and colour jitter
- * (brightness, contrast, saturation). Immutable and thread-safe; all randomness comes from the
+ * Train-time augmentation: the built-in one (random resized crop, horizontal flip, small rotation and colour
+ * jitter: brightness, contrast, saturation; {@link #standard()}, {@link #builder()}), or a {@link Transform}
+ * defined elsewhere ({@link #of(String, Transform)}, e.g. a DataVec {@code ImageTransform} through
+ * {@code org.transferkit.datavec.DataVecAugmentation}). Immutable and thread-safe; all randomness comes from the
  * {@link Random} passed to {@link #apply}, so a seeded pipeline augments the same way every run.
  * Never applied to validation or test images.
  */
 public final class Augmentation {
+    /**
+     * A train-time transform of decoded images, defined outside this class.
+     */
+    @FunctionalInterface
+    public interface Transform {
+        /**
+         * @param img a decoded, upright image (not mutated)
+         * @param rnd this image's randomness (derived from the seed, the epoch and the image's content); all
+         *     random choices are drawn from it, so the same image gets the same transform on every run
+         * @return the transformed image, of any size: the backbone's preprocessing resizes it afterwards
+         * @throws IOException if this image cannot be transformed; it is then skipped with the message as reason
+         */
+        BufferedImage apply(BufferedImage img, Random rnd) throws IOException;
+    }
+
     private final boolean flip;
     private final double minCropArea;
     private final double maxRotationDegrees;
     private final double jitter;
+    private final Transform transform;
+    private final String description;
 
     private Augmentation(Builder b) {
         this.flip = b.flip;
         this.minCropArea = b.minCropArea;
         this.maxRotationDegrees = b.maxRotationDegrees;
         this.jitter = b.jitter;
+        this.transform = null;
+        this.description = null;
+    }
+
+    private Augmentation(String description, Transform transform) {
+        this.flip = false;
+        this.minCropArea = 1;
+        this.maxRotationDegrees = 0;
+        this.jitter = 0;
+        this.transform = transform;
+        this.description = description;
+    }
+
+    /**
+     * An augmentation by a transform defined elsewhere.
+     *
+     * @param description what it does, with every setting that changes its output: it is the augmentation's
+     *     {@link #toString()} and so part of the feature cache's key
+     * @param transform the transform; it must be safe to call from several decoding threads at once
+     * @return the augmentation
+     * @throws IllegalArgumentException if the description is null or blank
+     */
+    public static Augmentation of(String description, Transform transform) {
+        if (description == null || description.isBlank()) {
+            throw new IllegalArgumentException("an augmentation needs a description of what it does, got '"
+                    + description + "'");
+        }
+        return new Augmentation(description, Objects.requireNonNull(transform, "transform"));
     }
 
     /** @return flip on, crops of 60–100 % of the area, rotation up to ±10°, jitter 0.2 */
@@ -38,14 +89,46 @@ public final class Augmentation {
     }
 
     /**
-     * Augments one image and resizes it to the input shape.
+     * Augments one image for a backbone: the built-in augmentation as {@link #apply(BufferedImage, InputShape,
+     * Random)}; a {@link Transform} transforms it and the preprocessing's resize policy brings it to the shape.
+     *
+     * @param img a decoded image (not mutated)
+     * @param shape the input shape
+     * @param pre the backbone's preprocessing (its resize policy is used)
+     * @param rnd the randomness; advanced
+     * @return a new image of the input size
+     * @throws IOException if a {@link Transform} cannot transform this image
+     */
+    public BufferedImage apply(BufferedImage img, InputShape shape, Preprocessing pre, Random rnd) throws IOException {
+        return transform == null ? apply(img, shape, rnd) : transformed(img, shape, pre.resize(), rnd);
+    }
+
+    private BufferedImage transformed(BufferedImage img, InputShape shape, Preprocessing.Resize resize, Random rnd)
+            throws IOException {
+        BufferedImage out = transform.apply(img, rnd);
+        if (out == null) {
+            throw new IOException("the augmentation '" + description + "' returned no image");
+        }
+        return ImageDecoder.resize(out, shape, resize);
+    }
+
+    /**
+     * Augments one image and resizes it to the input shape (a {@link Transform}'s result is squashed to it).
      *
      * @param img a decoded image (not mutated)
      * @param shape the input shape
      * @param rnd the randomness; advanced
      * @return a new {@code TYPE_INT_RGB} image of the input size
+     * @throws UncheckedIOException if a {@link Transform} cannot transform this image
      */
     public BufferedImage apply(BufferedImage img, InputShape shape, Random rnd) {
+        if (transform != null) {
+            try {
+                return transformed(img, shape, Preprocessing.Resize.SQUASH, rnd);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         int w = img.getWidth();
         int h = img.getHeight();
         double area = minCropArea + (1 - minCropArea) * rnd.nextDouble();
@@ -109,6 +192,9 @@ public final class Augmentation {
 
     @Override
     public String toString() {
+        if (transform != null) {
+            return description;
+        }
         return String.format(Locale.ROOT, "flip %s, crop area %.2f-1, rotation +-%.0f deg, jitter %.2f", flip, minCropArea,
                 maxRotationDegrees, jitter);
     }

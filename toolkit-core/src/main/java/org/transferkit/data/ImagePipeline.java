@@ -199,7 +199,7 @@ public final class ImagePipeline implements DataSetIterator, AutoCloseable {
                     // same augmentation whatever else is in the batch (so cached copies stay valid)
                     byte[] bytes = java.nio.file.Files.readAllBytes(img.path());
                     java.awt.image.BufferedImage aug = augmentation.apply(ImageDecoder.read(bytes), shape,
-                            new Random(augmentSeed * 0x9E3779B97F4A7C15L + 31L * epoch + java.util.Arrays.hashCode(bytes)));
+                            preprocessing, new Random(augmentSeed * 0x9E3779B97F4A7C15L + 31L * epoch + java.util.Arrays.hashCode(bytes)));
                     ImageDecoder.toChw(aug, shape, preprocessing, data, ok * shape.size());
                 } else {
                     ImageDecoder.decodeToChw(img.path(), shape, preprocessing, data, ok * shape.size());
