@@ -69,8 +69,8 @@ class DataVecAugmentationTest {
         ImageDataset data = ImageDataset.fromFolder(TestImages.folder(tmp.resolve("d"), 6, 3, "red", "blue"));
         DatasetSplit split = DatasetSplit.stratified(data, 0.34, 0, 3);
         Recording recording = new Recording(new FlipImageTransform(1));
-        FineTuner tuner = FineTuner.builder(new TinyBackbone(3)).epochs(2).seed(5)
-                .settings(s -> s.batchSize(4).decodeThreads(2).augment(DataVecAugmentation.of(recording), 2)).build();
+        FineTuner tuner = FineTuner.builder(new TinyBackbone(3)).epochs(2).seed(5).decodeThreads(2)
+                .settings(s -> s.batchSize(4).augment(DataVecAugmentation.of(recording), 2)).build();
         try (TrainedModel model = tuner.fit(split)) {
             assertEquals(2, model.history().size());
             model.evaluate(split.val());
@@ -87,8 +87,8 @@ class DataVecAugmentationTest {
         ImageDataset data = ImageDataset.fromFolder(TestImages.folder(tmp.resolve("d"), 6, 4, "red", "blue"));
         DatasetSplit split = DatasetSplit.stratified(data, 0.34, 0, 3);
         Recording recording = new Recording(new RotateImageTransform(new Random(0), 20));
-        FineTuner tuner = FineTuner.builder(new TinyBackbone(3)).epochs(1).seed(5)
-                .settings(s -> s.batchSize(4).decodeThreads(2).augment(DataVecAugmentation.of(recording), 1)
+        FineTuner tuner = FineTuner.builder(new TinyBackbone(3)).epochs(1).seed(5).decodeThreads(2)
+                .settings(s -> s.batchSize(4).augment(DataVecAugmentation.of(recording), 1)
                         .unfreeze(new Unfreeze(0, 2, 1e-3))).build();
         try (TrainedModel model = tuner.fit(split)) {
             assertEquals(List.of(), model.skipped());
