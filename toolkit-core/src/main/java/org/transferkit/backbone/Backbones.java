@@ -127,7 +127,7 @@ public final class Backbones {
         Offer o = offer(name);
         if (options.inputSize() != 0 && !o.info().resizable()) {
             throw new IllegalArgumentException("backbone " + o.info().name() + " has a fixed input size "
-                    + o.info().input() + "; --input-size applies to " + offers.values().stream()
+                    + o.info().input() + "; an input size applies to " + offers.values().stream()
                             .filter(x -> x.info().resizable()).map(x -> x.info().name()).toList() + " only");
         }
         return o.provider().open(o.info().name(), options);

@@ -20,8 +20,8 @@ public final class ScratchCnnProvider implements BackboneProvider {
     public static final int DEFAULT_SIZE = 64;
 
     private static final List<BackboneInfo> OFFERED = List.of(new BackboneInfo(NAME, "a small CNN trained from "
-            + "scratch, nothing pretrained: conv 32, max-pool, conv 64, max-pool, conv 64, flatten, dense 64 (64x64; "
-            + "train --input-size N); the from-scratch baseline", new InputShape(3, DEFAULT_SIZE, DEFAULT_SIZE), false,
+            + "scratch, nothing pretrained: conv 32, max-pool, conv 64, max-pool, conv 64, flatten, dense 64 (64x64 "
+            + "unless another input size is asked for); the from-scratch baseline", new InputShape(3, DEFAULT_SIZE, DEFAULT_SIZE), false,
             true));
 
     /** For {@link java.util.ServiceLoader}. */
