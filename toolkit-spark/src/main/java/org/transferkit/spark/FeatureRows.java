@@ -4,8 +4,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The row layouts of the featurize job: what goes into a partition (an image to featurize, or an entry the
- * listing already skipped) and the Parquet row written per image.
+ * The Parquet row layout of the featurize job: one row per listed image, featurized or skipped.
  */
 public final class FeatureRows {
     /** Column: the image file, as the source listed it. */
@@ -22,14 +21,6 @@ public final class FeatureRows {
     public static final String FEATURES = "features";
     /** Column: why the file was skipped (null for a featurized one). */
     public static final String REASON = "reason";
-
-    /** A partition's input: path, label, label index, split, and the reason where the listing skipped it. */
-    static final StructType INPUT = new StructType()
-            .add(PATH, DataTypes.StringType, false)
-            .add(LABEL, DataTypes.StringType, true)
-            .add(LABEL_INDEX, DataTypes.IntegerType, true)
-            .add(SPLIT, DataTypes.StringType, true)
-            .add(REASON, DataTypes.StringType, true);
 
     /** The Parquet output: one row per listed image, featurized or skipped. */
     public static final StructType OUTPUT = new StructType()

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -69,13 +70,16 @@ public final class FeaturizeJob {
                 options.seed());
         List<Row> input = inputRows(all, split);
         int partitions = options.partitions() > 0 ? options.partitions() : spark.sparkContext().defaultParallelism();
-        Dataset<Row> listed = spark.createDataFrame(input, FeatureRows.INPUT).repartition(partitions);
-        JavaRDD<Row> rows = listed.javaRDD().mapPartitions(new PartitionFeaturizer(options, all.labels()));
+        JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(input, partitions)
+                .mapPartitions(new PartitionFeaturizer(options, all.labels()));
         spark.createDataFrame(rows, FeatureRows.OUTPUT).write().mode(SaveMode.Overwrite).parquet(options.output());
         return report(spark, options.output());
     }
 
-    /** @return the partition input: every image with its label and split, then the entries the listing skipped */
+    /**
+     * @return the partition input, rows of (path, label, label index, split, reason): every image with its label
+     *     and split and a null reason, then the entries the listing skipped with only their path and reason
+     */
     static List<Row> inputRows(ImageDataset all, DatasetSplit split) {
         List<Row> rows = new ArrayList<>();
         addPart(rows, all.labels(), split.train(), "train");

@@ -33,7 +33,8 @@ import org.transferkit.zoo.BackboneCatalog;
  * Featurizes one Spark partition: opens the backbone, builds the same transfer graph as the single-machine
  * {@code Trainer} (the cut backbone, frozen, with the head's pooling), and runs every decodable image of the
  * partition through its frozen part on the compiled engine (or DL4J), batch by batch. The backbone, graph and
- * engine live for the partition only and are closed after it. Emits one {@link FeatureRows#OUTPUT} row per input
+ * engine live for the partition only and are closed after it. Input rows are (path, label, label index, split,
+ * reason), with a reason only for an entry the listing skipped. Emits one {@link FeatureRows#OUTPUT} row per input
  * row: features and content hash for a decoded image, the reason for a file that does not decode or read.
  * A bad file never fails the task; a backbone that does not open does.
  */
