@@ -3,9 +3,12 @@ package org.transferkit.spark;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -27,6 +30,8 @@ import org.transferkit.task.Task;
  * exactly as the library's {@link DatasetSplit#stratified} does; the image list is spread over the partitions and
  * each partition featurizes its images with its own backbone and compiled engine ({@link PartitionFeaturizer}), so
  * the features equal the single-machine featurizer's. Only the options and the class names travel to executors.
+ * A failed task is retried by Spark (up to {@code spark.task.maxFailures}); Spark's Parquet commit protocol keeps
+ * only the successful attempt's file, so each image is written exactly once.
  * The image files must be readable at the same path on every executor (a shared mount).
  *
  * <p>Run it with {@code spark-submit --class org.transferkit.spark.FeaturizeJob JAR} and the arguments of
@@ -65,13 +70,23 @@ public final class FeaturizeJob {
      *     an unknown backbone or cut point
      */
     public static FeaturizeReport run(SparkSession spark, FeaturizeOptions options) throws TransferKitException {
+        return run(spark, options, UnaryOperator.identity());
+    }
+
+    /**
+     * {@link #run(SparkSession, FeaturizeOptions)} with the per-partition function wrapped (tests inject faults so).
+     *
+     * @param wrap takes the partition function, returns the one to run (serializable, as Spark ships it)
+     */
+    static FeaturizeReport run(SparkSession spark, FeaturizeOptions options,
+            UnaryOperator<FlatMapFunction<Iterator<Row>, Row>> wrap) throws TransferKitException {
         ImageDataset all = ImageSource.at(Path.of(options.source()), Task.SINGLE_LABEL).dataset();
         DatasetSplit split = DatasetSplit.stratified(all, options.valFraction(), options.testFraction(),
                 options.seed());
         List<Row> input = inputRows(all, split);
         int partitions = options.partitions() > 0 ? options.partitions() : spark.sparkContext().defaultParallelism();
         JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(input, partitions)
-                .mapPartitions(new PartitionFeaturizer(options, all.labels()));
+                .mapPartitions(wrap.apply(new PartitionFeaturizer(options, all.labels())));
         spark.createDataFrame(rows, FeatureRows.OUTPUT).write().mode(SaveMode.Overwrite).parquet(options.output());
         return report(spark, options.output());
     }

@@ -8,8 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -49,7 +52,7 @@ class FeaturizeJobTest {
 
     @BeforeAll
     static void startSpark() {
-        spark = SparkSession.builder().master("local[2]").appName("FeaturizeJobTest")
+        spark = SparkSession.builder().master("local[2,2]") // 2 threads, 2 attempts per task.appName("FeaturizeJobTest")
                 .config("spark.ui.enabled", "false")
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1")
@@ -106,6 +109,59 @@ class FeaturizeJobTest {
             for (int i = 0; i < want.length; i++) {
                 assertEquals(want[i], got.get(i), 1e-5, path + " feature " + i);
             }
+        }
+    }
+
+    @Test
+    void aTaskFailingItsFirstAttemptMidWriteIsRetriedAndEveryImageWrittenOnce(@TempDir Path dir) throws Exception {
+        Path data = DemoShapes.writeDataset(dir.resolve("shapes"), DemoShapes.Task.TARGET, 3, 5);
+        String out = dir.resolve("features.parquet").toUri().toString();
+        FeaturizeOptions options = new FeaturizeOptions(data.toString(), out, "demo", null, null,
+                HeadSpec.Pooling.AVG, 0, 0, 42, 2, 2, EngineMode.AUTO);
+
+        FeaturizeReport report = FeaturizeJob.run(spark, options, FailFirstAttempt::new);
+
+        assertEquals(12, report.featurized());
+        assertEquals(List.of(), report.skipped());
+        List<Row> rows = spark.read().parquet(out).collectAsList();
+        assertEquals(12, rows.size());
+        assertEquals(12, rows.stream().map(r -> r.getString(r.fieldIndex(FeatureRows.PATH))).distinct().count(),
+                "each image exactly once after the retry");
+    }
+
+    /** Fails partition 0's first attempt after it has emitted one row (so its writer has begun a file). */
+    private static final class FailFirstAttempt implements FlatMapFunction<Iterator<Row>, Row> {
+        private static final long serialVersionUID = 1L;
+        private final FlatMapFunction<Iterator<Row>, Row> inner;
+
+        FailFirstAttempt(FlatMapFunction<Iterator<Row>, Row> inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> input) throws Exception {
+            Iterator<Row> rows = inner.call(input);
+            TaskContext task = TaskContext.get();
+            if (task.partitionId() != 0 || task.attemptNumber() > 0) {
+                return rows;
+            }
+            return new Iterator<>() {
+                private int emitted;
+
+                @Override
+                public boolean hasNext() {
+                    if (emitted == 1) {
+                        throw new IllegalStateException("injected failure of partition 0, attempt 0");
+                    }
+                    return rows.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    emitted++;
+                    return rows.next();
+                }
+            };
         }
     }
 
