@@ -107,4 +107,14 @@ class OutputLockTest {
         assertEquals(1, r.err().strip().lines().filter(l -> l.startsWith("transferkit:")).count(), r.err());
         assertTrue(r.err().contains(file.toString()), r.err());
     }
+
+    @Test
+    void aNonHttpWeightsUrlIsOneLineExitOne() {
+        for (String url : List.of("file:///etc/passwd", "ftp://127.0.0.1/w.h5", "jar:file:/x.jar!/w.h5")) {
+            CliTest.Run r = CliTest.cli("models", "fetch", "squeezenet", "--url", url, "--dir", tmp.toString());
+            assertEquals(TransferKitCli.EXIT_FAILURE, r.code(), r.err());
+            assertFalse(r.err().contains("internal error") || r.err().contains("ClassCastException"), r.err());
+            assertTrue(r.err().contains("only http and https URLs") && r.err().contains(url), r.err());
+        }
+    }
 }
