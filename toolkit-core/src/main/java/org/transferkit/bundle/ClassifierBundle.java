@@ -46,6 +46,8 @@ public final class ClassifierBundle implements AutoCloseable {
     public static final int FORMAT_VERSION = 2;
     /** Zip entry of the JSON manifest. */
     public static final String MANIFEST = "transferkit-bundle.json";
+    /** Zip entry recording the input shape the network was saved with (absent in bundles before it). */
+    static final String NETWORK_INPUT = "network-input.json";
     /** Zip entry of the DL4J network. */
     public static final String NETWORK = "network.zip";
 
@@ -127,6 +129,11 @@ public final class ClassifierBundle implements AutoCloseable {
                 zip.putNextEntry(new ZipEntry(MANIFEST));
                 zip.write(JSON.writeValueAsBytes(manifest));
                 zip.closeEntry();
+                // the input shape again, beside the network: DL4J's graph does not record its input size, and a
+                // manifest edited by hand must not make a 32x32 network read 64x64 images
+                zip.putNextEntry(new ZipEntry(NETWORK_INPUT));
+                zip.write(JSON.writeValueAsBytes(java.util.Map.of("input", manifest.input())));
+                zip.closeEntry();
                 zip.putNextEntry(new ZipEntry(NETWORK));
                 ModelSerializer.writeModel(graph, new NonClosing(zip), false);
                 zip.closeEntry();
@@ -171,7 +178,9 @@ public final class ClassifierBundle implements AutoCloseable {
      * @param file the bundle
      * @return the loaded bundle; close it
      * @throws ModelFormatException if the file is missing, not a zip, truncated, not a TransferKit
-     *     bundle, of a newer format, or its network does not load
+     *     bundle, of a newer format, or its network does not load; or if the manifest holds an invalid value
+     *     (shape, preprocessing, task or threshold) or disagrees with the network (input shape, or labels vs
+     *     outputs): the message names the file and the two values
      */
     public static ClassifierBundle load(Path file) throws ModelFormatException {
         return load(file, RuntimeOptions.defaults());
@@ -203,10 +212,34 @@ public final class ClassifierBundle implements AutoCloseable {
                 throw new ModelFormatException("network in " + file + " has " + g.getConfiguration()
                         .getNetworkOutputs().size() + " outputs; a classifier has exactly 1");
             }
+            try {
+                ManifestCheck.againstNetwork(m, g, recordedInput(zip, file), file);
+            } catch (ModelFormatException e) {
+                g.close();
+                throw e;
+            }
             CpuHelpers.apply(g, options); // oneDNN convolutions and pooling for serving
             return new ClassifierBundle(m, g, options.engine());
         } catch (IOException e) {
             throw new ModelFormatException("cannot read classifier bundle " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** @return the input shape recorded beside the network, or null in bundles written before it was */
+    private static int[] recordedInput(ZipFile zip, Path file) throws ModelFormatException {
+        ZipEntry e = zip.getEntry(NETWORK_INPUT);
+        if (e == null) {
+            return null;
+        }
+        try (InputStream in = zip.getInputStream(e)) {
+            int[] shape = JSON.treeToValue(JSON.readTree(in).get("input"), int[].class);
+            if (shape == null || shape.length != 3) {
+                throw new IOException("no [c, h, w] array 'input'");
+            }
+            return shape;
+        } catch (IOException | RuntimeException ex) {
+            throw new ModelFormatException("entry " + NETWORK_INPUT + " of " + file.toAbsolutePath() + " is damaged: "
+                    + ex.getMessage(), ex);
         }
     }
 
@@ -258,6 +291,7 @@ public final class ClassifierBundle implements AutoCloseable {
             throw new ModelFormatException("manifest of " + file.toAbsolutePath()
                     + " lacks labels (>= " + minLabels + "), input [c, h, w] or preprocessing");
         }
+        ManifestCheck.values(m, file);
         return m;
     }
 

@@ -39,7 +39,7 @@ public record CsvManifest(Path file, List<Row> rows) {
     /**
      * Reads a manifest.
      *
-     * @param csv the CSV file (UTF-8)
+     * @param csv the CSV file (UTF-8, with or without a byte-order mark)
      * @return the manifest
      * @throws DatasetException if the file cannot be read, a row has fewer than 2 fields or an empty
      *     label, a split value is not one of {@link #SPLITS}, or it has no rows; the message names the line
@@ -47,7 +47,10 @@ public record CsvManifest(Path file, List<Row> rows) {
     public static CsvManifest read(Path csv) throws DatasetException {
         List<String> lines;
         try {
-            lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+            lines = new ArrayList<>(Files.readAllLines(csv, StandardCharsets.UTF_8));
+            if (!lines.isEmpty() && lines.get(0).startsWith("\uFEFF")) {
+                lines.set(0, lines.get(0).substring(1)); // a byte-order mark (Excel writes one) is not data
+            }
         } catch (IOException e) {
             throw new DatasetException("cannot read CSV manifest " + csv.toAbsolutePath() + ": " + e.getMessage(), e);
         }

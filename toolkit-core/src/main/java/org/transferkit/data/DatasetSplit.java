@@ -21,7 +21,7 @@ public record DatasetSplit(ImageDataset train, ImageDataset val, ImageDataset te
      *
      * @param manifest a manifest whose every row names its split ({@link CsvManifest#hasSplits()})
      * @return train, val and test parts indexed by the manifest's sorted labels
-     * @throws DatasetException if a row has no split, or no row is in {@code train}
+     * @throws DatasetException if a row has no split, or train, val or test has no usable row
      */
     public static DatasetSplit fromManifest(CsvManifest manifest) throws DatasetException {
         if (!manifest.hasSplits()) {
@@ -29,10 +29,29 @@ public record DatasetSplit(ImageDataset train, ImageDataset val, ImageDataset te
                     + CsvManifest.SPLITS + ") to be used as a pre-split dataset");
         }
         List<String> labels = manifest.labels();
-        DatasetSplit s = new DatasetSplit(manifest.dataset("train", labels), manifest.dataset("val", labels),
-                manifest.dataset("test", labels));
-        if (s.train().size() == 0) {
-            throw new DatasetException(manifest.file() + " has no usable 'train' rows");
+        return checkSplitColumn(new DatasetSplit(manifest.dataset("train", labels), manifest.dataset("val", labels),
+                manifest.dataset("test", labels)), manifest.file());
+    }
+
+    /**
+     * Refuses a split taken from a CSV's split column that leaves a part empty: training needs train rows,
+     * choosing the epoch needs val rows, and the reported score needs test rows (an empty part would report NaN
+     * on 0 images). There is no silent fallback to a seeded split: the column says what the user wants.
+     *
+     * @param s the split
+     * @param csv the CSV, for the message
+     * @return {@code s}
+     * @throws DatasetException if train, val or test has no usable row; the message gives the three counts and
+     *     the two ways out
+     */
+    static DatasetSplit checkSplitColumn(DatasetSplit s, java.nio.file.Path csv) throws DatasetException {
+        String empty = s.train().size() == 0 ? "train" : s.val().size() == 0 ? "val" : s.test().size() == 0 ? "test"
+                : null;
+        if (empty != null) {
+            throw new DatasetException(csv + ": the split column leaves '" + empty + "' without usable rows ("
+                    + s.train().size() + " train, " + s.val().size() + " val, " + s.test().size() + " test); put rows"
+                    + " in each of train, val and test, or remove the split column to split by seed"
+                    + " (--val-fraction, --test-fraction)");
         }
         return s;
     }

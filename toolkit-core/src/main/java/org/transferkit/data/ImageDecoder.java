@@ -37,6 +37,70 @@ public final class ImageDecoder {
     public static final int MAX_DECODE_SIDE = 2048;
 
     /**
+     * The default cap on the pixel count (width × height) an image header may declare: 40 megapixels, above
+     * any ordinary camera photo. An image declaring more is refused with {@link ImageTooLargeException}
+     * after reading only its header, before any pixel memory is allocated, so a small file claiming to be
+     * 46000×46000 (a decompression bomb) costs microseconds instead of seconds. Every method without a
+     * {@code maxPixels} parameter applies this cap; the overloads that take one apply theirs.
+     */
+    public static final long DEFAULT_MAX_PIXELS = 40_000_000L;
+
+    /**
+     * Checks a cap value.
+     *
+     * @param maxPixels a pixel cap
+     * @return the cap
+     * @throws IllegalArgumentException if it is below 1; the message names it
+     */
+    public static long checkMaxPixels(long maxPixels) {
+        if (maxPixels < 1) {
+            throw new IllegalArgumentException("the pixel cap must be >= 1, got " + maxPixels);
+        }
+        return maxPixels;
+    }
+
+    /**
+     * Reads the declared size from an image's header only (JPEG: its SOF segment; other formats: the
+     * ImageIO reader's {@code getWidth/getHeight}, which parse the header), and refuses it if it declares
+     * more than {@code maxPixels} pixels. Decodes no pixel data.
+     *
+     * @param bytes encoded image bytes
+     * @param maxPixels the cap, >= 1
+     * @throws ImageTooLargeException if the header declares more pixels than the cap
+     * @throws IOException if no header can be read (not an image, or truncated before the size)
+     * @throws IllegalArgumentException if the cap is below 1
+     */
+    public static void checkPixels(byte[] bytes, long maxPixels) throws IOException {
+        checkMaxPixels(maxPixels);
+        int[] size = NativeJpeg.isJpeg(bytes) ? NativeJpeg.jpegSize(bytes) : null;
+        if (size != null) {
+            checkPixels(size[0], size[1], maxPixels);
+            return;
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new IOException("not a decodable image (no ImageIO reader recognised the format)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                checkPixels(reader.getWidth(0), reader.getHeight(0), maxPixels);
+            } catch (RuntimeException e) {
+                throw new IOException("corrupt image header: " + e, e);
+            } finally {
+                reader.dispose();
+            }
+        }
+    }
+
+    private static void checkPixels(long w, long h, long maxPixels) throws ImageTooLargeException {
+        if (w * h > maxPixels) {
+            throw new ImageTooLargeException(w, h, maxPixels);
+        }
+    }
+
+    /**
      * Reads an image file, applying its EXIF orientation.
      *
      * @param file the file
@@ -62,6 +126,22 @@ public final class ImageDecoder {
      * @throws IOException if the bytes are not a decodable image
      */
     public static BufferedImage read(byte[] bytes) throws IOException {
+        return read(bytes, DEFAULT_MAX_PIXELS);
+    }
+
+    /**
+     * Reads an image from bytes, applying its EXIF orientation, if its header declares at most
+     * {@code maxPixels} pixels.
+     *
+     * @param bytes encoded image bytes
+     * @param maxPixels the pixel cap, >= 1 (see {@link #DEFAULT_MAX_PIXELS})
+     * @return the decoded image, upright
+     * @throws ImageTooLargeException if the header declares more pixels than the cap (nothing is decoded)
+     * @throws IOException if the bytes are not a decodable image
+     * @throws IllegalArgumentException if the cap is below 1
+     */
+    public static BufferedImage read(byte[] bytes, long maxPixels) throws IOException {
+        checkMaxPixels(maxPixels);
         if (bytes.length == 0) {
             throw new IOException("empty file (0 bytes)");
         }
@@ -76,6 +156,7 @@ public final class ImageDecoder {
                 reader.setInput(in, true, true);
                 int w = reader.getWidth(0);
                 int h = reader.getHeight(0);
+                checkPixels(w, h, maxPixels);
                 ImageReadParam param = reader.getDefaultReadParam();
                 int step = (int) Math.ceil(Math.max(w, h) / (double) MAX_DECODE_SIDE);
                 if (step > 1) {
@@ -85,6 +166,8 @@ public final class ImageDecoder {
             } finally {
                 reader.dispose();
             }
+        } catch (ImageTooLargeException e) {
+            throw e;
         } catch (IOException e) {
             throw new IOException("corrupt or truncated image: " + e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -200,6 +283,32 @@ public final class ImageDecoder {
      */
     public static void decodeToChw(byte[] bytes, InputShape shape, Preprocessing pre, float[] dest, int offset)
             throws IOException {
+        decodeToChw(bytes, shape, pre, dest, offset, DEFAULT_MAX_PIXELS);
+    }
+
+    /**
+     * As {@link #decodeToChw(byte[], InputShape, Preprocessing, float[], int)}, refusing an image whose header
+     * declares more than {@code maxPixels} pixels before decoding anything.
+     *
+     * @param bytes encoded image bytes
+     * @param shape input shape
+     * @param pre preprocessing
+     * @param dest destination, at least {@code offset + shape.size()} long; mutated
+     * @param offset where the image starts in {@code dest}
+     * @param maxPixels the pixel cap, >= 1 (see {@link #DEFAULT_MAX_PIXELS})
+     * @throws ImageTooLargeException if the header declares more pixels than the cap
+     * @throws IOException if the bytes are not a decodable image
+     * @throws IllegalArgumentException if the cap is below 1
+     */
+    public static void decodeToChw(byte[] bytes, InputShape shape, Preprocessing pre, float[] dest, int offset,
+            long maxPixels) throws IOException {
+        checkMaxPixels(maxPixels);
+        if (NativeJpeg.isJpeg(bytes)) {
+            int[] size = NativeJpeg.jpegSize(bytes);
+            if (size != null) {
+                checkPixels(size[0], size[1], maxPixels);
+            }
+        }
         if (NativeJpeg.AVAILABLE && NativeJpeg.isJpeg(bytes)) {
             try {
                 if (NativeJpeg.decodeToChw(bytes, shape, pre, dest, offset)) {
@@ -209,7 +318,7 @@ public final class ImageDecoder {
                 // fall through to ImageIO, which reports what is wrong with the file
             }
         }
-        toChw(read(bytes), shape, pre, dest, offset);
+        toChw(read(bytes, maxPixels), shape, pre, dest, offset);
     }
 
     /**
@@ -225,10 +334,28 @@ public final class ImageDecoder {
      */
     public static void decodeToChw(Path file, InputShape shape, Preprocessing pre, float[] dest, int offset)
             throws IOException {
+        decodeToChw(file, shape, pre, dest, offset, DEFAULT_MAX_PIXELS);
+    }
+
+    /**
+     * Reads a file and decodes it into normalized CHW floats under a pixel cap ({@link
+     * #decodeToChw(byte[], InputShape, Preprocessing, float[], int, long)}).
+     *
+     * @param file the image file
+     * @param shape input shape
+     * @param pre preprocessing
+     * @param dest destination; mutated
+     * @param offset where the image starts in {@code dest}
+     * @param maxPixels the pixel cap, >= 1
+     * @throws ImageTooLargeException if the header declares more pixels than the cap
+     * @throws IOException if the file is not a regular readable file or not a decodable image
+     */
+    public static void decodeToChw(Path file, InputShape shape, Preprocessing pre, float[] dest, int offset,
+            long maxPixels) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IOException("not a regular file");
         }
-        decodeToChw(Files.readAllBytes(file), shape, pre, dest, offset);
+        decodeToChw(Files.readAllBytes(file), shape, pre, dest, offset, maxPixels);
     }
 
     /**

@@ -45,7 +45,7 @@ public record TargetManifest(Path file, Task task, List<String> names, List<Row>
     /**
      * Reads a multi-label or regression CSV.
      *
-     * @param csv the file (UTF-8)
+     * @param csv the file (UTF-8, with or without a byte-order mark)
      * @param task {@link Task#MULTI_LABEL} or {@link Task#REGRESSION}
      * @return the manifest
      * @throws DatasetException if the file cannot be read, has no rows, lacks the regression header, or a row is
@@ -59,7 +59,10 @@ public record TargetManifest(Path file, Task task, List<String> names, List<Row>
         }
         List<String> lines;
         try {
-            lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+            lines = new ArrayList<>(Files.readAllLines(csv, StandardCharsets.UTF_8));
+            if (!lines.isEmpty() && lines.get(0).startsWith("\uFEFF")) {
+                lines.set(0, lines.get(0).substring(1)); // a byte-order mark (Excel writes one) is not data
+            }
         } catch (IOException e) {
             throw new DatasetException("cannot read CSV " + csv.toAbsolutePath() + ": " + e.getMessage(), e);
         }
@@ -218,16 +221,13 @@ public record TargetManifest(Path file, Task task, List<String> names, List<Row>
 
     /**
      * @return the split column's train, val and test parts
-     * @throws DatasetException if a row has no split or no row is in train
+     * @throws DatasetException if a row has no split, or train, val or test has no usable row
      */
     public DatasetSplit split() throws DatasetException {
         if (!hasSplits()) {
             throw new DatasetException(file + ": every row needs a split column (one of " + CsvManifest.SPLITS + ")");
         }
-        DatasetSplit s = new DatasetSplit(dataset("train", null), dataset("val", null), dataset("test", null));
-        if (s.train().size() == 0) {
-            throw new DatasetException(file + " has no usable 'train' rows");
-        }
-        return s;
+        return DatasetSplit.checkSplitColumn(new DatasetSplit(dataset("train", null), dataset("val", null),
+                dataset("test", null)), file);
     }
 }

@@ -48,8 +48,9 @@ public final class ImageClassifier implements AutoCloseable {
     private final List<String> labels;
     private final Task task;
     private final double threshold;
+    private final long maxPixels;
 
-    private ImageClassifier(Network network, double threshold) {
+    private ImageClassifier(Network network, double threshold, long maxPixels) {
         BundleManifest m = network.bundle.manifest();
         this.network = network;
         this.shape = m.inputShape();
@@ -57,6 +58,7 @@ public final class ImageClassifier implements AutoCloseable {
         this.labels = List.copyOf(m.labels());
         this.task = m.taskType();
         this.threshold = threshold;
+        this.maxPixels = maxPixels;
     }
 
     /**
@@ -80,7 +82,8 @@ public final class ImageClassifier implements AutoCloseable {
      */
     public static ImageClassifier load(Path file, RuntimeOptions options) throws ModelFormatException {
         ClassifierBundle bundle = ClassifierBundle.load(file, options);
-        return new ImageClassifier(new Network(bundle), bundle.manifest().decisionThreshold());
+        return new ImageClassifier(new Network(bundle), bundle.manifest().decisionThreshold(),
+                ImageDecoder.DEFAULT_MAX_PIXELS);
     }
 
     /**
@@ -95,7 +98,25 @@ public final class ImageClassifier implements AutoCloseable {
         if (!(threshold > 0 && threshold < 1)) {
             throw new IllegalArgumentException("threshold must be in (0, 1), got " + threshold);
         }
-        return new ImageClassifier(network, threshold);
+        return new ImageClassifier(network, threshold, maxPixels);
+    }
+
+    /**
+     * A view of this classifier that refuses encoded images whose header declares more than {@code maxPixels}
+     * pixels (before decoding them); {@link #load} gives {@link ImageDecoder#DEFAULT_MAX_PIXELS}. The view
+     * shares this classifier's network: closing either closes both.
+     *
+     * @param maxPixels the pixel cap, >= 1
+     * @return the view
+     * @throws IllegalArgumentException if the cap is below 1; the message names it
+     */
+    public ImageClassifier withMaxPixels(long maxPixels) {
+        return new ImageClassifier(network, threshold, ImageDecoder.checkMaxPixels(maxPixels));
+    }
+
+    /** @return the pixel cap applied to encoded images (see {@link #withMaxPixels}) */
+    public long maxPixels() {
+        return maxPixels;
     }
 
     /** @return what the model predicts, which decides the type of every {@link Prediction} returned */
@@ -361,7 +382,7 @@ public final class ImageClassifier implements AutoCloseable {
 
     private void decodeInto(Path image, float[] data, int offset) throws TransferKitException {
         try {
-            ImageDecoder.decodeToChw(image, shape, preprocessing, data, offset);
+            ImageDecoder.decodeToChw(image, shape, preprocessing, data, offset, maxPixels);
         } catch (IOException e) {
             throw new TransferKitException("cannot classify " + image + ": " + e.getMessage(), e);
         }
@@ -370,7 +391,7 @@ public final class ImageClassifier implements AutoCloseable {
     private float[] decode(byte[] encoded) throws TransferKitException {
         float[] data = new float[shape.size()];
         try {
-            ImageDecoder.decodeToChw(encoded, shape, preprocessing, data, 0);
+            ImageDecoder.decodeToChw(encoded, shape, preprocessing, data, 0, maxPixels);
         } catch (IOException e) {
             throw new TransferKitException("cannot classify image bytes: " + e.getMessage(), e);
         }

@@ -121,7 +121,9 @@ final class Checkpoints {
                     : Nd4j.readBinary(dir.resolve("best-" + epoch + ".bin").toFile());
             return new State(epoch, ((Number) m.get("best_epoch")).intValue(), d(m.get("best_score")), history, head, best);
         } catch (IOException | RuntimeException e) {
-            throw new TransferKitException("checkpoint in " + dir.toAbsolutePath() + " cannot be read: " + e, e);
+            throw new TransferKitException("checkpoint in " + dir.toAbsolutePath() + " is damaged and cannot be read ("
+                    + (e.getMessage() == null ? e.toString() : e.getMessage()) + "); delete the folder "
+                    + dir.toAbsolutePath() + " or run without --resume to start over", e);
         }
     }
 

@@ -19,7 +19,8 @@ import java.util.zip.Adler32;
 import org.transferkit.WeightsException;
 
 /**
- * Downloads a weights file safely: connect and read timeouts, retries with exponential backoff,
+ * Downloads a weights file safely: http(s) only, connect and read timeouts, an overall deadline, a size cap
+ * (the expected size where known), retries with exponential backoff,
  * resume of a partial file ({@code Range} requests into {@code NAME.part}), a size check, SHA-256 and/or
  * Adler32 checksums (DL4J publishes Adler32 for its zoo zips), and an atomic move into place. A file
  * that fails its checksum is moved aside to {@code NAME.corrupt}; nothing unverified ever sits at the
@@ -42,20 +43,41 @@ public final class WeightsDownloader {
     /**
      * What to fetch.
      *
-     * @param url where from (http or https)
+     * @param url where from (http or https; other schemes are refused by {@link #fetch})
      * @param fileName the name it gets in the target folder
      * @param sha256 expected SHA-256 in hex, or null
      * @param adler32 expected Adler32, or null
+     * @param expectedBytes the file's exact size, or -1 when unknown (the downloader's cap applies then)
      */
-    public record Spec(URI url, String fileName, String sha256, Long adler32) {
+    public record Spec(URI url, String fileName, String sha256, Long adler32, long expectedBytes) {
+        /**
+         * A spec of unknown size.
+         *
+         * @param url where from
+         * @param fileName the name it gets in the target folder
+         * @param sha256 expected SHA-256 in hex, or null
+         * @param adler32 expected Adler32, or null
+         */
+        public Spec(URI url, String fileName, String sha256, Long adler32) {
+            this(url, fileName, sha256, adler32, -1);
+        }
     }
+
+    /** The default overall deadline of one fetch, retries included. */
+    public static final Duration DEFAULT_DEADLINE = Duration.ofMinutes(30);
+    /** The default size cap of a file whose size is not known in advance: 2 GiB. */
+    public static final long DEFAULT_MAX_BYTES = 2L << 30;
 
     private final Duration connectTimeout;
     private final Duration readTimeout;
     private final int attempts;
     private final Duration backoff;
+    private final Duration deadline;
+    private final long maxBytes;
 
     /**
+     * With {@link #DEFAULT_DEADLINE} and {@link #DEFAULT_MAX_BYTES}.
+     *
      * @param connectTimeout connect timeout, > 0
      * @param readTimeout timeout of each read, > 0
      * @param attempts tries in all, >= 1 (a 4xx answer is not retried)
@@ -63,18 +85,35 @@ public final class WeightsDownloader {
      * @throws IllegalArgumentException if a value is out of range
      */
     public WeightsDownloader(Duration connectTimeout, Duration readTimeout, int attempts, Duration backoff) {
+        this(connectTimeout, readTimeout, attempts, backoff, DEFAULT_DEADLINE, DEFAULT_MAX_BYTES);
+    }
+
+    /**
+     * @param connectTimeout connect timeout, > 0
+     * @param readTimeout timeout of each read, > 0
+     * @param attempts tries in all, >= 1 (a 4xx answer is not retried)
+     * @param backoff wait before the second try; doubled before each later one
+     * @param deadline the longest one fetch may take, retries and backoff included, > 0
+     * @param maxBytes the largest file accepted when its spec gives no expected size, >= 1
+     * @throws IllegalArgumentException if a value is out of range
+     */
+    public WeightsDownloader(Duration connectTimeout, Duration readTimeout, int attempts, Duration backoff,
+            Duration deadline, long maxBytes) {
         if (connectTimeout.isNegative() || connectTimeout.isZero() || readTimeout.isNegative() || readTimeout.isZero()
-                || attempts < 1 || backoff.isNegative()) {
-            throw new IllegalArgumentException("timeouts must be > 0, attempts >= 1, backoff >= 0; got " + connectTimeout
-                    + ", " + readTimeout + ", " + attempts + ", " + backoff);
+                || attempts < 1 || backoff.isNegative() || deadline.isNegative() || deadline.isZero() || maxBytes < 1) {
+            throw new IllegalArgumentException("timeouts and deadline must be > 0, attempts >= 1, backoff >= 0, max bytes"
+                    + " >= 1; got " + connectTimeout + ", " + readTimeout + ", " + attempts + ", " + backoff + ", "
+                    + deadline + ", " + maxBytes);
         }
+        this.deadline = deadline;
+        this.maxBytes = maxBytes;
         this.connectTimeout = connectTimeout;
         this.readTimeout = readTimeout;
         this.attempts = attempts;
         this.backoff = backoff;
     }
 
-    /** @return 10 s connect, 60 s read, 4 attempts, 1 s first backoff */
+    /** @return 10 s connect, 60 s read, 4 attempts, 1 s first backoff, 30 min deadline, 2 GiB cap */
     public static WeightsDownloader defaults() {
         return new WeightsDownloader(Duration.ofSeconds(10), Duration.ofSeconds(60), 4, Duration.ofSeconds(1));
     }
@@ -86,12 +125,20 @@ public final class WeightsDownloader {
      * @param dir target folder (created)
      * @param progress progress sink
      * @return the verified file
-     * @throws WeightsException on a 4xx/5xx answer, an unresolvable host, timeouts or truncation after every
-     *     attempt, or a checksum mismatch; the message names the URL, the file and what to do
+     * @throws WeightsException on a URL that is not http or https, a 4xx/5xx answer, an unresolvable host,
+     *     timeouts or truncation after every attempt, the deadline passing, a file larger than the expected size
+     *     or the cap (nothing is kept then), or a checksum mismatch; the message names the URL, the file and
+     *     what to do, and says whether a partial file is kept
      */
     public Path fetch(Spec spec, Path dir, Progress progress) throws WeightsException {
+        String scheme = spec.url().getScheme() == null ? "" : spec.url().getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new WeightsException("cannot download " + spec.url() + ": only http and https URLs are fetched, not '"
+                    + scheme + ":'; copy the file by hand to " + dir.resolve(spec.fileName()).toAbsolutePath());
+        }
         Path target = dir.resolve(spec.fileName());
         Path part = dir.resolve(spec.fileName() + ".part");
+        long endNanos = System.nanoTime() + deadline.toNanos();
         try {
             Files.createDirectories(dir);
             if (Files.isRegularFile(target)) {
@@ -102,12 +149,18 @@ public final class WeightsDownloader {
             throw new WeightsException("cannot use weights folder " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
         }
         String lastProblem = "";
+        int tried = 0;
         for (int attempt = 1; attempt <= attempts; attempt++) {
             if (attempt > 1) {
                 sleep(backoff.multipliedBy(1L << Math.min(20, attempt - 2)));
             }
+            if (System.nanoTime() >= endNanos) {
+                lastProblem = "the deadline of " + deadline.toSeconds() + " s passed";
+                break;
+            }
+            tried = attempt;
             try {
-                if (transfer(spec, part, progress)) {
+                if (transfer(spec, part, progress, endNanos)) {
                     verify(spec, part);
                     move(part, target);
                     return target;
@@ -125,22 +178,49 @@ public final class WeightsDownloader {
                             + spec.fileName() + " by hand and put it at " + target.toAbsolutePath(), e);
                 }
                 lastProblem = "HTTP " + e.status;
+            } catch (DeadlineException e) {
+                lastProblem = "the deadline of " + deadline.toSeconds() + " s passed";
+                break;
             } catch (IOException e) {
                 lastProblem = e.toString();
             }
         }
-        throw new WeightsException("download of " + spec.url() + " failed after " + attempts + " attempt(s): " + lastProblem
-                + ". The partial file " + part.toAbsolutePath() + " is kept and resumed next time; or fetch "
-                + spec.fileName() + " by hand and put it at " + target.toAbsolutePath());
+        throw new WeightsException("download of " + spec.url() + " failed after " + tried + " attempt(s): " + lastProblem
+                + ". " + partNote(part)
+                + "; or fetch " + spec.fileName() + " by hand and put it at " + target.toAbsolutePath());
+    }
+
+    /** @return what is true of the partial file now */
+    private static String partNote(Path part) {
+        try {
+            long n = Files.isRegularFile(part) ? Files.size(part) : 0;
+            return n > 0 ? "The partial file " + part.toAbsolutePath() + " (" + n + " bytes) is kept and resumed next time"
+                    : "No partial file is kept";
+        } catch (IOException e) {
+            return "The partial file " + part.toAbsolutePath() + " cannot be read (" + e.getMessage() + ")";
+        }
+    }
+
+    /** @return the size cap of this spec: its expected size where known, else the downloader's cap */
+    private long cap(Spec spec) {
+        return spec.expectedBytes() > 0 ? spec.expectedBytes() : maxBytes;
+    }
+
+    private WeightsException tooLarge(Spec spec, Path part, long bytes) throws IOException {
+        Files.deleteIfExists(part);
+        return new WeightsException("download of " + spec.url() + " refused: the file is larger than "
+                + (spec.expectedBytes() > 0 ? "its expected size of " : "the cap of ") + cap(spec) + " bytes (" + bytes
+                + " bytes declared or received); nothing is kept. Check the URL or the mirror");
     }
 
     /** @return true if the part file is complete */
-    private boolean transfer(Spec spec, Path part, Progress progress) throws IOException, WeightsException {
+    private boolean transfer(Spec spec, Path part, Progress progress, long endNanos) throws IOException, WeightsException {
         long have = Files.isRegularFile(part) ? Files.size(part) : 0;
-        HttpURLConnection c = (HttpURLConnection) spec.url().toURL().openConnection();
+        HttpURLConnection c = (HttpURLConnection) spec.url().toURL().openConnection(); // http(s): checked in fetch
         try {
-            c.setConnectTimeout((int) connectTimeout.toMillis());
-            c.setReadTimeout((int) readTimeout.toMillis());
+            int left = (int) Math.max(1, Math.min(Integer.MAX_VALUE, (endNanos - System.nanoTime()) / 1_000_000));
+            c.setConnectTimeout(Math.min((int) connectTimeout.toMillis(), left));
+            c.setReadTimeout(Math.min((int) readTimeout.toMillis(), left));
             c.setInstanceFollowRedirects(true);
             if (have > 0) {
                 c.setRequestProperty("Range", "bytes=" + have + "-");
@@ -157,6 +237,9 @@ public final class WeightsDownloader {
             long length = c.getContentLengthLong();
             long total = length < 0 ? -1 : (append ? have + length : length);
             long done = append ? have : 0;
+            if (total > cap(spec)) {
+                throw tooLarge(spec, part, total);
+            }
             try (InputStream in = c.getInputStream();
                     OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                             append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -165,9 +248,16 @@ public final class WeightsDownloader {
                     out.write(buf, 0, n);
                     done += n;
                     progress.update(done, total);
+                    if (done > cap(spec)) {
+                        out.close();
+                        throw tooLarge(spec, part, done);
+                    }
+                    if (System.nanoTime() >= endNanos) {
+                        throw new DeadlineException();
+                    }
                 }
             } catch (IOException e) {
-                if (e instanceof SocketTimeoutException) {
+                if (e instanceof SocketTimeoutException || e instanceof DeadlineException) {
                     throw e;
                 }
                 return false; // connection cut: resume on the next attempt
@@ -244,6 +334,15 @@ public final class WeightsDownloader {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new WeightsException("download interrupted", e);
+        }
+    }
+
+    /** The overall deadline passed mid-transfer (what was received stays in the part file). */
+    private static final class DeadlineException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        DeadlineException() {
+            super("deadline passed");
         }
     }
 

@@ -44,7 +44,7 @@ public final class LoadTestCommand implements Callable<Integer> {
     @Override
     public Integer call() throws TransferKitException, InterruptedException {
         RuntimeOptions options = Environment.announce(spec.commandLine().getErr());
-        try (PredictionService service = PredictionService.serve(model, options, 0, threads, 10_000_000)) {
+        try (PredictionService service = PredictionService.serve(model, options, 0, PredictionService.Limits.of(threads, 10_000_000))) {
             LoadTest.Result r = LoadTest.run(service.baseUri().resolve("/predict"), images, clients, seconds, maxRequests);
             spec.commandLine().getOut().println("loadtest " + clients + " clients, " + threads + " service threads: " + r);
             return r.errors() == 0 && r.changed() == 0 ? 0 : TransferKitCli.EXIT_FAILURE;

@@ -33,12 +33,33 @@ public final class ServeCommand implements Callable<Integer> {
             description = "largest accepted image in bytes (default: ${DEFAULT-VALUE})")
     long maxBytes;
 
+    @Option(names = "--queue", paramLabel = "N", description = "requests that may wait for a free thread; more get 503"
+            + " with Retry-After (default: 4 per thread)")
+    Integer queue;
+
+    @Option(names = "--connections", paramLabel = "N", description = "connections read and answered at once"
+            + " (default: max(32, 8 per thread))")
+    Integer connections;
+
+    @Option(names = "--max-pixels", paramLabel = "N", defaultValue = "40000000",
+            description = "largest width x height an image header may declare; more gets 413 before decoding"
+                    + " (default: ${DEFAULT-VALUE})")
+    long maxPixels;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "20",
+            description = "a request (line, headers, body) must arrive within this of its first byte, a reply be"
+                    + " taken within as long, an idle connection is closed after as long (default: ${DEFAULT-VALUE})")
+    int timeout;
+
     @Override
     public Integer call() throws TransferKitException, InterruptedException {
         RuntimeOptions options = Environment.announce(spec.commandLine().getErr());
         PredictionService service;
         try {
-            service = PredictionService.serve(model, options, port, threads, maxBytes);
+            PredictionService.Limits d = PredictionService.Limits.of(threads, maxBytes);
+            service = PredictionService.serve(model, options, port, new PredictionService.Limits(threads,
+                    queue == null ? d.queue() : queue, connections == null ? d.connections() : connections, maxBytes,
+                    maxPixels, timeout));
         } catch (IOException e) {
             throw new TransferKitException("cannot listen on port " + port + ": " + e.getMessage(), e);
         }

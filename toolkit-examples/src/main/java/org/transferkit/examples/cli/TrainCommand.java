@@ -214,6 +214,12 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws TransferKitException {
+        try (OutputLock lock = OutputLock.acquire(out(), checkpointDir, resume, spec.commandLine().getOut())) {
+            return trainLocked();
+        }
+    }
+
+    private Integer trainLocked() throws TransferKitException {
         PrintWriter out = spec.commandLine().getOut();
         Device dev = Device.parse(device);
         if (data != null && train != null) {

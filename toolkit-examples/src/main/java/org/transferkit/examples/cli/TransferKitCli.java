@@ -77,6 +77,11 @@ public final class TransferKitCli implements Runnable {
                 c.getErr().println("transferkit: " + ex.getMessage() + commandLineHint(ex));
                 return EXIT_FAILURE;
             }
+            String env = environmentMessage(ex);
+            if (env != null) {
+                c.getErr().println("transferkit: " + env);
+                return EXIT_FAILURE;
+            }
             c.getErr().println("transferkit: internal error: " + ex + (System.getenv(DEBUG_ENV) == null
                     ? " (set " + DEBUG_ENV + "=1 for the stack trace, and please report it)" : ""));
             if (System.getenv(DEBUG_ENV) != null) {
@@ -85,6 +90,33 @@ public final class TransferKitCli implements Runnable {
             return EXIT_FAILURE;
         });
         return cl;
+    }
+
+    /**
+     * The one line for a failure the environment caused (a file system refusal, a full disk, a network error)
+     * rather than a bug: found as an {@link java.io.IOException} in the cause chain.
+     *
+     * @param ex a failure
+     * @return the line naming the path or what failed, or null if no I/O failure caused it
+     */
+    static String environmentMessage(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.file.FileSystemException f) {
+                String reason = f.getReason() != null ? f.getReason()
+                        : f instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                        : f instanceof java.nio.file.NoSuchFileException ? "no such file or folder"
+                        : f instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
+                        : f instanceof java.nio.file.NotDirectoryException ? "not a folder" : f.getClass().getSimpleName();
+                return f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "") + ": " + reason;
+            }
+            if (t instanceof java.io.IOException) {
+                return (ex != t && ex.getMessage() != null ? ex.getMessage() + ": " : "") + t.getMessage();
+            }
+            if (t instanceof java.nio.file.ReadOnlyFileSystemException) {
+                return "read-only file system: " + ex.getMessage();
+            }
+        }
+        return null;
     }
 
     /**
