@@ -232,12 +232,13 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--test goes with --train and --val");
         }
         Task taskType = Task.parse(task);
-        RuntimeOptions runtime = Environment.announce(spec.commandLine().getErr()).toBuilder().device(dev).build();
+        RuntimeOptions runtime = Environment.runtimeOptions().toBuilder().device(dev).build();
         Backbone bb = openBackbone(runtime);
         configure(FineTune.builder(), bb); // refuses bad flag values before any data is read
         if (cut != null) {
             bb.cutPoint(cut); // refuses an unknown name now, listing the valid ones
         }
+        spec.commandLine().getErr().println("runtime: " + runtime.describe()); // after the flags were checked
         DeviceChoice choice = DeviceChoice.initialize(runtime);
         if (!choice.warning().isEmpty()) {
             spec.commandLine().getErr().println("warning: " + choice.warning());
