@@ -86,6 +86,55 @@ public final class HtmlReport {
         }
     }
 
+    /**
+     * {@link #write(Path, String, TaskReport, List)} with a section on the head search: each candidate's
+     * cross-validated score (on the training images) and the one chosen.
+     *
+     * @param file where to write
+     * @param title the page title
+     * @param report the evaluation
+     * @param history per-epoch training stats
+     * @param search the search's record ({@code HeadSearch.Result.toMap()}), or null for none
+     * @throws TransferKitException if the file cannot be written
+     */
+    public static void write(Path file, String title, TaskReport report, List<EpochStats> history,
+            java.util.Map<String, Object> search) throws TransferKitException {
+        write(file, title, report, history);
+        if (search == null) {
+            return;
+        }
+        Path abs = file.toAbsolutePath();
+        try {
+            String html = Files.readString(abs, StandardCharsets.UTF_8);
+            int at = html.lastIndexOf("</body>");
+            Files.writeString(abs, html.substring(0, at) + searchSection(search) + html.substring(at),
+                    StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new TransferKitException("cannot write report " + abs + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String searchSection(java.util.Map<String, Object> s) {
+        StringBuilder h = new StringBuilder("<h2>Head search</h2>\n<p>").append(esc(String.valueOf(s.get("why"))))
+                .append(" (mode ").append(esc(String.valueOf(s.get("mode")))).append(", ")
+                .append(esc(String.valueOf(s.get("on")))).append(")</p>\n");
+        List<?> cands = (List<?>) s.get("candidates");
+        if (cands == null || cands.isEmpty()) {
+            return h.toString();
+        }
+        Object chosen = s.get("chosen");
+        Object chosenName = chosen instanceof java.util.Map<?, ?> c ? c.get("name") : null;
+        h.append("<table><tr><th>candidate</th><th>cv ").append(esc(String.valueOf(s.get("metric"))))
+                .append("</th><th>epochs</th><th>chosen</th></tr>\n");
+        for (Object o : cands) {
+            java.util.Map<?, ?> c = (java.util.Map<?, ?>) o;
+            h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%.4f</td><td>%s</td><td>%s</td></tr>%n",
+                    esc(String.valueOf(c.get("name"))), ((Number) c.get("cv_score")).doubleValue(), c.get("epochs"),
+                    c.get("name").equals(chosenName) ? "&#10003;" : ""));
+        }
+        return h.append("</table>\n").toString();
+    }
+
     static String render(String title, EvaluationReport r, List<EpochStats> history) throws IOException {
         StringBuilder h = new StringBuilder(8192);
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")

@@ -175,7 +175,7 @@ public final class TransferModel {
         int[] hidden = s.head.hidden();
         for (int i = 0; i <= hidden.length; i++) {
             String name = i == hidden.length ? OUTPUT : "tk_dense" + i;
-            org.deeplearning4j.nn.conf.layers.Layer layer = headLayer(s, i, nIn);
+            org.deeplearning4j.nn.conf.layers.Layer layer = headLayer(s.head, s.outputs, s.updater, s.weightDecay, s.classWeights, i, nIn);
             if (flattenNext) {
                 b.addLayer(name, layer, new CnnToFeedForwardPreProcessor(shape[1], shape[2], shape[0]), prev);
                 flattenNext = false;
@@ -189,6 +189,53 @@ public final class TransferModel {
         }
         b.setOutputs(OUTPUT);
         return b.build();
+    }
+
+    /**
+     * A head alone, on features a backbone already computed: the same layers {@link #surgery} puts on the cut, with
+     * input {@code features} (for the head search's cross-validation, which trains many heads on cached features).
+     *
+     * @param head the head's layers (its pooling is taken as already applied when {@code featureShape} is a vector)
+     * @param featureShape one example's features: {@code [n]}, or {@code [c, h, w]} for a flattened feature map
+     * @param outputs output units
+     * @param updater the head's updater
+     * @param seed weight-init seed
+     * @param weightDecay decoupled weight decay, >= 0
+     * @param classWeights single-label loss weights, or null
+     * @return an initialized network
+     */
+    public static ComputationGraph headOnly(HeadSpec head, long[] featureShape, int outputs, IUpdater updater, long seed,
+            double weightDecay, double[] classWeights) {
+        org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder g =
+                new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().seed(seed).updater(updater)
+                        .graphBuilder().addInputs("features");
+        String prev = "features";
+        long nIn = 1;
+        for (long d : featureShape) {
+            nIn *= d;
+        }
+        boolean flattenNext = featureShape.length == 3;
+        int[] hidden = head.hidden();
+        for (int i = 0; i <= hidden.length; i++) {
+            String name = i == hidden.length ? OUTPUT : "tk_dense" + i;
+            org.deeplearning4j.nn.conf.layers.Layer layer = headLayer(head, outputs, updater, weightDecay, classWeights,
+                    i, nIn);
+            if (flattenNext) {
+                g.addLayer(name, layer, new CnnToFeedForwardPreProcessor(featureShape[1], featureShape[2],
+                        featureShape[0]), prev);
+                flattenNext = false;
+            } else {
+                g.addLayer(name, layer, prev);
+            }
+            prev = name;
+            if (i < hidden.length) {
+                nIn = hidden[i];
+            }
+        }
+        g.setOutputs(OUTPUT);
+        ComputationGraph net = new ComputationGraph(g.build());
+        net.init();
+        return net;
     }
 
     private static void check(Surgery s) {
@@ -211,17 +258,17 @@ public final class TransferModel {
     }
 
     /** @return the head's layer {@code i}: a hidden dense layer, or the output layer after the last one */
-    private static org.deeplearning4j.nn.conf.layers.Layer headLayer(Surgery s, int i, long nIn) {
-        HeadSpec head = s.head;
+    private static org.deeplearning4j.nn.conf.layers.Layer headLayer(HeadSpec head, int outputs, IUpdater updater,
+            double weightDecay, double[] classWeights, int i, long nIn) {
         int[] hidden = head.hidden();
         // Keras-style: dropout between layers (DL4J applies it to a layer's input, as a retain probability)
         boolean drop = head.dropout() > 0 && (i > 0 || hidden.length == 0);
-        List<org.nd4j.linalg.learning.regularization.Regularization> decay = s.weightDecay > 0
-                ? List.of(new WeightDecay(s.weightDecay, true)) : List.of();
+        List<org.nd4j.linalg.learning.regularization.Regularization> decay = weightDecay > 0
+                ? List.of(new WeightDecay(weightDecay, true)) : List.of();
         if (i == hidden.length) {
-            OutputLayer.Builder ob = new OutputLayer.Builder(head.loss().function(s.classWeights))
-                    .nIn(nIn).nOut(s.outputs).activation(head.loss().activation())
-                    .weightInit(WeightInit.XAVIER).updater(s.updater);
+            OutputLayer.Builder ob = new OutputLayer.Builder(head.loss().function(classWeights))
+                    .nIn(nIn).nOut(outputs).activation(head.loss().activation())
+                    .weightInit(WeightInit.XAVIER).updater(updater);
             if (!decay.isEmpty()) {
                 ob.regularization(decay);
             }
@@ -231,7 +278,7 @@ public final class TransferModel {
             return ob.build();
         }
         DenseLayer.Builder db = new DenseLayer.Builder().nIn(nIn).nOut(hidden[i])
-                .activation(Activation.RELU).weightInit(WeightInit.RELU).updater(s.updater);
+                .activation(Activation.RELU).weightInit(WeightInit.RELU).updater(updater);
         if (!decay.isEmpty()) {
             db.regularization(decay);
         }

@@ -85,11 +85,11 @@ final class EndToEnd {
         if (!outcome.improved() && data.val().size() > 0) {
             return new TrainingResult(phase1.graph(), labels, cut, outcome.history(), outcome.bestEpoch(),
                     phase1.trainImages(), phase1.valImages(), phase1.skipped(), phase1.frozenLayers(),
-                    phase1.preprocessing(), phase1.task(), null);
+                    phase1.preprocessing(), phase1.task(), null, phase1.search());
         }
         return new TrainingResult(graph, labels, cut, outcome.history(), outcome.bestEpoch(), phase1.trainImages(),
                 phase1.valImages(), phase1.skipped(), Trainer.frozenLayers(graph), phase1.preprocessing(), phase1.task(),
-                null);
+                null, phase1.search());
     }
 
     /**
@@ -130,7 +130,7 @@ final class EndToEnd {
                 graph.setParams(outcome.best());
             }
             return new TrainingResult(graph, labels, cut, outcome.history(), outcome.bestEpoch(), phase.trainImages(),
-                    phase.valImages(), phase.skipped(), List.of(), pre, task, null);
+                    phase.valImages(), phase.skipped(), List.of(), pre, task, null, null);
         }
     }
 

@@ -36,6 +36,11 @@ final class EpochLoop {
         /** @return true if there are validation images to choose the kept epoch by */
         boolean hasValidation();
 
+        /** @return true if the validation score picks the kept epoch and stops early (default: when there is one) */
+        default boolean choosesEpoch() {
+            return hasValidation();
+        }
+
         /**
          * Trains one epoch.
          *
@@ -112,7 +117,7 @@ final class EpochLoop {
         }
         int end = plan.first() + plan.count();
         for (int epoch = start; epoch < end; epoch++) {
-            if (phase.hasValidation() && plan.patience() > 0 && epoch - 1 - bestEpoch >= plan.patience()) {
+            if (phase.choosesEpoch() && plan.patience() > 0 && epoch - 1 - bestEpoch >= plan.patience()) {
                 break; // early stopping (also when resuming a run that had already stopped)
             }
             long t0 = System.nanoTime();
@@ -128,7 +133,7 @@ final class EpochLoop {
                     (System.nanoTime() - t0) / 1e9, lr, task.metricName());
             history.add(stats);
             listener.onEpochEnd(stats);
-            double score = selectionScore(phase.hasValidation(), val.metric(), epoch);
+            double score = selectionScore(phase.choosesEpoch(), val.metric(), epoch);
             if (score > bestScore) {
                 bestScore = score;
                 bestEpoch = epoch;

@@ -30,8 +30,10 @@ public final class FineTune {
     private final double labelSmoothing;
     private final LrSchedule schedule;
     private final Unfreeze unfreeze;
+    private final HeadSearch search;
 
     private FineTune(Builder b) {
+        this.search = b.search;
         this.epochs = b.epochs;
         this.batchSize = b.batchSize;
         this.optimizer = b.optimizer;
@@ -76,7 +78,13 @@ public final class FineTune {
         b.labelSmoothing = labelSmoothing;
         b.schedule = schedule;
         b.unfreeze = unfreeze;
+        b.search = search;
         return b;
+    }
+
+    /** @return the head search (default {@link HeadSearch#quick()}; see {@link HeadSearch} for when it runs) */
+    public HeadSearch search() {
+        return search;
     }
 
     /** @return phase 2 (end-to-end training with top blocks unfrozen), or null for phase 1 only */
@@ -183,6 +191,7 @@ public final class FineTune {
         m.put("lr_schedule", schedule.toString());
         m.put("augmentation", augmentation == null ? null : augmentation.toString());
         m.put("augmented_copies", augmentedCopies);
+        m.put("search", search.toString());
         if (preprocessing != null) {
             m.put("preprocessing_override", preprocessing.toString());
         }
@@ -212,8 +221,19 @@ public final class FineTune {
         private double labelSmoothing;
         private LrSchedule schedule = LrSchedule.constant();
         private Unfreeze unfreeze;
+        private HeadSearch search = HeadSearch.quick();
 
         private Builder() {
+        }
+
+        /**
+         * @param s the head search: {@link HeadSearch#quick()} (default), {@link HeadSearch#thorough()} or
+         *     {@link HeadSearch#off()}
+         * @return this
+         */
+        public Builder search(HeadSearch s) {
+            this.search = Objects.requireNonNull(s, "search");
+            return this;
         }
 
         /**

@@ -81,6 +81,9 @@ public final class FineTuner {
         DatasetSplit split = new DatasetSplit(train, val, train.withImages(List.of()));
         FineTune run = settings.withHead(settings.head().withTask(train.task()));
         TrainingResult result = Trainer.fit(backbone, split, run, env, listener);
+        if (result.search() != null && result.search().ran()) {
+            run = result.search().settings(); // what was trained: the winner of the search
+        }
         return new TrainedModel(result, backbone, run, env, decisionThreshold(result, val, run));
     }
 
@@ -151,6 +154,16 @@ public final class FineTuner {
          */
         public Builder settings(java.util.function.Consumer<FineTune.Builder> configure) {
             configure.accept(settings);
+            return this;
+        }
+
+        /**
+         * @param s the head search by cross-validation on the training images (default {@link HeadSearch#quick()};
+         *     it runs when the searched settings are left at their defaults, see {@link HeadSearch})
+         * @return this
+         */
+        public Builder search(HeadSearch s) {
+            settings.search(s);
             return this;
         }
 

@@ -2,7 +2,6 @@ package org.transferkit.train;
 
 import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.transferlearning.TransferLearningHelper;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.transferkit.task.Loss;
@@ -13,8 +12,8 @@ import org.transferkit.task.Task;
  * the backbone. The features are in memory; each epoch shuffles them with the run's seed and the epoch number.
  */
 final class HeadPhase implements EpochLoop.Phase {
-    private final TransferLearningHelper helper;
     private final ComputationGraph head;
+    private final boolean choosesEpoch;
     private final DataSet train;
     private final DataSet fitOn;
     private final DataSet val;
@@ -24,7 +23,8 @@ final class HeadPhase implements EpochLoop.Phase {
     private final long seed;
 
     /**
-     * @param helper DL4J's split of the transfer graph at the feature vertex
+     * @param head the head: DL4J's unfrozen part of the transfer graph at the feature vertex
+     *     ({@code TransferLearningHelper.unfrozenGraph()}), or a head-only network on the features
      * @param train the training features and targets
      * @param fitOn what the head fits (the training set, with smoothed labels where asked)
      * @param val the validation features and targets, or null
@@ -32,11 +32,13 @@ final class HeadPhase implements EpochLoop.Phase {
      * @param loss the head's loss (for the validation loss)
      * @param batchSize examples per step
      * @param seed the run's seed
+     * @param choosesEpoch whether the validation score picks the kept epoch and stops early (false: it is measured
+     *     and reported only, and the last epoch is kept)
      */
-    HeadPhase(TransferLearningHelper helper, DataSet train, DataSet fitOn, DataSet val, Task task, Loss loss,
-            int batchSize, long seed) {
-        this.helper = helper;
-        this.head = helper.unfrozenGraph();
+    HeadPhase(ComputationGraph head, DataSet train, DataSet fitOn, DataSet val, Task task, Loss loss,
+            int batchSize, long seed, boolean choosesEpoch) {
+        this.head = head;
+        this.choosesEpoch = choosesEpoch;
         this.train = train;
         this.fitOn = fitOn;
         this.val = val;
@@ -57,6 +59,11 @@ final class HeadPhase implements EpochLoop.Phase {
     }
 
     @Override
+    public boolean choosesEpoch() {
+        return val != null && choosesEpoch;
+    }
+
+    @Override
     public EpochLoop.Measured trainEpoch(int epoch, TrainingListener listener) {
         DataSet shuffled = fitOn.copy();
         shuffled.shuffle(seed + epoch);
@@ -64,11 +71,11 @@ final class HeadPhase implements EpochLoop.Phase {
         List<DataSet> batches = shuffled.batchBy(batchSize);
         for (int bi = 0; bi < batches.size(); bi++) {
             DataSet batch = batches.get(bi);
-            helper.fitFeaturized(batch);
+            head.fit(batch);
             lossSum += head.score() * batch.numExamples();
             listener.onBatchEnd(epoch, bi + 1, batches.size(), head.score());
         }
-        INDArray out = helper.outputFromFeaturized(train.getFeatures());
+        INDArray out = head.outputSingle(train.getFeatures());
         int n = train.numExamples();
         return new EpochLoop.Measured(lossSum / n, task.score(out.toFloatMatrix(), train.getLabels().toFloatMatrix()), n);
     }
@@ -78,7 +85,7 @@ final class HeadPhase implements EpochLoop.Phase {
         if (val == null) {
             return EpochLoop.Measured.NONE;
         }
-        float[][] out = helper.outputFromFeaturized(val.getFeatures()).toFloatMatrix();
+        float[][] out = head.outputSingle(val.getFeatures()).toFloatMatrix();
         float[][] targets = val.getLabels().toFloatMatrix();
         return new EpochLoop.Measured(loss.mean(out, targets), task.score(out, targets), out.length);
     }

@@ -78,6 +78,11 @@ public final class TrainedModel implements AutoCloseable {
         return result.skipped();
     }
 
+    /** @return what the head search did (candidates, cross-validated scores, the winner), or null when it was off */
+    public HeadSearch.Result search() {
+        return result.search();
+    }
+
     /** @return the settings it was trained with */
     public FineTune settings() {
         return settings;
@@ -112,7 +117,16 @@ public final class TrainedModel implements AutoCloseable {
         m.put("evaluated_on", evaluatedOn);
         m.putAll(report.toMap());
         m.put("best_epoch", result.bestEpoch());
-        m.put("epoch_chosen_on", result.valImages() > 0 ? "val" : "last epoch (no validation images)");
+        HeadSearch.Result search = result.search();
+        if (search != null && search.ran()) {
+            m.put("epoch_chosen_on", "cross-validation on the training images (" + search.folds() + " folds, "
+                    + search.chosen().epochs() + " epochs); the validation images chose nothing (last epoch kept)"
+                    + (task().usesThreshold() ? " except the decision threshold" : ""));
+        } else {
+            m.put("epoch_chosen_on", result.valImages() > 0 ? "val" : "last epoch (no validation images)");
+        }
+        m.put("head_search", search == null ? Map.of("mode", settings.search().toString(), "ran", false,
+                "why", "off, or not applicable (backbone trained from scratch, or phase 2)") : search.toMap());
         Map<String, Object> used = new LinkedHashMap<>();
         used.put("train", result.trainImages());
         used.put("val", result.valImages());
@@ -152,7 +166,7 @@ public final class TrainedModel implements AutoCloseable {
      * @throws TransferKitException if it cannot be written
      */
     public void writeReport(Path file, String title, TaskReport report) throws TransferKitException {
-        HtmlReport.write(file, title, report, result.history());
+        HtmlReport.write(file, title, report, result.history(), result.search() == null ? null : result.search().toMap());
     }
 
     /**

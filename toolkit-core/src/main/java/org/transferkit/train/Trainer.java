@@ -75,11 +75,7 @@ public final class Trainer {
         }
         Preprocessing pre = settings.preprocessing() != null ? settings.preprocessing() : backbone.preprocessing();
         double[] weights = settings.classWeights() ? ClassBalance.weights(data.train().classCounts()) : null;
-        Nd4j.getRandom().setSeed(settings.seed());
-        ComputationGraph graph = TransferModel.surgery(backbone.loadGraph(), cut, settings.head(), labels.size())
-                .updater(settings.optimizer().updater(settings.learningRate())).seed(settings.seed())
-                .classWeights(weights).weightDecay(settings.weightDecay()).build();
-        CpuHelpers.apply(graph, env.runtime()); // oneDNN convolutions and pooling (see CpuHelpers)
+        ComputationGraph graph = transferGraph(backbone, cut, settings, labels.size(), weights, env);
         Trainer.announce(listener, "head", graph, backbone);
         if (settings.unfreeze() != null) {
             EndToEnd.boundary(backbone, graph, cut, settings.unfreeze().blocks()); // refuse a bad phase 2 before phase 1
@@ -101,6 +97,7 @@ public final class Trainer {
         int[] reusedComputed = new int[2];
         Featurizer.Features at = new Featurizer.Features(featureVertex, featureShape, settings.head().pooling().name());
         DataSet train;
+        DataSet original;
         DataSet val;
         int trainN;
         int valN;
@@ -117,6 +114,7 @@ public final class Trainer {
             } else if (train == null) {
                 throw new DatasetException("no training image could be decoded; skipped: " + skipped);
             }
+            original = train;
             if (settings.augmentation() != null) {
                 List<DataSet> all = new ArrayList<>(List.of(train));
                 for (int copy = 1; copy <= settings.augmentedCopies(); copy++) {
@@ -128,33 +126,75 @@ public final class Trainer {
         } finally {
             backboneRunner.close();
         }
-        DataSet fitOn = train;
-        if (settings.labelSmoothing() > 0) {
-            double e = settings.labelSmoothing();
-            fitOn = new DataSet(train.getFeatures(), train.getLabels().mul(1 - e).addi(e / labels.size()));
-        }
         listener.onFeaturized(trainN, valN, (System.nanoTime() - t0) / 1e9);
         if (env.featureCache() != null) {
             listener.onFeatureCache(reusedComputed[0], reusedComputed[1], env.featureCache().root());
         }
+        // the head search sees the training features only (never the validation images, never augmented copies)
+        HeadSearch.Result search = search(backbone, settings, original, task, labels.size(), featureShape, weights);
+        FineTune run = settings;
+        TransferLearningHelper headHelper = helper;
+        if (search != null && search.ran()) {
+            run = search.settings();
+            graph.close(); // built for the default head, which featurized; the winner gets its own
+            graph = transferGraph(backbone, cut, run, labels.size(), weights, env);
+            headHelper = new TransferLearningHelper(graph, featureVertex);
+        }
+        final FineTune ft = run;
+        DataSet fitOn = train;
+        if (ft.labelSmoothing() > 0) {
+            double e = ft.labelSmoothing();
+            fitOn = new DataSet(train.getFeatures(), train.getLabels().mul(1 - e).addi(e / labels.size()));
+        }
 
-        HeadPhase phase = new HeadPhase(helper, train, fitOn, val, task, settings.head().loss(), settings.batchSize(),
-                settings.seed());
+        // with a search, cross-validation chose the epoch count: the validation images are measured, not chosen by
+        HeadPhase phase = new HeadPhase(headHelper.unfrozenGraph(), train, fitOn, val, task, ft.head().loss(),
+                ft.batchSize(), ft.seed(), search == null || !search.ran());
         Checkpoints checkpoints = env.checkpointDir() == null ? null
                 : new Checkpoints(env.checkpointDir().resolve("head"),
-                        fingerprint(settings, backbone, cut, fitOn, val));
-        EpochLoop.Outcome outcome = EpochLoop.run(phase, new EpochLoop.Plan(1, settings.epochs(),
-                e -> settings.schedule().at(settings.learningRate(), e, settings.epochs()), Double.NaN,
-                settings.patience(), List.of(), Double.NEGATIVE_INFINITY, 0), task, settings.seed(), checkpoints,
+                        fingerprint(ft, backbone, cut, fitOn, val));
+        EpochLoop.Outcome outcome = EpochLoop.run(phase, new EpochLoop.Plan(1, ft.epochs(),
+                e -> ft.schedule().at(ft.learningRate(), e, ft.epochs()), Double.NaN,
+                ft.patience(), List.of(), Double.NEGATIVE_INFINITY, 0), task, ft.seed(), checkpoints,
                 env.resume(), listener);
         if (outcome.improved()) {
             phase.network().setParams(outcome.best());
         }
         copyHeadInto(phase.network(), graph);
         TrainingResult phase1 = new TrainingResult(graph, labels, cut, outcome.history(), outcome.bestEpoch(), trainN, valN,
-                List.copyOf(skipped), frozenLayers(graph), pre, task, null);
+                List.copyOf(skipped), frozenLayers(graph), pre, task, null, search);
         return finish(settings.unfreeze() == null ? phase1 : EndToEnd.fit(backbone, data, settings, env, phase1, listener),
                 scaling);
+    }
+
+    /** @return a new transfer graph: the backbone cut and frozen, the settings' head on top */
+    private static ComputationGraph transferGraph(Backbone backbone, CutPoint cut, FineTune settings, int outputs,
+            double[] weights, RunEnvironment env) throws TransferKitException {
+        Nd4j.getRandom().setSeed(settings.seed());
+        ComputationGraph graph = TransferModel.surgery(backbone.loadGraph(), cut, settings.head(), outputs)
+                .updater(settings.optimizer().updater(settings.learningRate())).seed(settings.seed())
+                .classWeights(weights).weightDecay(settings.weightDecay()).build();
+        CpuHelpers.apply(graph, env.runtime()); // oneDNN convolutions and pooling (see CpuHelpers)
+        return graph;
+    }
+
+    /**
+     * Runs the head search where it applies (see {@link HeadSearch}).
+     *
+     * @return what it did, or null when it is off or does not apply (from scratch, phase 2)
+     */
+    static HeadSearch.Result search(Backbone backbone, FineTune settings, DataSet train, Task task, int outputs,
+            long[] featureShape, double[] weights) throws TransferKitException {
+        HeadSearch hs = settings.search();
+        if (hs.mode() == HeadSearch.Mode.OFF || backbone.trainsFromScratch() || settings.unfreeze() != null) {
+            return null;
+        }
+        List<String> set = HeadSearch.explicitlySet(settings);
+        if (!set.isEmpty()) {
+            return new HeadSearch.Result(hs, task.metricName(), 0, hs.candidates(task).size(), List.of(), null, null,
+                    "not run: " + String.join(", ", set) + " set explicitly, trained as given", 0, false);
+        }
+        return CrossValidation.run(hs, settings, train, task, outputs, featureShape, weights);
     }
 
     /** Tells the listener which network is about to train (skipped if its shapes cannot be worked out). */
@@ -175,7 +215,7 @@ public final class Trainer {
         }
         scaling.fold(r.graph());
         return new TrainingResult(r.graph(), r.labels(), r.cutPoint(), r.history(), r.bestEpoch(), r.trainImages(),
-                r.valImages(), r.skipped(), r.frozenLayers(), r.preprocessing(), r.task(), scaling);
+                r.valImages(), r.skipped(), r.frozenLayers(), r.preprocessing(), r.task(), scaling, r.search());
     }
 
     /** @return the task of the data, after checking that the settings fit it */

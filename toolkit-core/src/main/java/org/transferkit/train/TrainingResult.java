@@ -37,17 +37,18 @@ import org.transferkit.model.EpochStats;
  * @param preprocessing the preprocessing used (the backbone's, or the override)
  * @param task what the model predicts
  * @param targetScaling for regression, the target standardization folded into the output layer; else null
+ * @param search what the head search did, or null when it was off or did not apply
  */
 public record TrainingResult(ComputationGraph graph, List<String> labels, CutPoint cutPoint, List<EpochStats> history,
         int bestEpoch, int trainImages, int valImages, List<SkippedFile> skipped, List<String> frozenLayers,
-        Preprocessing preprocessing, Task task, TargetScaling targetScaling) {
+        Preprocessing preprocessing, Task task, TargetScaling targetScaling, HeadSearch.Result search) {
 
     /** A single-label result. */
     public TrainingResult(ComputationGraph graph, List<String> labels, CutPoint cutPoint, List<EpochStats> history,
             int bestEpoch, int trainImages, int valImages, List<SkippedFile> skipped, List<String> frozenLayers,
             Preprocessing preprocessing) {
         this(graph, labels, cutPoint, history, bestEpoch, trainImages, valImages, skipped, frozenLayers, preprocessing,
-                Task.SINGLE_LABEL, null);
+                Task.SINGLE_LABEL, null, null);
     }
 
     /**
@@ -87,6 +88,9 @@ public record TrainingResult(ComputationGraph graph, List<String> labels, CutPoi
             training.put("target_std", targetScaling().std());
         }
         training.put("cut_point", cutPoint().name());
+        if (search != null) {
+            training.put("head_search", search.toMap());
+        }
         training.put("best_epoch", bestEpoch());
         training.put("train_images", trainImages());
         training.put("val_images", valImages());

@@ -28,6 +28,7 @@ import org.transferkit.runtime.RuntimeOptions;
 import org.transferkit.backbone.Backbones;
 import org.transferkit.backbone.BackboneOptions;
 import org.transferkit.train.FineTuner;
+import org.transferkit.train.HeadSearch;
 import org.transferkit.train.TrainedModel;
 import org.transferkit.train.Optimizer;
 import org.transferkit.zoo.DemoBackbone;
@@ -178,6 +179,22 @@ public final class TrainCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE}, none)")
     int augment;
 
+    @Option(names = "--search", paramLabel = "MODE", defaultValue = "quick", description = "head search by k-fold "
+            + "cross-validation on the training images only (never the validation or test images): off, quick or "
+            + "thorough (default: ${DEFAULT-VALUE}). It runs when --hidden, --dropout, --optimizer, --lr, --epochs, "
+            + "--weight-decay, --label-smoothing, --patience and --schedule are left at their defaults; the winner "
+            + "is trained on all training images")
+    String search;
+
+    @Option(names = "--search-folds", paramLabel = "K", defaultValue = "5", description = "folds of the head search; "
+            + "with fewer than K training images in a class (2K for multi-label/regression) the fixed defaults are "
+            + "trained (default: ${DEFAULT-VALUE})")
+    int searchFolds;
+
+    @Option(names = "--search-budget", paramLabel = "SECONDS", description = "time budget of the head search; no new "
+            + "candidate starts after it (default: 120 quick, 600 thorough)")
+    Integer searchBudget;
+
     @Option(names = "--feature-cache", paramLabel = "DIR", description = "disk cache of backbone features, reused by "
             + "later runs (default: ~/.transferkit/features)")
     Path featureCache;
@@ -269,6 +286,9 @@ public final class TrainCommand implements Callable<Integer> {
                     TrainingListeners.both(progress(out, summary, taskType), jsonl)));
             try (TrainedModel model = tuner.build().fit(split.train(), split.val())) {
                 out.println("per-epoch log saved to " + log);
+                if (model.search() != null) {
+                    out.print(model.search().toTable());
+                }
                 if (model.task().usesThreshold()) {
                     out.printf(Locale.ROOT, "decision threshold %.2f (%s)%n", model.threshold(),
                             threshold != null ? "fixed" : "best " + taskType.metricName() + " on the validation images");
@@ -289,7 +309,11 @@ public final class TrainCommand implements Callable<Integer> {
         out.print(report.toTable());
         out.printf(Locale.ROOT, "%s %s: %.4f (%d images; best epoch %d of %d)%n", evaluatedOn, metric, report.headline(),
                 report.total(), model.bestEpoch(), model.history().size());
-        if (evaluatedOn.equals("val")) {
+        if (model.search() != null && model.search().ran()) {
+            out.println("what picked what: the head search cross-validated on the training images only; it chose the head,"
+                    + " optimizer, learning rate and epoch count; the validation images chose nothing (last epoch kept)"
+                    + (model.task().usesThreshold() && threshold == null ? " but the decision threshold" : ""));
+        } else if (evaluatedOn.equals("val")) {
             out.println("note: with no test set this is the validation set that also picked the best epoch, so it is "
                     + "optimistic; pass --test DIR (or use --data with a test fraction) for an unbiased figure");
         }
@@ -353,6 +377,11 @@ public final class TrainCommand implements Callable<Integer> {
         if (unfreeze != null) {
             b.unfreeze(new org.transferkit.train.Unfreeze(unfreeze, unfreezeEpochs, unfreezeLr != null ? unfreezeLr : lr / 10));
         }
+        HeadSearch hs = HeadSearch.parse(search).withFolds(searchFolds);
+        if (searchBudget != null) {
+            hs = hs.withBudget(java.time.Duration.ofSeconds(searchBudget));
+        }
+        b.search(hs);
         if (augment > 0) {
             b.augment(Augmentation.standard(), augment);
         } else if (augment < 0) {

@@ -52,4 +52,28 @@ class SqueezeNetRealPhotosTest {
         assertTrue(acc2 >= 0.93, "two-phase val accuracy " + acc2 + "\n" + r2.out());
         assertTrue(acc2 >= acc, "phase 2 never loses the phase-1 model: " + acc2 + " < " + acc);
     }
+
+    /**
+     * Default flags: the head search cross-validates on the training images, the validation images choose nothing.
+     * The floor is what was measured under load (docs/benchmarks.md, "Head search on hymenoptera"): above the old
+     * defaults' 0.8758, which also picked their epoch on these validation images.
+     */
+    @Test
+    void defaultFlagsSearchTheHeadOnTrainingImagesAndBeatTheOldDefaults() throws Exception {
+        Path shared = Path.of(System.getProperty("transferkit.shared", "../shared"));
+        Path data = shared.resolve("datasets/hymenoptera");
+        Path weights = shared.resolve("weights/keras/" + SqueezeNetBackbone.KERAS_FILE);
+        assumeTrue(Files.isDirectory(data) && Files.isRegularFile(weights),
+                "skipped: " + data + " or " + weights + " is absent (real data lives in ../shared)");
+        Path out = tmp.resolve("search").resolve("c.zip");
+        CliTest.Run r = CliTest.cli("train", "--train", data.resolve("train").toString(), "--val",
+                data.resolve("val").toString(), "--backbone", "squeezenet", "--weights", weights.toString(),
+                "--feature-cache", tmp.resolve("features").toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        var m = new ObjectMapper().readTree(out.resolveSibling("metrics.json").toFile());
+        assertTrue(m.get("head_search").get("ran").asBoolean(), r.out());
+        assertTrue(m.get("epoch_chosen_on").asText().startsWith("cross-validation on the training images"));
+        double acc = m.get("accuracy").asDouble();
+        assertTrue(acc >= 0.88, "val accuracy " + acc + "\n" + r.out());
+    }
 }

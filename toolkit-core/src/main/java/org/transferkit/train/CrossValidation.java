@@ -1,0 +1,196 @@
+package org.transferkit.train;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.transferkit.TransferKitException;
+import org.transferkit.head.TransferModel;
+import org.transferkit.model.EpochStats;
+import org.transferkit.task.Task;
+
+/**
+ * Runs a {@link HeadSearch} on the training features: seeded (stratified for single-label) folds, each candidate
+ * trained by the one {@link EpochLoop} with a {@link HeadPhase} on a head-only network per fold, scored by
+ * {@link Task#score} on the fold's held-out part. It is given the training features only: it cannot see the
+ * validation images.
+ */
+final class CrossValidation {
+    private CrossValidation() {
+    }
+
+    /**
+     * @param search the search's settings
+     * @param base the run's settings (what the candidates do not change is kept)
+     * @param train the training features and targets (never augmented copies)
+     * @param task the task
+     * @param outputs output units
+     * @param featureShape the shape of one example's features
+     * @param classWeights the loss's class weights, or null
+     * @return what the search did; {@link HeadSearch.Result#ran()} is false when the data is too small
+     * @throws TransferKitException never in practice (no checkpoints are written)
+     */
+    static HeadSearch.Result run(HeadSearch search, FineTune base, DataSet train, Task task, int outputs,
+            long[] featureShape, double[] classWeights) throws TransferKitException {
+        long t0 = System.nanoTime();
+        long seed = search.seed() != null ? search.seed() : base.seed();
+        int k = search.folds();
+        List<HeadSearch.Candidate> candidates = search.candidates(task);
+        int n = train.numExamples();
+        float[][] targets = train.getLabels().toFloatMatrix();
+        String tooSmall = tooSmall(task, targets, k);
+        if (tooSmall != null) {
+            return new HeadSearch.Result(search, task.metricName(), 0, candidates.size(), List.of(), null, null,
+                    tooSmall + "; trained the fixed defaults", seconds(t0), false);
+        }
+        int[] fold = folds(task, targets, k, seed);
+        List<HeadSearch.Scored> tried = new ArrayList<>();
+        HeadSearch.Scored best = null;
+        boolean exceeded = false;
+        for (HeadSearch.Candidate c : candidates) {
+            if (!tried.isEmpty() && System.nanoTime() - t0 > search.budget().toNanos()) {
+                exceeded = true;
+                break;
+            }
+            HeadSearch.Scored s = score(search, c, base, train, fold, k, task, outputs, featureShape, classWeights,
+                    seed);
+            tried.add(s);
+            if (best == null || s.score() > best.score() + 1e-9
+                    || (Math.abs(s.score() - best.score()) <= 1e-9 && c.complexity() < best.candidate().complexity())) {
+                best = s;
+            }
+        }
+        FineTune chosen = best.candidate().apply(base, best.epochs());
+        String why = String.format(java.util.Locale.ROOT,
+                "chose %s: best mean %s %.4f over %d folds of the %d training images, trained %d epochs (the epoch of "
+                        + "the best mean); ties go to the simpler head",
+                best.candidate().name(), task.metricName(), best.score(), k, n, best.epochs());
+        return new HeadSearch.Result(search, task.metricName(), k, candidates.size(), tried, best, chosen, why,
+                seconds(t0), exceeded);
+    }
+
+    /** @return why there are too few training images for k folds, or null if there are enough */
+    static String tooSmall(Task task, float[][] targets, int k) {
+        if (task == Task.SINGLE_LABEL) {
+            int[] counts = new int[targets[0].length];
+            for (float[] t : targets) {
+                counts[argmax(t)]++;
+            }
+            int min = Arrays.stream(counts).min().orElse(0);
+            return min < k ? "too few training images for " + k + "-fold cross-validation (smallest class has " + min
+                    + ", needs " + k + ")" : null;
+        }
+        return targets.length < 2 * k ? "too few training images for " + k + "-fold cross-validation (" + targets.length
+                + ", needs " + 2 * k + ")" : null;
+    }
+
+    /** @return each example's fold: stratified by class for single-label, else a seeded shuffle dealt round-robin */
+    static int[] folds(Task task, float[][] targets, int k, long seed) {
+        int n = targets.length;
+        int[] fold = new int[n];
+        Random rnd = new Random(seed);
+        List<List<Integer>> groups = new ArrayList<>();
+        if (task == Task.SINGLE_LABEL) {
+            for (int c = 0; c < targets[0].length; c++) {
+                groups.add(new ArrayList<>());
+            }
+            for (int i = 0; i < n; i++) {
+                groups.get(argmax(targets[i])).add(i);
+            }
+        } else {
+            List<Integer> all = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                all.add(i);
+            }
+            groups.add(all);
+        }
+        int next = 0;
+        for (List<Integer> g : groups) {
+            java.util.Collections.shuffle(g, rnd);
+            for (int i : g) {
+                fold[i] = next++ % k;
+            }
+        }
+        return fold;
+    }
+
+    private static HeadSearch.Scored score(HeadSearch search, HeadSearch.Candidate c, FineTune base, DataSet train,
+            int[] fold, int k, Task task, int outputs, long[] featureShape, double[] classWeights, long seed)
+            throws TransferKitException {
+        long t0 = System.nanoTime();
+        int max = search.maxEpochs();
+        double[][] curves = new double[k][max];
+        FineTune s = c.apply(base, max);
+        for (int f = 0; f < k; f++) {
+            int[] in = indices(fold, f, false);
+            int[] out = indices(fold, f, true);
+            DataSet fitTrain = train.get(in);
+            DataSet held = train.get(out);
+            DataSet fitOn = fitTrain;
+            if (s.labelSmoothing() > 0) {
+                double e = s.labelSmoothing();
+                fitOn = new DataSet(fitTrain.getFeatures(), fitTrain.getLabels().mul(1 - e).addi(e / outputs));
+            }
+            Nd4j.getRandom().setSeed(seed);
+            ComputationGraph head = TransferModel.headOnly(s.head(), featureShape, outputs,
+                    s.optimizer().updater(s.learningRate()), seed, s.weightDecay(), classWeights);
+            try {
+                HeadPhase phase = new HeadPhase(head, fitTrain, fitOn, held, task, s.head().loss(), s.batchSize(),
+                        seed, true);
+                double lr = s.learningRate();
+                EpochLoop.Outcome o = EpochLoop.run(phase, new EpochLoop.Plan(1, max, e -> lr, lr,
+                        search.patience(), List.of(), Double.NEGATIVE_INFINITY, 0), task, seed, null, false,
+                        TrainingListener.NONE);
+                double last = Double.NEGATIVE_INFINITY;
+                List<EpochStats> h = o.history();
+                for (int e = 0; e < max; e++) {
+                    if (e < h.size()) {
+                        double v = h.get(e).valMetric();
+                        last = Double.isNaN(v) ? -1e9 : v;
+                    }
+                    curves[f][e] = last; // after early stopping the fold keeps its last score
+                }
+            } finally {
+                head.close();
+            }
+        }
+        int bestE = 0;
+        double bestMean = Double.NEGATIVE_INFINITY;
+        for (int e = 0; e < max; e++) {
+            double sum = 0;
+            for (int f = 0; f < k; f++) {
+                sum += curves[f][e];
+            }
+            if (sum / k > bestMean + 1e-12) {
+                bestMean = sum / k;
+                bestE = e;
+            }
+        }
+        double[] foldScores = new double[k];
+        for (int f = 0; f < k; f++) {
+            foldScores[f] = curves[f][bestE];
+        }
+        return new HeadSearch.Scored(c, bestMean, foldScores, bestE + 1, seconds(t0));
+    }
+
+    private static int[] indices(int[] fold, int f, boolean heldOut) {
+        return java.util.stream.IntStream.range(0, fold.length).filter(i -> (fold[i] == f) == heldOut).toArray();
+    }
+
+    private static int argmax(float[] v) {
+        int b = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[b]) {
+                b = i;
+            }
+        }
+        return b;
+    }
+
+    private static double seconds(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+}
