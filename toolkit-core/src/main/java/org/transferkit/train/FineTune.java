@@ -82,7 +82,7 @@ public final class FineTune {
         return b;
     }
 
-    /** @return the head search (default {@link HeadSearch#quick()}; see {@link HeadSearch} for when it runs) */
+    /** @return the head search (default {@link HeadSearch#off()}; see {@link HeadSearch} for when it runs) */
     public HeadSearch search() {
         return search;
     }
@@ -221,14 +221,14 @@ public final class FineTune {
         private double labelSmoothing;
         private LrSchedule schedule = LrSchedule.constant();
         private Unfreeze unfreeze;
-        private HeadSearch search = HeadSearch.quick();
+        private HeadSearch search = HeadSearch.off();
 
         private Builder() {
         }
 
         /**
-         * @param s the head search: {@link HeadSearch#quick()} (default), {@link HeadSearch#thorough()} or
-         *     {@link HeadSearch#off()}
+         * @param s the head search: {@link HeadSearch#off()} (default), {@link HeadSearch#quick()} or
+         *     {@link HeadSearch#thorough()}
          * @return this
          */
         public Builder search(HeadSearch s) {

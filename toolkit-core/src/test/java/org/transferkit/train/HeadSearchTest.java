@@ -96,7 +96,7 @@ class HeadSearchTest {
     void explicitSettingsAreTrainedAsGiven() throws Exception {
         ImageDataset train = ImageDataset.fromFolder(TestImages.folder(tmp.resolve("train"), 4, 1, "red", "blue"));
         ImageDataset val = ImageDataset.fromFolder(TestImages.folder(tmp.resolve("val"), 2, 2, "red", "blue"));
-        try (TrainedModel m = FineTuner.builder(new TinyBackbone(3)).epochs(3).head(HeadSpec.linear()).build()
+        try (TrainedModel m = FineTuner.builder(new TinyBackbone(3)).search(HeadSearch.quick()).epochs(3).head(HeadSpec.linear()).build()
                 .fit(train, val)) {
             assertFalse(m.search().ran());
             assertTrue(m.search().why().contains("head, epochs set explicitly"), m.search().why());

@@ -179,7 +179,7 @@ public final class TrainCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE}, none)")
     int augment;
 
-    @Option(names = "--search", paramLabel = "MODE", defaultValue = "quick", description = "head search by k-fold "
+    @Option(names = "--search", paramLabel = "MODE", defaultValue = "off", description = "head search by k-fold "
             + "cross-validation on the training images only (never the validation or test images): off, quick or "
             + "thorough (default: ${DEFAULT-VALUE}). It runs when --hidden, --dropout, --optimizer, --lr, --epochs, "
             + "--weight-decay, --label-smoothing, --patience and --schedule are left at their defaults; the winner "

@@ -68,7 +68,8 @@ class SqueezeNetRealPhotosTest {
         Path out = tmp.resolve("search").resolve("c.zip");
         CliTest.Run r = CliTest.cli("train", "--train", data.resolve("train").toString(), "--val",
                 data.resolve("val").toString(), "--backbone", "squeezenet", "--weights", weights.toString(),
-                "--feature-cache", tmp.resolve("features").toString(), "--out", out.toString());
+                "--feature-cache", tmp.resolve("features").toString(), "--search", "quick", "--search-budget", "90",
+                "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         var m = new ObjectMapper().readTree(out.resolveSibling("metrics.json").toFile());
         assertTrue(m.get("head_search").get("ran").asBoolean(), r.out());
