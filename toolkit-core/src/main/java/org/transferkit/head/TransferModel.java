@@ -1,5 +1,7 @@
 package org.transferkit.head;
 
+import org.deeplearning4j.nn.layers.FrozenLayer;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -317,5 +319,22 @@ public final class TransferModel {
             }
         }
         return out;
+    }
+
+    /**
+     * @return names of the backbone layers kept frozen in {@code graph}, in topological order (the head's
+     *     own parameter-free vertices, such as its pooling, are not listed even when featurizing wraps them)
+     */
+    public static List<String> frozenLayers(ComputationGraph graph) {
+        List<String> names = new ArrayList<>();
+        for (int i : graph.topologicalSortOrder()) {
+            GraphVertex v = graph.getVertices()[i];
+            if (v.hasLayer() && (v.getLayer() instanceof FrozenLayer
+                    || v.getLayer() instanceof org.deeplearning4j.nn.layers.FrozenLayerWithBackprop)
+                    && !v.getVertexName().startsWith("tk_")) {
+                names.add(v.getVertexName());
+            }
+        }
+        return List.copyOf(names);
     }
 }

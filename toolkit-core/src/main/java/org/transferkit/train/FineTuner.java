@@ -110,7 +110,7 @@ public final class FineTuner {
     /** Fluent settings of a {@link FineTuner}; each setter checks its argument at once. */
     public static final class Builder {
         private final Backbone backbone;
-        private final FineTune.Builder settings = FineTune.builder();
+        private FineTune.Builder settings = FineTune.builder();
         private TrainingListener listener = TrainingListener.NONE;
         private Double threshold;
         private RuntimeOptions runtime = RuntimeOptions.defaults();
@@ -164,6 +164,15 @@ public final class FineTuner {
          */
         public Builder search(HeadSearch s) {
             settings.search(s);
+            return this;
+        }
+
+        /**
+         * @param all every hyper-parameter at once (replaces what was set before on this builder)
+         * @return this
+         */
+        public Builder settings(FineTune all) {
+            this.settings = all.toBuilder();
             return this;
         }
 

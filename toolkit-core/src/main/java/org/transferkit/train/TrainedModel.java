@@ -20,6 +20,7 @@ import org.transferkit.engine.Runner;
 import org.transferkit.eval.Evaluator;
 import org.transferkit.eval.HtmlReport;
 import org.transferkit.model.EpochStats;
+import org.transferkit.model.Preprocessing;
 import org.transferkit.model.SkippedFile;
 import org.transferkit.task.Task;
 import org.transferkit.task.TaskReport;
@@ -81,6 +82,26 @@ public final class TrainedModel implements AutoCloseable {
     /** @return what the head search did (candidates, cross-validated scores, the winner), or null when it was off */
     public HeadSearch.Result search() {
         return result.search();
+    }
+
+    /** @return training images used (augmented copies not counted) */
+    public int trainImages() {
+        return result.trainImages();
+    }
+
+    /** @return validation images used */
+    public int valImages() {
+        return result.valImages();
+    }
+
+    /** @return the preprocessing the model expects (the backbone's, or the override) */
+    public Preprocessing preprocessing() {
+        return result.preprocessing();
+    }
+
+    /** @return names of the backbone layers kept frozen, in order (empty for a model trained from scratch) */
+    public List<String> frozenLayers() {
+        return result.frozenLayers();
     }
 
     /** @return the settings it was trained with */

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
-import org.deeplearning4j.nn.layers.FrozenLayer;
 import org.deeplearning4j.nn.transferlearning.TransferLearningHelper;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -34,7 +33,7 @@ import org.transferkit.head.TransferModel;
  * data on the same machine give identical results; concurrent runs in one JVM share that generator and
  * are not reproducible.
  */
-public final class Trainer {
+final class Trainer {
     private Trainer() {
     }
 
@@ -51,7 +50,7 @@ public final class Trainer {
      * @throws TransferKitException if the backbone's weights cannot be loaded
      * @throws IllegalArgumentException if the settings name a cut point the backbone does not have
      */
-    public static TrainingResult fit(Backbone backbone, DatasetSplit data, FineTune settings, TrainingListener listener)
+    static TrainingResult fit(Backbone backbone, DatasetSplit data, FineTune settings, TrainingListener listener)
             throws TransferKitException {
         return fit(backbone, data, settings, RunEnvironment.defaults(), listener);
     }
@@ -251,20 +250,8 @@ public final class Trainer {
         }
     }
 
-    /**
-     * @return names of the backbone layers kept frozen in {@code graph}, in topological order (the head's
-     *     own parameter-free vertices, such as its pooling, are not listed even when featurizing wraps them)
-     */
-    public static List<String> frozenLayers(ComputationGraph graph) {
-        List<String> names = new ArrayList<>();
-        for (int i : graph.topologicalSortOrder()) {
-            GraphVertex v = graph.getVertices()[i];
-            if (v.hasLayer() && (v.getLayer() instanceof FrozenLayer
-                    || v.getLayer() instanceof org.deeplearning4j.nn.layers.FrozenLayerWithBackprop)
-                    && !v.getVertexName().startsWith("tk_")) {
-                names.add(v.getVertexName());
-            }
-        }
-        return List.copyOf(names);
+    /** @return the backbone layers kept frozen in {@code graph} (see {@link TransferModel#frozenLayers}) */
+    static List<String> frozenLayers(ComputationGraph graph) {
+        return TransferModel.frozenLayers(graph);
     }
 }

@@ -39,12 +39,12 @@ import org.transferkit.model.EpochStats;
  * @param targetScaling for regression, the target standardization folded into the output layer; else null
  * @param search what the head search did, or null when it was off or did not apply
  */
-public record TrainingResult(ComputationGraph graph, List<String> labels, CutPoint cutPoint, List<EpochStats> history,
+record TrainingResult(ComputationGraph graph, List<String> labels, CutPoint cutPoint, List<EpochStats> history,
         int bestEpoch, int trainImages, int valImages, List<SkippedFile> skipped, List<String> frozenLayers,
         Preprocessing preprocessing, Task task, TargetScaling targetScaling, HeadSearch.Result search) {
 
     /** A single-label result. */
-    public TrainingResult(ComputationGraph graph, List<String> labels, CutPoint cutPoint, List<EpochStats> history,
+    TrainingResult(ComputationGraph graph, List<String> labels, CutPoint cutPoint, List<EpochStats> history,
             int bestEpoch, int trainImages, int valImages, List<SkippedFile> skipped, List<String> frozenLayers,
             Preprocessing preprocessing) {
         this(graph, labels, cutPoint, history, bestEpoch, trainImages, valImages, skipped, frozenLayers, preprocessing,
@@ -59,7 +59,7 @@ public record TrainingResult(ComputationGraph graph, List<String> labels, CutPoi
      * @param metrics final evaluation metrics (e.g. {@code EvaluationReport.toMap()})
      * @return the bundle; it takes ownership of this result's graph
      */
-    public ClassifierBundle toBundle(Backbone backbone, FineTune settings,
+    ClassifierBundle toBundle(Backbone backbone, FineTune settings,
             Map<String, Object> metrics) {
         return toBundle(backbone, settings, metrics, TaskMetrics.DEFAULT_THRESHOLD);
     }
@@ -75,7 +75,7 @@ public record TrainingResult(ComputationGraph graph, List<String> labels, CutPoi
      * @return the bundle; it takes ownership of this result's graph
      * @throws IllegalArgumentException if a multi-label threshold is outside (0, 1)
      */
-    public ClassifierBundle toBundle(Backbone backbone, FineTune settings,
+    ClassifierBundle toBundle(Backbone backbone, FineTune settings,
             Map<String, Object> metrics, double threshold) {
         if (task.usesThreshold() && !(threshold > 0 && threshold < 1)) {
             throw new IllegalArgumentException(task.id() + " threshold must be in (0, 1), got " + threshold);

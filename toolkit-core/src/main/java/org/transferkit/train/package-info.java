@@ -1,7 +1,8 @@
 /**
  * Fine-tuning: the entry point ({@link org.transferkit.train.FineTuner}) and what it returns
- * ({@link org.transferkit.train.TrainedModel}), the settings ({@link org.transferkit.train.FineTune}) and per-epoch
- * events ({@link org.transferkit.train.TrainingListener}). {@link org.transferkit.train.Trainer} and
- * {@link org.transferkit.train.TrainingResult} are the low-level run the facade is built on.
+ * ({@link org.transferkit.train.TrainedModel}), the hyper-parameters ({@link org.transferkit.train.FineTune}) and
+ * per-epoch events ({@link org.transferkit.train.TrainingListener}). The run itself (featurizing, the one
+ * {@code EpochLoop} and its phases, checkpoints) is package-private; the trained DL4J network is reached only through
+ * {@link org.transferkit.train.TrainedModel#interop()}.
  */
 package org.transferkit.train;

@@ -10,6 +10,8 @@ import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.transferkit.train.TrainedModel;
+import org.transferkit.train.FineTuner;
 import org.transferkit.TestImages;
 import org.transferkit.TinyBackbone;
 import org.transferkit.data.DatasetSplit;
@@ -18,9 +20,7 @@ import org.transferkit.model.InputShape;
 import org.transferkit.explain.ModelSummary;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.train.FineTune;
-import org.transferkit.train.Trainer;
 import org.transferkit.train.TrainingListener;
-import org.transferkit.train.TrainingResult;
 
 class ConvNetTest {
     @TempDir
@@ -74,21 +74,21 @@ class ConvNetTest {
                 .flatten().dense(16).build();
         String[] phase = new String[1];
         ModelSummary[] seen = new ModelSummary[1];
-        TrainingResult r = Trainer.fit(net, split, FineTune.builder().epochs(6).batchSize(8).learningRate(0.01)
-                .head(HeadSpec.linear()).build(), new TrainingListener() {
+        TrainedModel r = FineTuner.builder(net).settings(FineTune.builder().epochs(6).batchSize(8).learningRate(0.01)
+                .head(HeadSpec.linear()).build()).listener(new TrainingListener() {
                     @Override
                     public void onModelBuilt(String p, ModelSummary s) {
                         phase[0] = p;
                         seen[0] = s;
                     }
-                });
+                }).build().fit(split);
         assertEquals("from-scratch", phase[0]);
         assertEquals(0, seen[0].frozenParams());
-        assertEquals(r.graph().numParams(), seen[0].totalParams());
+        assertEquals(r.interop().graph().numParams(), seen[0].totalParams());
         assertEquals(List.of(), r.frozenLayers());
         assertEquals(6, r.history().size());
         assertTrue(r.history().get(r.bestEpoch() - 1).valMetric() >= 0.9, r.history().toString());
-        r.graph().close();
+        r.close();
     }
 
     @Test
@@ -96,17 +96,17 @@ class ConvNetTest {
         DatasetSplit split = DatasetSplit.stratified(ImageDataset.fromFolder(TestImages.folder(tmp, 6, 1, "red", "blue")),
                 0.25, 0, 3);
         ModelSummary[] seen = new ModelSummary[1];
-        TrainingResult r = Trainer.fit(new TinyBackbone(1), split, FineTune.builder().epochs(1).build(),
-                new TrainingListener() {
+        TrainedModel r = FineTuner.builder(new TinyBackbone(1)).settings(FineTune.builder().epochs(1).build())
+                .listener(new TrainingListener() {
                     @Override
                     public void onModelBuilt(String p, ModelSummary s) {
                         seen[0] = s;
                     }
-                });
+                }).build().fit(split);
         long head = 8 * 128 + 128 + 128 * 2 + 2; // pooled 8 -> dense 128 -> 2 classes
         assertEquals(head, seen[0].trainableParams(), seen[0].toTable());
         assertEquals(8 * 27 + 8 + 8 * 72 + 8, seen[0].frozenParams(), seen[0].toTable()); // conv1 + conv2
         assertTrue(seen[0].toTable().contains("frozen") && seen[0].toTable().contains("tk_output"));
-        r.graph().close();
+        r.close();
     }
 }

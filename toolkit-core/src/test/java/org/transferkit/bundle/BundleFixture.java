@@ -9,6 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.transferkit.train.TrainedModel;
+import org.transferkit.train.FineTuner;
 import org.transferkit.TestImages;
 import org.transferkit.TinyBackbone;
 import org.transferkit.data.DatasetSplit;
@@ -17,9 +19,6 @@ import org.transferkit.serve.ImageClassifier;
 import org.transferkit.task.Prediction;
 import org.transferkit.task.ScoredLabel;
 import org.transferkit.train.FineTune;
-import org.transferkit.train.Trainer;
-import org.transferkit.train.TrainingListener;
-import org.transferkit.train.TrainingResult;
 
 /**
  * Writes the committed compatibility fixture {@code src/test/resources/bundles/format1-tiny.zip} and
@@ -49,10 +48,9 @@ public final class BundleFixture {
         ImageDataset ds = ImageDataset.fromFolder(TestImages.folder(data, 8, 11, "red", "blue"));
         FineTune s = FineTune.builder().epochs(3).batchSize(4).learningRate(0.01).seed(11).build();
         TinyBackbone bb = new TinyBackbone(11);
-        TrainingResult r = Trainer.fit(bb, DatasetSplit.stratified(ds, 0.25, 0, 11), s, TrainingListener.NONE);
         Path bundle = dir.resolve(BUNDLE);
-        try (ClassifierBundle b = r.toBundle(bb, s, Map.of("note", "compatibility fixture"))) {
-            b.save(bundle);
+        try (TrainedModel r = FineTuner.builder(bb).settings(s).build().fit(DatasetSplit.stratified(ds, 0.25, 0, 11))) {
+            r.save(bundle, Map.of("note", "compatibility fixture"));
         }
         List<Map<String, Object>> expected = new ArrayList<>();
         try (ImageClassifier c = ImageClassifier.load(bundle)) {

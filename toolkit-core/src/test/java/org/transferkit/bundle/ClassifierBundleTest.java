@@ -19,15 +19,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.transferkit.train.TrainedModel;
+import org.transferkit.train.FineTuner;
 import org.transferkit.ModelFormatException;
 import org.transferkit.TestImages;
 import org.transferkit.TinyBackbone;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.train.FineTune;
-import org.transferkit.train.Trainer;
-import org.transferkit.train.TrainingListener;
-import org.transferkit.train.TrainingResult;
 
 class ClassifierBundleTest {
     @TempDir
@@ -41,12 +40,11 @@ class ClassifierBundleTest {
         ImageDataset ds = ImageDataset.fromFolder(TestImages.folder(tmp.resolve("data"), 6, 1, "red", "blue"));
         FineTune settings = FineTune.builder().epochs(2).batchSize(4).seed(9).build();
         TinyBackbone bb = new TinyBackbone(2);
-        TrainingResult r = Trainer.fit(bb, DatasetSplit.stratified(ds, 0.2, 0, 1), settings, TrainingListener.NONE);
-        input = Nd4j.rand(new long[] {3, 3, 16, 16});
-        expected = r.graph().outputSingle(false, input).dup();
         saved = tmp.resolve("out/model.zip");
-        try (ClassifierBundle b = r.toBundle(bb, settings, Map.of("accuracy", 1.0))) {
-            b.save(saved);
+        input = Nd4j.rand(new long[] {3, 3, 16, 16});
+        try (TrainedModel r = FineTuner.builder(bb).settings(settings).build().fit(DatasetSplit.stratified(ds, 0.2, 0, 1))) {
+            expected = r.interop().graph().outputSingle(false, input).dup();
+            r.save(saved, Map.of("accuracy", 1.0));
         }
     }
 

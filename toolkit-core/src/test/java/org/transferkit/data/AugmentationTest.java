@@ -16,15 +16,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+import org.transferkit.train.TrainedModel;
+import org.transferkit.train.FineTuner;
 import org.transferkit.TestImages;
 import org.transferkit.TinyBackbone;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.head.TransferModel;
 import org.transferkit.model.EpochStats;
 import org.transferkit.train.FineTune;
-import org.transferkit.train.Trainer;
-import org.transferkit.train.TrainingListener;
-import org.transferkit.train.TrainingResult;
 
 import org.transferkit.model.InputShape;
 import org.transferkit.model.Preprocessing;
@@ -82,8 +81,8 @@ class AugmentationTest {
         FineTune s = FineTune.builder().epochs(2).batchSize(4).seed(3).augment(Augmentation.standard(), 2)
                 .classWeights(true).preprocessing(Preprocessing.minusOneToOne().withResize(Preprocessing.Resize.LETTERBOX))
                 .build();
-        TrainingResult a = Trainer.fit(new TinyBackbone(1), split, s, TrainingListener.NONE);
-        TrainingResult b = Trainer.fit(new TinyBackbone(1), split, s, TrainingListener.NONE);
+        TrainedModel a = FineTuner.builder(new TinyBackbone(1)).settings(s).build().fit(split);
+        TrainedModel b = FineTuner.builder(new TinyBackbone(1)).settings(s).build().fit(split);
         assertEquals(a.history().stream().map(EpochStats::trainLoss).toList(),
                 b.history().stream().map(EpochStats::trainLoss).toList());
         assertEquals(12, a.trainImages(), "originals counted once");

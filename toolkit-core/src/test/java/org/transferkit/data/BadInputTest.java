@@ -25,13 +25,10 @@ import javax.imageio.ImageWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.dataset.DataSet;
+import org.transferkit.train.FineTuner;
 import org.transferkit.DatasetException;
 import org.transferkit.TestImages;
 import org.transferkit.TinyBackbone;
-import org.transferkit.train.FineTune;
-import org.transferkit.train.Trainer;
-import org.transferkit.train.TrainingListener;
-
 import org.transferkit.model.InputShape;
 import org.transferkit.model.Preprocessing;
 import org.transferkit.model.SkippedFile;
@@ -188,8 +185,8 @@ class BadInputTest {
         Files.createDirectories(tmp.resolve("train/green"));
         ImageDataset train = ImageDataset.fromFolder(tmp.resolve("train"));
         DatasetSplit split = new DatasetSplit(train, train.withImages(List.of()), train.withImages(List.of()));
-        DatasetException e = assertThrows(DatasetException.class, () -> Trainer.fit(new TinyBackbone(1), split,
-                FineTune.builder().epochs(1).build(), TrainingListener.NONE));
+        DatasetException e = assertThrows(DatasetException.class, () -> FineTuner.builder(new TinyBackbone(1))
+                .epochs(1).build().fit(split));
         assertTrue(e.getMessage().contains("[green]") && e.getMessage().contains("no usable training images"),
                 e.getMessage());
         IllegalArgumentException split2 = assertThrows(IllegalArgumentException.class,

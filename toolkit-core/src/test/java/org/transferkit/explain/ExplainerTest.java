@@ -13,6 +13,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.transferkit.train.TrainedModel;
+import org.transferkit.train.FineTuner;
 import org.transferkit.TestImages;
 import org.transferkit.TinyBackbone;
 import org.transferkit.bundle.ClassifierBundle;
@@ -20,9 +22,6 @@ import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.train.FineTune;
-import org.transferkit.train.Trainer;
-import org.transferkit.train.TrainingListener;
-import org.transferkit.train.TrainingResult;
 
 class ExplainerTest {
     @TempDir
@@ -32,10 +31,9 @@ class ExplainerTest {
         DatasetSplit split = DatasetSplit.stratified(ImageDataset.fromFolder(TestImages.folder(tmp.resolve("d"), 8, 1,
                 "red", "blue")), 0.25, 0, 3);
         FineTune s = FineTune.builder().epochs(3).learningRate(0.01).head(head).build();
-        TrainingResult r = Trainer.fit(new TinyBackbone(1), split, s, TrainingListener.NONE);
         Path f = tmp.resolve("m.zip");
-        try (ClassifierBundle b = r.toBundle(new TinyBackbone(1), s, Map.of())) {
-            b.save(f);
+        try (TrainedModel r = FineTuner.builder(new TinyBackbone(1)).settings(s).build().fit(split)) {
+            r.save(f, Map.of());
         }
         return f;
     }

@@ -15,7 +15,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.transferkit.TinyBackbone;
 import org.transferkit.backbone.CutPoint;
-import org.transferkit.train.Trainer;
 
 class TransferModelTest {
     private final TinyBackbone backbone = new TinyBackbone(1);
@@ -30,7 +29,7 @@ class TransferModelTest {
         assertTrue(g.getLayer("conv1") instanceof FrozenLayer);
         assertTrue(g.getLayer("conv2") instanceof FrozenLayer);
         assertFalse(g.getLayer("tk_dense0") instanceof FrozenLayer);
-        assertEquals(List.of("conv1", "pool1", "conv2"), Trainer.frozenLayers(g));
+        assertEquals(List.of("conv1", "pool1", "conv2"), TransferModel.frozenLayers(g));
         INDArray out = g.outputSingle(Nd4j.rand(2, 3, 16, 16));
         assertArrayEquals(new long[] {2, 3}, out.shape());
         assertEquals(2.0, out.sumNumber().doubleValue(), 1e-4);

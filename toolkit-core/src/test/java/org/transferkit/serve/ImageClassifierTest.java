@@ -19,6 +19,8 @@ import java.util.concurrent.Future;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.transferkit.train.TrainedModel;
+import org.transferkit.train.FineTuner;
 import org.transferkit.TaskImages;
 import org.transferkit.TestImages;
 import org.transferkit.TinyBackbone;
@@ -33,10 +35,6 @@ import org.transferkit.engine.Runner;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.task.Task;
 import org.transferkit.train.FineTune;
-import org.transferkit.train.Trainer;
-import org.transferkit.train.TrainingListener;
-import org.transferkit.train.TrainingResult;
-
 import org.transferkit.task.Prediction;
 import org.transferkit.task.ScoredLabel;
 class ImageClassifierTest {
@@ -48,10 +46,10 @@ class ImageClassifierTest {
         ImageDataset ds = ImageDataset.fromFolder(TestImages.folder(tmp.resolve("d"), 8, 1, "red", "blue"));
         FineTune s = FineTune.builder().epochs(3).batchSize(4).learningRate(0.01).seed(1).build();
         TinyBackbone bb = new TinyBackbone(1);
-        TrainingResult r = Trainer.fit(bb, DatasetSplit.stratified(ds, 0.25, 0, 1), s, TrainingListener.NONE);
+        TrainedModel r = FineTuner.builder(bb).settings(s).build().fit(DatasetSplit.stratified(ds, 0.25, 0, 1));
         Path file = tmp.resolve("c.zip");
-        try (ClassifierBundle b = r.toBundle(bb, s, Map.of())) {
-            b.save(file);
+        try (r) {
+            r.save(file, Map.of());
         }
         Random rnd = new Random(4);
         List<byte[]> images = new ArrayList<>();
@@ -105,10 +103,13 @@ class ImageClassifierTest {
         FineTune s = FineTune.builder().epochs(2).batchSize(8).learningRate(0.01).seed(2)
                 .head(HeadSpec.builder().task(task).hidden(8).build()).build();
         TinyBackbone bb = new TinyBackbone(2);
-        TrainingResult r = Trainer.fit(bb, split, s, TrainingListener.NONE);
         Path file = tmp.resolve(task.id() + ".zip");
-        try (ClassifierBundle b = r.toBundle(bb, s, Map.of(), 0.4)) {
-            b.save(file);
+        FineTuner.Builder tuner = FineTuner.builder(bb).settings(s);
+        if (task.usesThreshold()) {
+            tuner.threshold(0.4);
+        }
+        try (TrainedModel r = tuner.build().fit(split)) {
+            r.save(file, Map.of());
         }
         return file;
     }
@@ -195,8 +196,8 @@ class ImageClassifierTest {
         DatasetSplit split = DatasetSplit.stratified(ds, 0.25, 0, 1);
         TinyBackbone bb = new TinyBackbone(1);
         Path file = tmp.resolve("model.zip");
-        try (ClassifierBundle b = Trainer.fit(bb, split, s, TrainingListener.NONE).toBundle(bb, s, Map.of())) {
-            b.save(file);
+        try (TrainedModel r = FineTuner.builder(bb).settings(s).build().fit(split)) {
+            r.save(file, Map.of());
         }
         try (ClassifierBundle b = ClassifierBundle.load(file)) {
             var in = b.manifest().inputShape();

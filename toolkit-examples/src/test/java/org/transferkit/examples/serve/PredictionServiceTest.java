@@ -19,8 +19,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.transferkit.train.TrainedModel;
+import org.transferkit.train.FineTuner;
 import org.transferkit.backbone.Backbone;
-import org.transferkit.bundle.ClassifierBundle;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.TargetManifest;
 import org.transferkit.examples.QuickStart;
@@ -30,9 +31,6 @@ import org.transferkit.task.Prediction;
 import org.transferkit.task.ScoredLabel;
 import org.transferkit.task.Task;
 import org.transferkit.train.FineTune;
-import org.transferkit.train.Trainer;
-import org.transferkit.train.TrainingListener;
-import org.transferkit.train.TrainingResult;
 import org.transferkit.zoo.BackboneCatalog;
 import org.transferkit.zoo.DemoScenes;
 import org.transferkit.zoo.DemoShapes;
@@ -92,9 +90,12 @@ class PredictionServiceTest {
         DatasetSplit split = TargetManifest.read(csv, task).split();
         Backbone backbone = BackboneCatalog.open("demo", null, 42);
         FineTune settings = FineTune.builder().epochs(1).seed(42).head(HeadSpec.builder().task(task).build()).build();
-        TrainingResult trained = Trainer.fit(backbone, split, settings, TrainingListener.NONE);
-        try (ClassifierBundle bundle = trained.toBundle(backbone, settings, Map.of(), 0.3)) {
-            bundle.save(out);
+        FineTuner.Builder tuner = FineTuner.builder(backbone).settings(settings);
+        if (task.usesThreshold()) {
+            tuner.threshold(0.3);
+        }
+        try (TrainedModel trained = tuner.build().fit(split)) {
+            trained.save(out, Map.of());
         }
         return out;
     }
