@@ -166,6 +166,21 @@ public final class ImagePipeline implements DataSetIterator, AutoCloseable {
         }
     }
 
+    /**
+     * The order a pipeline built with {@link Builder#shuffle shuffle(seed)} visits its images in, so that work
+     * done once per image (cached features) can be replayed batch for batch in the pipeline's order.
+     *
+     * @param images the dataset's images, in dataset order
+     * @param seed the shuffle seed
+     * @param epoch the pipeline's epoch, counted from 0 at build (each {@link #reset()} after the first adds 1)
+     * @return a new list: the images in that epoch's order (its batches are consecutive runs of the batch size)
+     */
+    public static List<LabelledImage> order(List<LabelledImage> images, long seed, int epoch) {
+        List<LabelledImage> o = new ArrayList<>(images);
+        Collections.shuffle(o, new Random(seed + epoch));
+        return o;
+    }
+
     /** @return files left out so far (by the dataset scan and by failed decoding), sorted by path */
     public List<SkippedFile> skipped() {
         List<SkippedFile> list = new ArrayList<>(skipped.values());
@@ -276,12 +291,8 @@ public final class ImagePipeline implements DataSetIterator, AutoCloseable {
         }
         inFlight.clear();
         lookahead = null;
-        List<LabelledImage> o = new ArrayList<>(images);
-        if (shuffleSeed != null) {
-            Collections.shuffle(o, new Random(shuffleSeed + epoch));
-        }
+        order = shuffleSeed == null ? new ArrayList<>(images) : order(images, shuffleSeed, epoch);
         epoch++;
-        order = o;
         nextToSubmit = 0;
     }
 

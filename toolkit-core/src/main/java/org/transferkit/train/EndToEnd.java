@@ -43,6 +43,16 @@ final class EndToEnd {
     static TrainingResult fit(Backbone backbone, DatasetSplit data, FineTune settings, RunEnvironment env,
             TrainingResult phase1,
             TrainingListener listener) throws TransferKitException {
+        return fit(backbone, data, settings, env, phase1, listener, true);
+    }
+
+    /**
+     * As {@link #fit(Backbone, DatasetSplit, FineTune, RunEnvironment, TrainingResult, TrainingListener)}, with the
+     * split at the boundary switchable: {@code split = false} trains the whole graph through DL4J every epoch (the
+     * reference the split path is tested against; same results within float tolerance).
+     */
+    static TrainingResult fit(Backbone backbone, DatasetSplit data, FineTune settings, RunEnvironment env,
+            TrainingResult phase1, TrainingListener listener, boolean split) throws TransferKitException {
         Unfreeze u = settings.unfreeze();
         CutPoint cut = phase1.cutPoint();
         ComputationGraph backboneGraph = backbone.loadGraph();
@@ -69,14 +79,23 @@ final class EndToEnd {
         EpochLoop.Outcome outcome;
         try (PipelinePhase phase = new PipelinePhase(graph, data, backbone.inputShape(), phase1.preprocessing(),
                 settings, env, phase1.task())) {
+            String layout = "whole";
             if (u.blocks() == 0) { // nothing below the cut trains: the backbone runs on the compiled engine
                 boolean pooled = cut.spatial() && settings.head().pooling() != HeadSpec.Pooling.FLATTEN;
-                phase.frozenBackbone(pooled ? TransferModel.POOL : cut.vertex());
+                phase.splitAt(pooled ? TransferModel.POOL : cut.vertex());
+                layout = "head";
+            } else if (split && freezeUpTo != null && phase.splitAt(freezeUpTo)) {
+                // the frozen blocks run forward only (compiled where possible); cached when nothing augments them
+                layout = "split@" + freezeUpTo;
+                if (settings.augmentation() == null) {
+                    phase.cacheBoundary(new BoundaryCache.Spec(backbone, cut, new Featurizer.Features(freezeUpTo,
+                            block(backbone, freezeUpTo).outputShape(), "boundary")));
+                }
             }
             // null schedule: the updaters keep their two learning rates (blocks, head); the log shows the head's
             outcome = EpochLoop.run(phase, new EpochLoop.Plan(phase1.history().size() + 1, u.epochs(), null,
                     u.headLearningRate(), 0, phase1.history(), baseline, bestEpoch), phase1.task(), settings.seed(),
-                    checkpoints(settings, env, "end-to-end", backbone, cut, data), env.resume(), listener);
+                    checkpoints(settings, env, "end-to-end", layout, backbone, cut, data), env.resume(), listener);
             if (outcome.improved()) {
                 phase.network().setParams(outcome.best());
                 phase.whole();
@@ -125,7 +144,7 @@ final class EndToEnd {
             EpochLoop.Outcome outcome = EpochLoop.run(phase, new EpochLoop.Plan(1, settings.epochs(),
                     e -> settings.schedule().at(settings.learningRate(), e, settings.epochs()), Double.NaN,
                     settings.patience(), List.of(), Double.NEGATIVE_INFINITY, 0), task, settings.seed(),
-                    checkpoints(settings, env, "from-scratch", backbone, cut, data), env.resume(), listener);
+                    checkpoints(settings, env, "from-scratch", "whole", backbone, cut, data), env.resume(), listener);
             if (outcome.improved()) {
                 graph.setParams(outcome.best());
             }
@@ -135,15 +154,18 @@ final class EndToEnd {
     }
 
     /**
+     * @param layout which network trains and is checkpointed (the whole graph, or the part above a split), so a
+     *     checkpoint of one layout is never restored into another
      * @return the checkpoints of an end-to-end phase in its own sub-folder of the settings' checkpoint folder, keyed
-     *     by the settings, the backbone and the image files (path, size, modification time); null without a folder
+     *     by the settings, the layout, the backbone and the image files (path, size, modification time); null without
+     *     a folder
      */
-    private static Checkpoints checkpoints(FineTune settings, RunEnvironment env, String phase, Backbone backbone, CutPoint cut,
-            DatasetSplit data) {
+    private static Checkpoints checkpoints(FineTune settings, RunEnvironment env, String phase, String layout,
+            Backbone backbone, CutPoint cut, DatasetSplit data) {
         if (env.checkpointDir() == null) {
             return null;
         }
-        List<String> parts = new ArrayList<>(List.of(phase, settings.toMap().toString(), backbone.id(),
+        List<String> parts = new ArrayList<>(List.of(phase, layout, settings.toMap().toString(), backbone.id(),
                 backbone.weightsId(), cut.name()));
         for (ImageDataset part : List.of(data.train(), data.val())) {
             for (LabelledImage img : part.images()) {
@@ -154,6 +176,12 @@ final class EndToEnd {
         }
         return new Checkpoints(env.checkpointDir().resolve(phase),
                 FeatureCache.settingsKey(parts.toArray(new String[0])));
+    }
+
+    /** @return the published block that ends at {@code vertex} */
+    private static CutPoint block(Backbone backbone, String vertex) {
+        return backbone.blocks().stream().filter(b -> b.vertex().equals(vertex)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no published block ends at " + vertex));
     }
 
     /**

@@ -13,6 +13,9 @@ import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.data.ImagePipeline;
 import org.transferkit.engine.Runner;
+import org.transferkit.runtime.CpuHelpers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.transferkit.model.InputShape;
 import org.transferkit.model.Preprocessing;
 import org.transferkit.model.SkippedFile;
@@ -21,11 +24,19 @@ import org.transferkit.task.Task;
 
 /**
  * End-to-end epochs through the image pipeline: images are decoded (and augmented) every epoch. Either the whole
- * graph trains (unfrozen blocks, from scratch), or, with {@link #frozenBackbone}, the backbone runs forward only
- * (on the compiled engine where it can) and just the head trains. Validation runs the whole graph on the engine.
- * {@link #close()} releases the compiled backbone.
+ * graph trains (everything unfrozen, from scratch), or, after {@link #splitAt}, the frozen part up to a boundary
+ * vertex runs forward only (on the compiled engine where it can, else on DL4J) and only the part above it trains
+ * (unfrozen blocks and head, or just the head). After {@link #cacheBoundary} (no train-time augmentation) the
+ * frozen part's output is computed once per image and reused every epoch, replayed in the pipeline's own shuffled
+ * batches, so an epoch runs only the trainable part. Without a split, validation runs the whole graph on the engine.
+ *
+ * <p>The training metric comes from each fit's own forward pass ({@link FitOutputs}: outputs with the weights
+ * before that batch's step, without dropout, as Keras and PyTorch report a running training accuracy), not from a
+ * second pass; only a head whose output layer cannot be recomputed from its input falls back to a second pass.
+ * {@link #close()} releases the compiled frozen part.
  */
 final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PipelinePhase.class);
     private final ComputationGraph graph;
     private final DatasetSplit data;
     private final InputShape shape;
@@ -37,9 +48,13 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
     private final Map<String, SkippedFile> skipped = new LinkedHashMap<>();
     private int trainImages;
     private int valImages;
-    /** With a frozen backbone: it runs here (compiled where possible) and only {@link #head} trains. */
+    /** After a split: the frozen part runs here (compiled where possible) and only {@link #head} trains. */
     private Runner backbone;
     private ComputationGraph head;
+    /** After {@link #cacheBoundary}: where the frozen part's output is cached; the caches, filled on first use. */
+    private BoundaryCache.Spec cacheSpec;
+    private BoundaryCache trainCache;
+    private BoundaryCache valCache;
 
     PipelinePhase(ComputationGraph graph, DatasetSplit data, InputShape shape, Preprocessing pre, FineTune settings,
             RunEnvironment env, Task task) {
@@ -53,12 +68,51 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
         this.loss = settings.head().loss();
     }
 
-    /** Trains only the head from here on, on features computed each batch up to {@code featureVertex}. */
-    void frozenBackbone(String featureVertex) {
-        TransferLearningHelper helper = new TransferLearningHelper(graph, featureVertex);
-        head = helper.unfrozenGraph();
-        backbone = new Runner(graph, featureVertex, x -> helper.featurize(new DataSet(x, null)).getFeatures(),
+    /**
+     * Trains only what lies above {@code vertex} from here on: DL4J's {@link TransferLearningHelper} cuts the graph
+     * there (marking it and everything below frozen, which the graph's frozen part already is); the part below runs
+     * forward only on a {@link Runner}. A boundary whose trainable part would need more than one input (a skip
+     * connection across it), or that DL4J cannot cut (a {@link BatchNormFreezer} affine above the boundary), is not
+     * split: the whole graph keeps training, and the reason is logged.
+     *
+     * @param vertex the last frozen vertex; every path from the input to the output passes through it
+     * @return true if split
+     */
+    boolean splitAt(String vertex) {
+        ComputationGraph part;
+        try {
+            part = new TransferLearningHelper(graph, vertex).unfrozenGraph();
+        } catch (RuntimeException e) {
+            // DL4J 1.0.0-M2.1's TransferLearning.GraphBuilder cannot copy the parameters of a FrozenLayerWithBackprop
+            // (BatchNormFreezer's frozen affine) into the part it builds: NullPointerException in setParams
+            LOG.info("phase 2 trains the whole graph: DL4J cannot cut it at {}: {}", vertex, e.toString());
+            return false;
+        }
+        if (part.getNumInputArrays() != 1) {
+            LOG.info("phase 2 trains the whole graph: its trainable part above {} has {} inputs {}", vertex,
+                    part.getNumInputArrays(), part.getConfiguration().getNetworkInputs());
+            return false;
+        }
+        CpuHelpers.apply(part, env.runtime());
+        head = part;
+        int index = graph.getVertex(vertex).getVertexIndex();
+        backbone = new Runner(graph, vertex, x -> graph.feedForward(new INDArray[] {x}, index, false).get(vertex),
                 env.runtime().engine());
+        return true;
+    }
+
+    /**
+     * Computes the frozen part's output once per image and reuses it every epoch (call after a successful
+     * {@link #splitAt}, only without train-time augmentation). Held in memory, and in the run's disk
+     * {@link FeatureCache} where there is one (keyed like phase 1's features, by the boundary vertex).
+     *
+     * @param spec what the boundary is, for the cache key and the shape
+     */
+    void cacheBoundary(BoundaryCache.Spec spec) {
+        if (head == null || settings.augmentation() != null) {
+            throw new IllegalStateException("boundary features are cached only after a split and without augmentation");
+        }
+        cacheSpec = spec;
     }
 
     @Override
@@ -93,25 +147,31 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
 
     @Override
     public EpochLoop.Measured trainEpoch(int epoch, TrainingListener listener) {
-        double lossSum = 0;
-        int seen = 0;
+        ComputationGraph net = network();
+        FitOutputs fitOutputs = FitOutputs.of(net);
         List<INDArray> outs = new ArrayList<>();
         List<INDArray> targets = new ArrayList<>();
-        ComputationGraph net = network();
-        try (ImagePipeline train = pipeline(data.train(), settings.seed() + epoch)) {
-            int batches = (train.size() + settings.batchSize() - 1) / settings.batchSize();
-            int bi = 0;
-            while (train.hasNext()) {
-                DataSet batch = train.next();
-                INDArray in = head == null ? batch.getFeatures() : backbone.output(batch.getFeatures());
-                net.fit(new DataSet(in, batch.getLabels()));
-                outs.add(net.outputSingle(false, in));
+        double lossSum = 0;
+        int seen = 0;
+        int batches = (data.train().size() + settings.batchSize() - 1) / settings.batchSize();
+        var old = new ArrayList<>(net.getListeners());
+        if (fitOutputs != null) {
+            var with = new ArrayList<>(old);
+            with.add(fitOutputs);
+            net.setListeners(with);
+        }
+        try (Batches train = trainBatches(epoch, listener)) {
+            for (DataSet batch = train.next(); batch != null; batch = train.next()) {
+                net.fit(batch);
+                INDArray out = fitOutputs != null ? fitOutputs.take() : null;
+                outs.add(out != null ? out : net.outputSingle(false, batch.getFeatures()));
                 targets.add(batch.getLabels());
                 lossSum += net.score() * batch.numExamples();
                 seen += batch.numExamples();
-                listener.onBatchEnd(epoch, ++bi, batches, net.score());
+                listener.onBatchEnd(epoch, outs.size(), batches, net.score());
             }
-            train.skipped().forEach(f -> skipped.put(f.path().toString(), f));
+        } finally {
+            net.setListeners(old);
         }
         trainImages = seen;
         if (seen == 0) {
@@ -120,10 +180,65 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
         return new EpochLoop.Measured(lossSum / seen, task.score(stack(outs), stack(targets)), seen);
     }
 
+    /** One epoch's training batches, as the trainable network takes them (boundary features after a split). */
+    private interface Batches extends AutoCloseable {
+        /** @return the next batch, or null at the end */
+        DataSet next();
+
+        @Override
+        void close();
+    }
+
+    private Batches trainBatches(int epoch, TrainingListener listener) {
+        if (cacheSpec != null) {
+            if (trainCache == null) {
+                trainCache = BoundaryCache.compute(backbone, cacheSpec, data.train(), pre, settings, env, skipped,
+                        listener);
+            }
+            var it = trainCache.batches(ImagePipeline.order(data.train().images(), settings.seed() + epoch, 0),
+                    settings.batchSize()).iterator();
+            return new Batches() {
+                @Override
+                public DataSet next() {
+                    return it.hasNext() ? it.next() : null;
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+        ImagePipeline p = pipeline(data.train(), settings.seed() + epoch);
+        return new Batches() {
+            @Override
+            public DataSet next() {
+                if (!p.hasNext()) {
+                    return null;
+                }
+                DataSet b = p.next();
+                return head == null ? b : new DataSet(backbone.output(b.getFeatures()), b.getLabels());
+            }
+
+            @Override
+            public void close() {
+                p.skipped().forEach(f -> skipped.put(f.path().toString(), f));
+                p.close();
+            }
+        };
+    }
+
     @Override
     public EpochLoop.Measured validate() {
         if (!hasValidation()) {
             return EpochLoop.Measured.NONE;
+        }
+        if (cacheSpec != null) {
+            if (valCache == null) {
+                valCache = BoundaryCache.compute(backbone, cacheSpec, data.val(), pre, settings, env, skipped,
+                        TrainingListener.NONE);
+            }
+            return measure(valCache.batches(valCache.images(), settings.batchSize()).stream()
+                    .map(b -> new DataSet(head.outputSingle(false, b.getFeatures()), b.getLabels())).toList());
         }
         List<INDArray> outs = new ArrayList<>();
         List<INDArray> targets = new ArrayList<>();
@@ -139,11 +254,20 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
             }
             p.skipped().forEach(f -> skipped.put(f.path().toString(), f));
         }
-        if (outs.isEmpty()) {
+        List<DataSet> measured = new ArrayList<>();
+        for (int i = 0; i < outs.size(); i++) {
+            measured.add(new DataSet(outs.get(i), targets.get(i)));
+        }
+        return measure(measured);
+    }
+
+    /** @return the validation figures of (outputs, targets) pairs */
+    private EpochLoop.Measured measure(List<DataSet> outputsAndTargets) {
+        if (outputsAndTargets.isEmpty()) {
             return EpochLoop.Measured.NONE;
         }
-        float[][] o = stack(outs);
-        float[][] t = stack(targets);
+        float[][] o = stack(outputsAndTargets.stream().map(DataSet::getFeatures).toList());
+        float[][] t = stack(outputsAndTargets.stream().map(DataSet::getLabels).toList());
         valImages = o.length;
         return new EpochLoop.Measured(loss.mean(o, t), task.score(o, t), o.length);
     }
