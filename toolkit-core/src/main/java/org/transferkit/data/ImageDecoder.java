@@ -78,13 +78,8 @@ public final class ImageDecoder {
             return;
         }
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
-                throw new IOException("not a decodable image (no ImageIO reader recognised the format)");
-            }
-            ImageReader reader = readers.next();
+            ImageReader reader = firstReader(in);
             try {
-                reader.setInput(in, true, true);
                 checkPixels(reader.getWidth(0), reader.getHeight(0), maxPixels);
             } catch (RuntimeException e) {
                 throw new IOException("corrupt image header: " + e, e);
@@ -92,6 +87,22 @@ public final class ImageDecoder {
                 reader.dispose();
             }
         }
+    }
+
+    /** @return the first ImageIO reader of the stream's format, its input set (the caller disposes of it) */
+    private static ImageReader firstReader(ImageInputStream in) throws IOException {
+        Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+        if (!readers.hasNext()) {
+            throw new IOException("not a decodable image (no ImageIO reader recognised the format)");
+        }
+        ImageReader reader = readers.next();
+        try {
+            reader.setInput(in, true, true);
+        } catch (RuntimeException e) {
+            reader.dispose();
+            throw new IOException("corrupt image header: " + e, e);
+        }
+        return reader;
     }
 
     private static void checkPixels(long w, long h, long maxPixels) throws ImageTooLargeException {
@@ -147,13 +158,8 @@ public final class ImageDecoder {
         }
         BufferedImage img;
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
-                throw new IOException("not a decodable image (no ImageIO reader recognised the format)");
-            }
-            ImageReader reader = readers.next();
+            ImageReader reader = firstReader(in);
             try {
-                reader.setInput(in, true, true);
                 int w = reader.getWidth(0);
                 int h = reader.getHeight(0);
                 checkPixels(w, h, maxPixels);
