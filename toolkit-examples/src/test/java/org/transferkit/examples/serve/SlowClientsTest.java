@@ -12,7 +12,6 @@ import java.net.SocketTimeoutException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.CRC32;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -242,26 +240,9 @@ class SlowClientsTest {
         }
     }
 
-    /** A PNG of only a signature and an IHDR chunk declaring the size (no pixel data). */
-    static byte[] pngHeader(int w, int h) {
-        ByteBuffer ihdr = ByteBuffer.allocate(17).put("IHDR".getBytes(StandardCharsets.US_ASCII)).putInt(w).putInt(h)
-                .put((byte) 8).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0);
-        CRC32 crc = new CRC32();
-        crc.update(ihdr.array());
-        return ByteBuffer.allocate(8 + 4 + 17 + 4).put(new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10})
-                .putInt(13).put(ihdr.array()).putInt((int) crc.getValue()).array();
-    }
-
-    /** A JPEG of SOI and an SOF0 segment declaring the size, then a few junk bytes. */
-    static byte[] jpegHeader(int w, int h) {
-        return ByteBuffer.allocate(2 + 19 + 8).put(new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xC0})
-                .putShort((short) 17).put((byte) 8).putShort((short) h).putShort((short) w).put((byte) 3)
-                .put(new byte[] {1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1}).put(new byte[8]).array();
-    }
-
     @Test
     void decompressionBombsAreRefusedFromTheirHeaderAlone() throws Exception {
-        for (byte[] bomb : List.of(pngHeader(46_000, 46_000), jpegHeader(65_500, 65_500))) {
+        for (byte[] bomb : List.of(HostileBodies.pngBomb(), HostileBodies.jpegBomb())) {
             long t0 = System.nanoTime();
             HttpResponse<String> r = send(service, "POST", "/predict", bomb);
             long ms = (System.nanoTime() - t0) / 1_000_000;
