@@ -135,11 +135,11 @@ final class LoadClients {
         }
     }
 
-    /** Holds slow connections in turn while one can still be cut off before the deadline. */
+    /** Holds slow connections, one after the other, until the deadline; the last one may end after it. */
     private void slow(int client, LoadTally tally) throws InterruptedException {
         long giveUpMillis = (plan.cutOffSeconds() + MixedLoad.CUT_OFF_MARGIN_SECONDS) * 1000;
         SlowClient.Kind[] kinds = SlowClient.Kind.values();
-        for (int k = client; (deadline - System.nanoTime()) / 1_000_000 > giveUpMillis; k++) {
+        for (int k = client; System.nanoTime() < deadline; k++) {
             try {
                 SlowClient.Outcome o = SlowClient.hold(address, kinds[k % kinds.length], giveUpMillis);
                 tally.record(o.cutOff() ? o.status() : LoadTally.NOT_CUT_OFF, o.nanos(), o.cutOff(), true);

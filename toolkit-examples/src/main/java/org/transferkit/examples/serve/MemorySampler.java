@@ -76,6 +76,12 @@ public final class MemorySampler implements AutoCloseable {
                     mib(start().rssBytes()), mib(peak(Sample::rssBytes)), mib(end().rssBytes()), samples.size());
         }
 
+        /** @return every sample as {@code seconds s heap/RSS} in MiB, e.g. {@code 0 s 22.7/320.5, 3 s 25.1/410.2} */
+        public String timeline() {
+            return samples.stream().map(x -> String.format(Locale.ROOT, "%.0f s %.1f/%.1f", x.seconds(),
+                    mib(x.heapAfterGcBytes()), mib(x.rssBytes()))).collect(Collectors.joining(", "));
+        }
+
         private static double mib(long bytes) {
             return bytes < 0 ? Double.NaN : bytes / 1048576.0;
         }

@@ -24,7 +24,7 @@ import org.transferkit.zoo.DemoShapes;
 /**
  * Issue 18: good clients, decompression bombs, truncated JPEGs and slow clients in one bounded run against the
  * service with the tiny demo classifier. The JDK deadlines are 3 s in this module's test JVM (see
- * toolkit-examples/pom.xml), so slow connections are cut off within the 10 s run.
+ * toolkit-examples/pom.xml), so slow connections are cut off within a run of a few seconds.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class MixedLoadTest {
@@ -61,7 +61,7 @@ class MixedLoadTest {
     @Test
     void goodClientsKeepTheirAnswersWhileBombsTruncatedFilesAndSlowClientsRun() throws Exception {
         assertEquals(3, service.jdkTimeoutSeconds(), "the test JVM's deadline (toolkit-examples/pom.xml)");
-        MixedLoad.Plan plan = new MixedLoad.Plan(2, 1, 1, 3, 10, 100_000, service.jdkTimeoutSeconds());
+        MixedLoad.Plan plan = new MixedLoad.Plan(2, 1, 1, 3, 6, 100_000, service.jdkTimeoutSeconds());
         MixedLoad.Result r = MixedLoad.run(service.baseUri().resolve("/predict"), images, plan);
 
         MixedLoad.ClassResult good = r.of(Kind.GOOD);
@@ -80,8 +80,9 @@ class MixedLoadTest {
         assertEquals(0, truncated.changed(), "a truncated file gets the answer it gets alone\n" + r);
 
         MixedLoad.ClassResult slow = r.of(Kind.SLOW);
-        assertEquals(3, slow.requests(), "one connection per slow client fits in 10 s with a 3 s deadline\n" + r);
+        assertTrue(slow.requests() >= 3, "each slow client holds connections until the time limit\n" + r);
         assertEquals(0, slow.unexpected(), "every slow connection cut off within deadline + 5 s\n" + r);
+        assertTrue(slow.answers().containsKey(LoadTally.CUT_OFF), r.toString());
         assertTrue(r.passed(), r.toString());
 
         MemorySampler.Summary memory = r.memory();
@@ -95,11 +96,9 @@ class MixedLoadTest {
 
     @Test
     void plansThatCannotBeMeasuredAreRefusedWithTheReason() {
-        IllegalArgumentException tooShort = assertThrows(IllegalArgumentException.class,
-                () -> new MixedLoad.Plan(1, 0, 0, 1, 8, 10, 3));
-        assertTrue(tooShort.getMessage().contains("longer than it + 5 s"), tooShort.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new MixedLoad.Plan(1, 0, 0, 1, 60, 10, -1),
-                "slow clients need a deadline");
+        IllegalArgumentException noDeadline = assertThrows(IllegalArgumentException.class,
+                () -> new MixedLoad.Plan(1, 0, 0, 1, 60, 10, -1));
+        assertTrue(noDeadline.getMessage().contains("slow clients need a service deadline"), noDeadline.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new MixedLoad.Plan(0, 1, 0, 0, 5, 10, 3), "no good client");
         IllegalArgumentException noJpeg = assertThrows(IllegalArgumentException.class, () -> MixedLoad.run(
                 service.baseUri().resolve("/predict"), images.subList(0, 1), new MixedLoad.Plan(1, 0, 1, 0, 1, 1, 3)));
