@@ -120,7 +120,9 @@ class CliTest {
         for (String[] args : List.of(new String[] {"train", "--epochs", "many"}, new String[] {"train", "--bogus"},
                 new String[] {"train", "--epochs", "0"}, new String[] {"train", "--backbone", "resnet9000"},
                 new String[] {"train", "--device", "tpu"}, new String[] {"train", "--train", "x"},
-                new String[] {"predict", "--model", "m.zip"})) {
+                new String[] {"predict", "--model", "m.zip"},
+                new String[] {"loadtest", "--model", "m.zip", "--slow", "1", "--timeout", "0", "x.jpg"},
+                new String[] {"loadtest", "--model", "m.zip", "--bombs", "-1", "x.jpg"})) {
             Run r = cli(args);
             assertEquals(2, r.code(), String.join(" ", args) + " -> " + r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());
