@@ -69,7 +69,7 @@ public final class LoadTestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws TransferKitException, InterruptedException {
-        boolean mixed = bombs + truncated + slow > 0;
+        boolean mixed = bombs != 0 || truncated != 0 || slow != 0;
         if (mixed) {
             new MixedLoad.Plan(clients, bombs, truncated, slow, seconds, maxRequests, timeout); // usage errors first
         }

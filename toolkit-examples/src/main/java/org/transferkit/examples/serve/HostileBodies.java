@@ -48,27 +48,31 @@ public final class HostileBodies {
                 .put(new byte[] {1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1}).put(new byte[8]).array();
     }
 
-    /** @return the PNG bomb: {@link #pngHeader} at {@link #PNG_BOMB_SIDE} */
+    /** Returns the PNG bomb: {@link #pngHeader} at {@link #PNG_BOMB_SIDE}. */
     public static byte[] pngBomb() {
         return pngHeader(PNG_BOMB_SIDE, PNG_BOMB_SIDE);
     }
 
-    /** @return the JPEG bomb: {@link #jpegHeader} at {@link #JPEG_BOMB_SIDE} */
+    /** Returns the JPEG bomb: {@link #jpegHeader} at {@link #JPEG_BOMB_SIDE}. */
     public static byte[] jpegBomb() {
         return jpegHeader(JPEG_BOMB_SIDE, JPEG_BOMB_SIDE);
     }
 
     /**
+     * Returns the first half of a file, as a download cut off midway leaves it.
+     *
      * @param file a file's bytes
-     * @return its first half (as a download cut off midway leaves it)
+     * @return its first half
      */
     public static byte[] firstHalf(byte[] file) {
         return Arrays.copyOf(file, file.length / 2);
     }
 
     /**
+     * Tells whether bytes start like a JPEG.
+     *
      * @param b bytes
-     * @return true if they start like a JPEG (SOI marker then another marker)
+     * @return true if they start with the SOI marker and then another marker
      */
     public static boolean isJpeg(byte[] b) {
         return b.length >= 3 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xD8 && (b[2] & 0xff) == 0xFF;

@@ -65,7 +65,7 @@ final class LoadTally {
         return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1e6;
     }
 
-    /** @return e.g. {@code 200 ×120, 400 ×3, cut off ×2} */
+    /** Returns the answers as text, e.g. {@code 200 x120, 400 x3, cut off x2}. */
     static String describe(Map<Integer, Integer> answers) {
         return answers.entrySet().stream().map(e -> name(e.getKey()) + " x" + e.getValue())
                 .collect(Collectors.joining(", "));
@@ -80,14 +80,14 @@ final class LoadTally {
         };
     }
 
-    /** @return one row of the report table */
+    /** Returns one row of the report table. */
     static String row(MixedLoad.ClassResult r) {
         return String.format(Locale.ROOT, "%-10s %7d %9d  %-28s %9.1f %9.1f %9.1f %10d %8d", r.kind().id(),
                 r.clients(), r.requests(), describe(r.answers()), r.p50Millis(), r.p99Millis(), r.maxMillis(),
                 r.unexpected(), r.changed());
     }
 
-    /** @return the header of the report table */
+    /** Returns the header of the report table. */
     static String header() {
         return String.format(Locale.ROOT, "%-10s %7s %9s  %-28s %9s %9s %9s %10s %8s", "class", "clients",
                 "requests", "answers", "p50 ms", "p99 ms", "max ms", "unexpected", "changed");

@@ -50,17 +50,19 @@ public final class MemorySampler implements AutoCloseable {
             samples = List.copyOf(samples);
         }
 
-        /** @return the first sample (after a forced collection, before the load) */
+        /** Returns the first sample (after a forced collection, before the load). */
         public Sample start() {
             return samples.get(0);
         }
 
-        /** @return the last sample (after a forced collection, after the load) */
+        /** Returns the last sample (after a forced collection, after the load). */
         public Sample end() {
             return samples.get(samples.size() - 1);
         }
 
         /**
+         * Returns the largest value of a field over the samples.
+         *
          * @param field a field of the samples
          * @return its largest value
          */
@@ -76,7 +78,9 @@ public final class MemorySampler implements AutoCloseable {
                     mib(start().rssBytes()), mib(peak(Sample::rssBytes)), mib(end().rssBytes()), samples.size());
         }
 
-        /** @return every sample as {@code seconds s heap/RSS} in MiB, e.g. {@code 0 s 22.7/320.5, 3 s 25.1/410.2} */
+        /**
+         * Returns every sample as {@code seconds s heap/RSS} in MiB, e.g. {@code 0 s 22.7/320.5, 3 s 25.1/410.2}.
+         */
         public String timeline() {
             return samples.stream().map(x -> String.format(Locale.ROOT, "%.0f s %.1f/%.1f", x.seconds(),
                     mib(x.heapAfterGcBytes()), mib(x.rssBytes()))).collect(Collectors.joining(", "));
@@ -107,12 +111,12 @@ public final class MemorySampler implements AutoCloseable {
     static MemorySampler start(long everyMillis) {
         MemorySampler m = new MemorySampler();
         m.sample(true);
-        m.timer.scheduleAtFixedRate(() -> m.sample(false), everyMillis, Math.max(100, everyMillis),
-                TimeUnit.MILLISECONDS);
+        var unused = m.timer.scheduleAtFixedRate(() -> m.sample(false), everyMillis, Math.max(100, everyMillis),
+                TimeUnit.MILLISECONDS); // stopped by shutting the timer down
         return m;
     }
 
-    /** @return the samples so far, ending with one taken now after a forced collection */
+    /** Returns the samples so far, ending with one taken now after a forced collection. */
     Summary finish() {
         timer.shutdownNow();
         try {
@@ -141,7 +145,7 @@ public final class MemorySampler implements AutoCloseable {
         }
     }
 
-    /** @return the heap in use after the collection that ended last, or the heap in use now if none ran yet */
+    /** Returns the heap in use after the collection that ended last, or the heap in use now if none ran yet. */
     static long heapAfterLastGc() {
         Set<String> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
                 .filter(p -> p.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName).collect(Collectors.toSet());
@@ -161,7 +165,7 @@ public final class MemorySampler implements AutoCloseable {
                 .map(java.util.Map.Entry::getValue).mapToLong(MemoryUsage::getUsed).sum();
     }
 
-    /** @return VmRSS of this process in bytes, or -1 if {@code /proc/self/status} cannot be read */
+    /** Returns VmRSS of this process in bytes, or -1 if {@code /proc/self/status} cannot be read. */
     static long rss() {
         try {
             for (String line : Files.readAllLines(STATUS)) {

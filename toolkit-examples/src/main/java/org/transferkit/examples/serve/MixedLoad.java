@@ -60,7 +60,7 @@ public final class MixedLoad {
         /** connections that never finish their request */
         SLOW;
 
-        /** @return the name in reports */
+        /** Returns the name in reports. */
         public String id() {
             return name().toLowerCase(Locale.ROOT);
         }
@@ -97,7 +97,7 @@ public final class MixedLoad {
             }
         }
 
-        /** @return how many clients of a class */
+        /** Returns how many clients of a class. */
         public int clients(Kind kind) {
             return switch (kind) {
                 case GOOD -> good;
@@ -143,18 +143,18 @@ public final class MixedLoad {
             classes = List.copyOf(classes);
         }
 
-        /** @return the result of a class; an empty one if it had no clients */
+        /** Returns the result of a class; an empty one if it had no clients. */
         public ClassResult of(Kind kind) {
             return classes.stream().filter(c -> c.kind() == kind).findFirst()
                     .orElse(new ClassResult(kind, 0, 0, new TreeMap<>(), 0, 0, Double.NaN, Double.NaN, Double.NaN));
         }
 
-        /** @return true if no request got an unexpected or changed answer */
+        /** Returns whether every request got an expected and unchanged answer. */
         public boolean passed() {
             return classes.stream().allMatch(c -> c.unexpected() == 0 && c.changed() == 0);
         }
 
-        /** @return heap after GC and RSS at start, peak and end, as one line */
+        /** Returns the memory figures as one line: heap after GC and RSS at start, peak and end. */
         public String memoryLine() {
             return memory.toString();
         }
@@ -249,7 +249,7 @@ public final class MixedLoad {
         }
     }
 
-    /** @return the answer without its timing */
+    /** Returns the answer without its timing. */
     static Answer answer(int status, String body) {
         try {
             JsonNode node = JSON.readTree(body);
@@ -262,7 +262,7 @@ public final class MixedLoad {
         }
     }
 
-    /** @return the answer to posting a body, or an answer with status {@link LoadTally#FAILED} */
+    /** Returns the answer to posting a body, or an answer with status {@link LoadTally#FAILED}. */
     static Answer post(HttpClient http, URI uri, byte[] body) throws InterruptedException {
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))

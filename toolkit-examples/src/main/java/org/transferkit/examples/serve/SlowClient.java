@@ -26,12 +26,12 @@ final class SlowClient {
         /** a {@code Content-Length} of 40000 that is never reached, one byte at a time */
         SHORT_BODY("Content-Length: 40000\r\n\r\n", "A");
 
-        private final byte[] head;
-        private final byte[] piece;
+        private final String head;
+        private final String piece;
 
         Kind(String headers, String piece) {
-            this.head = ("POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers).getBytes(StandardCharsets.US_ASCII);
-            this.piece = piece.getBytes(StandardCharsets.US_ASCII);
+            this.head = "POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers;
+            this.piece = piece;
         }
     }
 
@@ -66,14 +66,15 @@ final class SlowClient {
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
             StringBuilder reply = new StringBuilder();
+            byte[] piece = kind.piece.getBytes(StandardCharsets.US_ASCII);
             try {
-                out.write(kind.head);
+                out.write(kind.head.getBytes(StandardCharsets.US_ASCII));
                 out.flush();
                 while (System.nanoTime() < end) {
                     if (readUntilQuiet(in, reply)) {
                         return new Outcome(true, status(reply), System.nanoTime() - t0);
                     }
-                    out.write(kind.piece);
+                    out.write(piece);
                     out.flush();
                 }
             } catch (IOException e) {
@@ -104,7 +105,7 @@ final class SlowClient {
         }
     }
 
-    /** @return the status of an {@code HTTP/1.1 NNN ...} reply, or 0 if there was none */
+    /** Returns the status of an {@code HTTP/1.1 NNN ...} reply, or 0 if there was none. */
     private static int status(CharSequence reply) {
         String s = reply.toString();
         if (s.startsWith("HTTP/") && s.length() >= 12) {

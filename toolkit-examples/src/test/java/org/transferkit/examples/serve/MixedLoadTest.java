@@ -48,7 +48,7 @@ class MixedLoadTest {
         service.close();
     }
 
-    /** @return a baseline JPEG copy of a PNG, beside it */
+    /** Returns a baseline JPEG copy of a PNG, beside it. */
     static Path asJpeg(Path png) throws Exception {
         BufferedImage src = ImageIO.read(png.toFile());
         BufferedImage rgb = new BufferedImage(src.getWidth(), src.getHeight(), BufferedImage.TYPE_INT_RGB);
