@@ -65,8 +65,8 @@ final class CrossValidation {
         }
         FineTune chosen = best.candidate().apply(base, best.epochs());
         String why = String.format(java.util.Locale.ROOT,
-                "chose %s: best mean %s %.4f over %d folds of the %d training images, trained %d epochs (the epoch of "
-                        + "the best mean); ties go to the simpler head",
+                "chose %s: mean %s %.4f over %d folds of the %d training images, trained %d epochs (the latest epoch "
+                        + "within one standard error of the best mean); ties go to the simpler head",
                 best.candidate().name(), task.metricName(), best.score(), k, n, best.epochs());
         return new HeadSearch.Result(search, task.metricName(), k, candidates.size(), tried, best, chosen, why,
                 seconds(t0), exceeded);
@@ -157,23 +157,53 @@ final class CrossValidation {
                 head.close();
             }
         }
-        int bestE = 0;
-        double bestMean = Double.NEGATIVE_INFINITY;
-        for (int e = 0; e < max; e++) {
-            double sum = 0;
-            for (int f = 0; f < k; f++) {
-                sum += curves[f][e];
-            }
-            if (sum / k > bestMean + 1e-12) {
-                bestMean = sum / k;
-                bestE = e;
-            }
+        int chosenE = chooseEpoch(curves);
+        double mean = 0;
+        for (int f = 0; f < k; f++) {
+            mean += curves[f][chosenE] / k;
         }
         double[] foldScores = new double[k];
         for (int f = 0; f < k; f++) {
-            foldScores[f] = curves[f][bestE];
+            foldScores[f] = curves[f][chosenE];
         }
-        return new HeadSearch.Scored(c, bestMean, foldScores, bestE + 1, seconds(t0));
+        return new HeadSearch.Scored(c, mean, foldScores, chosenE + 1, seconds(t0));
+    }
+
+    /**
+     * The epoch rule: the <em>latest</em> epoch whose mean held-out score is within one standard error (of the folds'
+     * scores at the best epoch) of the best mean. Held-out parts of a few dozen images make the mean curve noisy, and
+     * its first maximum comes early (a lucky spike while the head is still underfitted); epochs that the folds cannot
+     * tell apart from the best are treated as equal and the longer-trained head is kept. Measured on hymenoptera
+     * (docs/benchmarks.md): 10, 30 and all training images per class.
+     *
+     * @param curves each fold's held-out score per epoch ({@code curves[fold][epoch]}, at least 2 folds)
+     * @return the chosen epoch, 0-based
+     */
+    static int chooseEpoch(double[][] curves) {
+        int k = curves.length;
+        int epochs = curves[0].length;
+        double[] mean = new double[epochs];
+        int best = 0;
+        for (int e = 0; e < epochs; e++) {
+            for (double[] fold : curves) {
+                mean[e] += fold[e] / k;
+            }
+            if (mean[e] > mean[best] + 1e-12) {
+                best = e;
+            }
+        }
+        double var = 0;
+        for (double[] fold : curves) {
+            var += (fold[best] - mean[best]) * (fold[best] - mean[best]) / (k - 1);
+        }
+        double floor = mean[best] - Math.sqrt(var / k) - 1e-12;
+        int chosen = best;
+        for (int e = best; e < epochs; e++) {
+            if (mean[e] >= floor) {
+                chosen = e;
+            }
+        }
+        return chosen;
     }
 
     private static int[] indices(int[] fold, int f, boolean heldOut) {

@@ -35,8 +35,10 @@ import org.transferkit.task.Task;
  * (patience 15) on each fold's held-out part. Thorough tries heads {linear, 128/0.2, 128/0.5, 256/0.5} x {Adam 1e-3,
  * Adam 3e-4, SGD 1e-3, SGD 1e-2} x weight decay {0, 0.01} x label smoothing {0, 0.1 (single-label)}, up to 150
  * epochs (patience 20). The score is the task's selection metric ({@link Task#score}: accuracy, micro-F1 or R²)
- * averaged over the folds at each epoch; the epoch count is the epoch of the best mean; ties go to the earlier, simpler
- * candidate. Candidates are tried in order until the time budget is spent (a started candidate finishes).
+ * averaged over the folds at each epoch; the epoch count is the latest epoch whose mean is within one standard error
+ * of the best mean (the folds cannot tell those epochs apart, and the first maximum of a noisy curve comes early), and
+ * the candidate's score is the mean there; ties go to the earlier, simpler candidate. Candidates are tried in order
+ * until the time budget is spent (a started candidate finishes).
  *
  * <p>Immutable.
  */
@@ -303,7 +305,7 @@ public final class HeadSearch {
      * @param candidate the candidate
      * @param score the mean over folds of the held-out metric at {@code epochs}
      * @param foldScores each fold's held-out metric at {@code epochs}
-     * @param epochs the epoch of the best mean held-out metric
+     * @param epochs the chosen epoch count: the latest within one standard error of the best mean held-out metric
      * @param seconds time spent on it
      */
     public record Scored(Candidate candidate, double score, double[] foldScores, int epochs, double seconds) {

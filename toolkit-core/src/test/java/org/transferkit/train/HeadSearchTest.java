@@ -166,4 +166,20 @@ class HeadSearchTest {
             assertEquals(2, b);
         }
     }
+
+    @Test
+    void theEpochIsTheLatestWithinOneStandardErrorOfTheBestMean() {
+        // three folds; the mean peaks at epoch 2 (0-based 1): 0.8; standard error at the peak: the folds 0.7, 0.8, 0.9
+        // give sd 0.1, se 0.0577, so the floor is 0.7423: epoch 3 (0.75) is within it, epoch 4 (0.7) is not
+        double[][] curves = {
+            {0.5, 0.7, 0.7, 0.7, 0.7},
+            {0.5, 0.8, 0.8, 0.7, 0.7},
+            {0.5, 0.9, 0.75, 0.7, 0.7},
+        };
+        assertEquals(2, CrossValidation.chooseEpoch(curves));
+        // folds that agree exactly (se 0) keep the first best epoch
+        assertEquals(1, CrossValidation.chooseEpoch(new double[][] {{0.5, 0.9, 0.8}, {0.5, 0.9, 0.8}}));
+        // a flat curve after the peak keeps the last epoch
+        assertEquals(3, CrossValidation.chooseEpoch(new double[][] {{0.5, 0.9, 0.9, 0.9}, {0.5, 0.7, 0.7, 0.7}}));
+    }
 }
