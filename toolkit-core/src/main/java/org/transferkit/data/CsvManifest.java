@@ -18,12 +18,31 @@ import org.transferkit.model.SkippedFile;
  * {@code "} where they hold commas or quotes, {@code split} one of {@code train}, {@code val},
  * {@code test}. Immutable.
  *
+ * <p>A row whose path lies outside the CSV's folder ({@code ../x.jpg}, or an absolute path elsewhere) is skipped
+ * and listed with the reason unless {@code allowOutside} is set (the CLI's {@code --allow-outside-paths}): a
+ * manifest then cannot reach files its author did not put beside it. Whether a path is outside is decided on the
+ * path as written, {@code ..} resolved; symbolic links inside the folder are followed wherever they point.
+ *
  * @param file the CSV
  * @param rows its rows, in order
+ * @param allowOutside whether rows may name files outside the CSV's folder
  */
-public record CsvManifest(Path file, List<Row> rows) {
+public record CsvManifest(Path file, List<Row> rows, boolean allowOutside) {
     /** Allowed values of the split column. */
     public static final List<String> SPLITS = List.of("train", "val", "test");
+
+    /** The command-line flag that lets a CSV name files outside its folder, for messages. */
+    public static final String ALLOW_OUTSIDE_FLAG = "--allow-outside-paths";
+
+    /**
+     * A manifest whose rows must lie inside the CSV's folder.
+     *
+     * @param file the CSV
+     * @param rows its rows
+     */
+    public CsvManifest(Path file, List<Row> rows) {
+        this(file, rows, false);
+    }
 
     /**
      * One row.
@@ -37,7 +56,7 @@ public record CsvManifest(Path file, List<Row> rows) {
     }
 
     /**
-     * Reads a manifest.
+     * Reads a manifest whose rows must lie inside the CSV's folder (others are skipped).
      *
      * @param csv the CSV file (UTF-8, with or without a byte-order mark)
      * @return the manifest
@@ -45,6 +64,18 @@ public record CsvManifest(Path file, List<Row> rows) {
      *     label, a split value is not one of {@link #SPLITS}, or it has no rows; the message names the line
      */
     public static CsvManifest read(Path csv) throws DatasetException {
+        return read(csv, false);
+    }
+
+    /**
+     * Reads a manifest.
+     *
+     * @param csv the CSV file (UTF-8, with or without a byte-order mark)
+     * @param allowOutside whether rows may name files outside the CSV's folder (else they are skipped)
+     * @return the manifest
+     * @throws DatasetException as {@link #read(Path)}
+     */
+    public static CsvManifest read(Path csv, boolean allowOutside) throws DatasetException {
         List<String> lines;
         try {
             lines = new ArrayList<>(Files.readAllLines(csv, StandardCharsets.UTF_8));
@@ -54,7 +85,7 @@ public record CsvManifest(Path file, List<Row> rows) {
         } catch (IOException e) {
             throw new DatasetException("cannot read CSV manifest " + csv.toAbsolutePath() + ": " + e.getMessage(), e);
         }
-        Path base = csv.toAbsolutePath().getParent();
+        Path base = folder(csv);
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
@@ -78,7 +109,7 @@ public record CsvManifest(Path file, List<Row> rows) {
         if (rows.isEmpty()) {
             throw new DatasetException("CSV manifest " + csv.toAbsolutePath() + " has no rows; expected 'path,label[,split]'");
         }
-        return new CsvManifest(csv, List.copyOf(rows));
+        return new CsvManifest(csv, List.copyOf(rows), allowOutside);
     }
 
     /** @return true if every row names its split */
@@ -96,7 +127,8 @@ public record CsvManifest(Path file, List<Row> rows) {
     /**
      * @param split one of {@link #SPLITS}, or null for every row
      * @param labels the label list to index against, or null for {@link #labels()}
-     * @return the rows of that split as a dataset; missing files and non-image names are skipped
+     * @return the rows of that split as a dataset; rows whose file is missing, not an image name, or outside the
+     *     CSV's folder (unless allowed) are skipped with the reason and the line
      * @throws DatasetException if a row's label is not in {@code labels}
      */
     public ImageDataset dataset(String split, List<String> labels) throws DatasetException {
@@ -112,16 +144,39 @@ public record CsvManifest(Path file, List<Row> rows) {
                 throw new DatasetException(file + " line " + r.line() + ": label '" + r.label()
                         + "' is not one of the classes " + use);
             }
-            if (!Files.isRegularFile(r.path())) {
-                skipped.add(new SkippedFile(r.path(), "file not found (" + file.getFileName() + " line " + r.line() + ")"));
-            } else if (!ImageDataset.isImageName(r.path())) {
-                skipped.add(new SkippedFile(r.path(), "not an image file name (" + file.getFileName() + " line "
-                        + r.line() + ")"));
+            String why = rowProblem(file, r.path(), r.line(), allowOutside);
+            if (why != null) {
+                skipped.add(new SkippedFile(r.path(), why));
             } else {
                 images.add(new LabelledImage(r.path(), label));
             }
         }
         return new ImageDataset(use, images, skipped);
+    }
+
+    /** @return the folder a CSV's relative paths start from, absolute and normalized */
+    static Path folder(Path csv) {
+        return csv.toAbsolutePath().normalize().getParent();
+    }
+
+    /**
+     * Why a row's file is not used (shared with {@link TargetManifest}).
+     *
+     * @param csv the CSV
+     * @param file the row's file, resolved against {@link #folder}
+     * @param line the row's line
+     * @param allowOutside whether the file may lie outside the CSV's folder
+     * @return the reason, naming the CSV and line; null if the file is used
+     */
+    static String rowProblem(Path csv, Path file, int line, boolean allowOutside) {
+        String at = " (" + csv.getFileName() + " line " + line + ")";
+        Path folder = folder(csv);
+        if (!allowOutside && !file.startsWith(folder)) {
+            return "outside the CSV's folder " + folder + at + "; " + ALLOW_OUTSIDE_FLAG
+                    + " (library: allowOutside) lets a CSV name it";
+        }
+        String why = ImageDataset.unusableReason(file);
+        return why == null ? null : why + at;
     }
 
     /** Splits one CSV line into fields, honouring double quotes. */

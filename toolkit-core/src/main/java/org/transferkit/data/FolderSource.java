@@ -21,7 +21,8 @@ import org.transferkit.task.Task;
  * A folder tree with one sub-folder per class as an {@link ImageSource}: class names are the sub-folder names
  * (sorted, hidden ones ignored); every file below a class folder, symbolic links followed, is an image of that
  * class if its name ends in one of {@link ImageDataset#IMAGE_EXTENSIONS} and it is readable, else it is skipped
- * with the reason. Immutable; scans the folder on each call.
+ * with the reason ({@link ImageDataset#unusableReason}); a symbolic link loop is skipped too, not followed.
+ * Immutable; scans the folder on each call.
  */
 final class FolderSource implements ImageSource {
     private final Path dir;
@@ -102,13 +103,11 @@ final class FolderSource implements ImageSource {
         }
         files.sort(null);
         for (Path f : files) {
-            if (!ImageDataset.isImageName(f)) {
-                skipped.add(new SkippedFile(f, "not an image file (extension '" + ImageDataset.extension(f)
-                        + "'; allowed " + ImageDataset.IMAGE_EXTENSIONS.stream().sorted().toList() + ")"));
-            } else if (!Files.isReadable(f)) {
-                skipped.add(new SkippedFile(f, "not readable (permissions, or a broken link)"));
-            } else {
+            String why = ImageDataset.unusableReason(f);
+            if (why == null) {
                 images.add(new LabelledImage(f, label));
+            } else {
+                skipped.add(new SkippedFile(f, why));
             }
         }
     }

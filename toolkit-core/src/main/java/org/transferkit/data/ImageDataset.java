@@ -18,8 +18,8 @@ import org.transferkit.task.Task;
  * (files that do not decode are found and reported by the {@link ImagePipeline}).
  *
  * <p>A folder-per-class dataset has one sub-folder per class, named by its label, holding the images
- * of that class. Files whose name does not end in a known image extension are not used and are listed
- * in {@link #skipped()}.
+ * of that class. Files a source cannot use (see {@link #unusableReason}) are not used and are listed
+ * in {@link #skipped()}, which the image pipeline, training and evaluation carry on into their reports.
  */
 public final class ImageDataset {
     /** File name endings (lower case) taken as images. */
@@ -161,6 +161,48 @@ public final class ImageDataset {
     /** @param f a file @return true if its name ends in one of {@link #IMAGE_EXTENSIONS} */
     public static boolean isImageName(Path f) {
         return IMAGE_EXTENSIONS.contains(extension(f));
+    }
+
+    /**
+     * Why a file a source found cannot be listed as an image, judged from its name and the file system only (the
+     * {@link ImagePipeline} reports the files that then do not decode whole). Every source gives these reasons.
+     *
+     * @param f a file
+     * @return null if its name is an image name and it is a readable regular file; else the reason: not an image
+     *     file name (naming the extension and the allowed ones), a dangling symbolic link (naming its target), file
+     *     not found, not a regular file, or not readable
+     */
+    public static String unusableReason(Path f) {
+        if (!isImageName(f)) {
+            String ext = extension(f);
+            return "not an image file name (" + (ext.isEmpty() ? "no extension" : "extension '" + ext + "'")
+                    + "; allowed " + IMAGE_EXTENSIONS.stream().sorted().toList() + ")";
+        }
+        return fileProblem(f);
+    }
+
+    /**
+     * @param f a file
+     * @return null if it is a readable regular file; else why not: a dangling symbolic link (naming its target),
+     *     file not found, not a regular file, or not readable
+     */
+    static String fileProblem(Path f) {
+        if (Files.isSymbolicLink(f) && !Files.exists(f)) {
+            String target;
+            try {
+                target = Files.readSymbolicLink(f).toString();
+            } catch (IOException | UnsupportedOperationException e) {
+                target = "?";
+            }
+            return "dangling symbolic link (its target " + target + " does not exist)";
+        }
+        if (!Files.exists(f)) {
+            return "file not found";
+        }
+        if (!Files.isRegularFile(f)) {
+            return "not a regular file";
+        }
+        return Files.isReadable(f) ? null : "not readable (permissions)";
     }
 
     /**

@@ -22,6 +22,14 @@ import org.transferkit.model.Preprocessing;
  * and many slightly broken JPEGs) and turns them into normalized network input. Stateless and
  * thread-safe.
  *
+ * <p>What is refused, with an {@link IOException} whose message is the reason a run lists the file under: an empty
+ * file, bytes no reader recognises, an image over the pixel cap ({@link ImageTooLargeException}), one that fails to
+ * decode, and a <em>partly decodable</em> one: a JPEG cut short before its end-of-image marker. libjpeg and ImageIO
+ * decode such a file with only a warning, filling the missing rows in grey; a grey half-picture would train and score
+ * as if it were the real one, so it is refused on every decode path alike (OpenCV and ImageIO) and its reason starts
+ * with {@value #PARTLY_DECODABLE}. Other PNG, GIF and BMP files cut short fail to decode. Decoder warnings that lose
+ * no pixels (extraneous bytes between markers, an odd colour profile) do not refuse a file.
+ *
  * <p>Why not DataVec's {@code NativeImageLoader}: it decodes through OpenCV's {@code imread}, which
  * reads no GIF and cannot tell a corrupt file apart from a bug mid-epoch, and it pulls OpenCV natives
  * for every platform.
@@ -44,6 +52,28 @@ public final class ImageDecoder {
      * {@code maxPixels} parameter applies this cap; the overloads that take one apply theirs.
      */
     public static final long DEFAULT_MAX_PIXELS = 40_000_000L;
+
+    /** How the reason of a partly decodable image (a JPEG cut short) starts. */
+    public static final String PARTLY_DECODABLE = "partly decodable";
+
+    /**
+     * Changes whenever the decoder starts refusing images it used to accept (2: partly decodable JPEGs), so that
+     * caches of decoded results (the feature cache) are not reused across the change.
+     */
+    public static final int RULES_VERSION = 2;
+
+    /**
+     * Refuses a partly decodable image: a JPEG whose data ends before its end-of-image marker.
+     *
+     * @param bytes encoded image bytes
+     * @throws IOException if they are partly decodable; the message starts with {@value #PARTLY_DECODABLE}
+     */
+    static void checkWhole(byte[] bytes) throws IOException {
+        if (NativeJpeg.isJpeg(bytes) && NativeJpeg.endsBeforeEoi(bytes)) {
+            throw new IOException(PARTLY_DECODABLE + ": the JPEG ends before its end-of-image marker (a truncated file of "
+                    + bytes.length + " bytes); decoders would fill the missing part in grey, so it is not used");
+        }
+    }
 
     /**
      * Checks a cap value.
@@ -120,8 +150,9 @@ public final class ImageDecoder {
      *     message says which
      */
     public static BufferedImage read(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IOException("not a regular file");
+        String problem = ImageDataset.fileProblem(file);
+        if (problem != null) {
+            throw new IOException(problem);
         }
         if (Files.size(file) == 0) {
             throw new IOException("empty file (0 bytes)");
@@ -134,7 +165,7 @@ public final class ImageDecoder {
      *
      * @param bytes encoded image bytes
      * @return the decoded image, upright
-     * @throws IOException if the bytes are not a decodable image
+     * @throws IOException if the bytes are not a decodable image, or only partly decodable
      */
     public static BufferedImage read(byte[] bytes) throws IOException {
         return read(bytes, DEFAULT_MAX_PIXELS);
@@ -148,7 +179,7 @@ public final class ImageDecoder {
      * @param maxPixels the pixel cap, >= 1 (see {@link #DEFAULT_MAX_PIXELS})
      * @return the decoded image, upright
      * @throws ImageTooLargeException if the header declares more pixels than the cap (nothing is decoded)
-     * @throws IOException if the bytes are not a decodable image
+     * @throws IOException if the bytes are not a decodable image, or only partly decodable
      * @throws IllegalArgumentException if the cap is below 1
      */
     public static BufferedImage read(byte[] bytes, long maxPixels) throws IOException {
@@ -156,6 +187,7 @@ public final class ImageDecoder {
         if (bytes.length == 0) {
             throw new IOException("empty file (0 bytes)");
         }
+        checkWhole(bytes);
         BufferedImage img;
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             ImageReader reader = firstReader(in);
@@ -285,7 +317,7 @@ public final class ImageDecoder {
      * @param pre preprocessing
      * @param dest destination, at least {@code offset + shape.size()} long; mutated
      * @param offset where the image starts in {@code dest}
-     * @throws IOException if the bytes are not a decodable image
+     * @throws IOException if the bytes are not a decodable image, or only partly decodable
      */
     public static void decodeToChw(byte[] bytes, InputShape shape, Preprocessing pre, float[] dest, int offset)
             throws IOException {
@@ -303,7 +335,7 @@ public final class ImageDecoder {
      * @param offset where the image starts in {@code dest}
      * @param maxPixels the pixel cap, >= 1 (see {@link #DEFAULT_MAX_PIXELS})
      * @throws ImageTooLargeException if the header declares more pixels than the cap
-     * @throws IOException if the bytes are not a decodable image
+     * @throws IOException if the bytes are not a decodable image, or only partly decodable
      * @throws IllegalArgumentException if the cap is below 1
      */
     public static void decodeToChw(byte[] bytes, InputShape shape, Preprocessing pre, float[] dest, int offset,
@@ -314,6 +346,7 @@ public final class ImageDecoder {
             if (size != null) {
                 checkPixels(size[0], size[1], maxPixels);
             }
+            checkWhole(bytes); // OpenCV would decode it with a grey bottom and no word about it
         }
         if (NativeJpeg.AVAILABLE && NativeJpeg.isJpeg(bytes)) {
             try {
@@ -336,7 +369,7 @@ public final class ImageDecoder {
      * @param pre preprocessing
      * @param dest destination; mutated
      * @param offset where the image starts in {@code dest}
-     * @throws IOException if the file is not a regular readable file or not a decodable image
+     * @throws IOException if the file is not a regular readable file, or not a (wholly) decodable image
      */
     public static void decodeToChw(Path file, InputShape shape, Preprocessing pre, float[] dest, int offset)
             throws IOException {
@@ -354,12 +387,13 @@ public final class ImageDecoder {
      * @param offset where the image starts in {@code dest}
      * @param maxPixels the pixel cap, >= 1
      * @throws ImageTooLargeException if the header declares more pixels than the cap
-     * @throws IOException if the file is not a regular readable file or not a decodable image
+     * @throws IOException if the file is not a regular readable file, or not a (wholly) decodable image
      */
     public static void decodeToChw(Path file, InputShape shape, Preprocessing pre, float[] dest, int offset,
             long maxPixels) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IOException("not a regular file");
+        String problem = ImageDataset.fileProblem(file);
+        if (problem != null) {
+            throw new IOException(problem); // the reason a source gives when it lists such a file
         }
         decodeToChw(Files.readAllBytes(file), shape, pre, dest, offset, maxPixels);
     }

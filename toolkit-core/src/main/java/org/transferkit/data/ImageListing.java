@@ -140,8 +140,7 @@ public record ImageListing(Task task, List<String> names, List<LabelledImage> im
             if (ImageDataset.isImageName(file)) {
                 images.add(new LabelledImage(file, labels.indexOf(label)));
             } else {
-                skipped.add(new SkippedFile(file, "not an image file name (allowed endings "
-                        + ImageDataset.IMAGE_EXTENSIONS.stream().sorted().toList() + ")"));
+                skipped.add(new SkippedFile(file, ImageDataset.unusableReason(file)));
             }
             return this;
         }

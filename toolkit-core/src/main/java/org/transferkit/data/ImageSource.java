@@ -66,7 +66,8 @@ public interface ImageSource {
     /**
      * @param dir a folder with one sub-folder per class, named by its label (sorted names index the classes;
      *     hidden folders are ignored, symbolic links followed)
-     * @return the source; files whose name is not an image name, unreadable files and link loops are skipped
+     * @return the source; files whose name is not an image name, dangling links, unreadable files and link loops
+     *     are skipped with the reason
      */
     static ImageSource folder(Path dir) {
         return new FolderSource(dir);
@@ -76,10 +77,22 @@ public interface ImageSource {
      * @param csv a CSV manifest: {@code path,label[,split]} for single-label ({@link CsvManifest}), or a
      *     multi-label or regression CSV ({@link TargetManifest}); every row is taken, whatever its split says
      * @param task what its images are labelled with
-     * @return the source; rows whose file is missing or not an image name are skipped
+     * @return the source; rows whose file is missing, not an image name, or outside the CSV's folder are skipped
+     *     with the reason
      */
     static ImageSource csv(Path csv, Task task) {
-        return new CsvSource(csv, task);
+        return csv(csv, task, false);
+    }
+
+    /**
+     * @param csv a CSV manifest, as {@link #csv(Path, Task)}
+     * @param task what its images are labelled with
+     * @param allowOutside whether rows may name files outside the CSV's folder ({@code ../x.jpg}, absolute paths
+     *     elsewhere); when false they are skipped with the reason
+     * @return the source
+     */
+    static ImageSource csv(Path csv, Task task, boolean allowOutside) {
+        return new CsvSource(csv, task, allowOutside);
     }
 
     /**
@@ -91,9 +104,23 @@ public interface ImageSource {
      * @throws DatasetException if it is a folder and the task multi-label or regression (those are read from a CSV)
      */
     static ImageSource at(Path path, Task task) throws DatasetException {
+        return at(path, task, false);
+    }
+
+    /**
+     * As {@link #at(Path, Task)}, saying whether a CSV may name files outside its folder.
+     *
+     * @param path a directory or a {@code .csv} file
+     * @param task what its images are labelled with
+     * @param allowOutside for a CSV: whether rows may name files outside its folder (see {@link #csv(Path, Task,
+     *     boolean)}); ignored for a folder
+     * @return the source
+     * @throws DatasetException as {@link #at(Path, Task)}
+     */
+    static ImageSource at(Path path, Task task, boolean allowOutside) throws DatasetException {
         Objects.requireNonNull(task, "task");
         if (ImageDataset.isCsv(path)) {
-            return csv(path, task);
+            return csv(path, task, allowOutside);
         }
         if (task != Task.SINGLE_LABEL) {
             throw new DatasetException(task.id() + " data is read from a CSV file, got " + path.toAbsolutePath()

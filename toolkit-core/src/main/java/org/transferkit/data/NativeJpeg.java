@@ -151,6 +151,55 @@ final class NativeJpeg {
         return t;
     }
 
+    /**
+     * Whether a JPEG's data stops before its end-of-image marker (a file cut short: decoders fill the missing part
+     * in). Walks the header segments to the first start-of-scan, then looks for the end marker from the end of the
+     * file back to it (a valid file ends with it, perhaps followed by padding); inside the scan data a 0xFF byte is
+     * always followed by 0x00 or a restart marker, so the end marker cannot occur there by accident, and an
+     * embedded thumbnail's end marker lies in a header segment, before the scan.
+     *
+     * @param b the bytes of a JPEG ({@link #isJpeg})
+     * @return true if the scan starts but the end marker never comes; false if it comes, or if the header is too
+     *     broken to find the scan (the decoder then reports the file as undecodable)
+     */
+    static boolean endsBeforeEoi(byte[] b) {
+        int sos = startOfScan(b);
+        if (sos < 0) {
+            return false;
+        }
+        for (int i = b.length - 2; i > sos; i--) {
+            if ((b[i] & 0xff) == 0xFF && (b[i + 1] & 0xff) == 0xD9) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** @return the offset of the first start-of-scan marker, or -1 if the header segments do not lead to one */
+    private static int startOfScan(byte[] b) {
+        int i = 2;
+        while (i + 3 < b.length) {
+            if ((b[i] & 0xff) != 0xFF) {
+                return -1;
+            }
+            int marker = b[i + 1] & 0xff;
+            if (marker == 0xFF) {
+                i++; // fill byte
+            } else if (marker == 0xDA) {
+                return i;
+            } else if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
+                i += 2; // markers without a length
+            } else {
+                int len = ((b[i + 2] & 0xff) << 8) | (b[i + 3] & 0xff);
+                if (len < 2) {
+                    return -1;
+                }
+                i += 2 + len;
+            }
+        }
+        return -1;
+    }
+
     /** @return {width, height} from the JPEG's SOF segment, or null if not found */
     static int[] jpegSize(byte[] b) {
         int i = 2;

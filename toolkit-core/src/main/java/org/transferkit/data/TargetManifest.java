@@ -22,14 +22,28 @@ import org.transferkit.task.Task;
  *   <li>Regression: a header is required, {@code path,NAME1[,NAME2...][,split]}: every column but
  *       {@code path} and {@code split} is a numeric target named by its header.</li>
  * </ul>
- * {@code split} is one of {@code train}, {@code val}, {@code test}. Immutable.
+ * {@code split} is one of {@code train}, {@code val}, {@code test}. A row whose path lies outside the CSV's folder is
+ * skipped unless {@code allowOutside} is set, as for {@link CsvManifest}. Immutable.
  *
  * @param file the CSV
  * @param task {@link Task#MULTI_LABEL} or {@link Task#REGRESSION}
  * @param names label names (multi-label, sorted) or target names (regression, in column order)
  * @param rows the rows, in order
+ * @param allowOutside whether rows may name files outside the CSV's folder
  */
-public record TargetManifest(Path file, Task task, List<String> names, List<Row> rows) {
+public record TargetManifest(Path file, Task task, List<String> names, List<Row> rows, boolean allowOutside) {
+    /**
+     * A manifest whose rows must lie inside the CSV's folder.
+     *
+     * @param file the CSV
+     * @param task {@link Task#MULTI_LABEL} or {@link Task#REGRESSION}
+     * @param names label or target names
+     * @param rows the rows
+     */
+    public TargetManifest(Path file, Task task, List<String> names, List<Row> rows) {
+        this(file, task, names, rows, false);
+    }
+
     /**
      * One row.
      *
@@ -43,7 +57,7 @@ public record TargetManifest(Path file, Task task, List<String> names, List<Row>
     }
 
     /**
-     * Reads a multi-label or regression CSV.
+     * Reads a multi-label or regression CSV whose rows must lie inside its folder (others are skipped).
      *
      * @param csv the file (UTF-8, with or without a byte-order mark)
      * @param task {@link Task#MULTI_LABEL} or {@link Task#REGRESSION}
@@ -53,6 +67,20 @@ public record TargetManifest(Path file, Task task, List<String> names, List<Row>
      * @throws IllegalArgumentException if {@code task} is single-label (use {@link CsvManifest})
      */
     public static TargetManifest read(Path csv, Task task) throws DatasetException {
+        return read(csv, task, false);
+    }
+
+    /**
+     * Reads a multi-label or regression CSV.
+     *
+     * @param csv the file (UTF-8, with or without a byte-order mark)
+     * @param task {@link Task#MULTI_LABEL} or {@link Task#REGRESSION}
+     * @param allowOutside whether rows may name files outside the CSV's folder (else they are skipped)
+     * @return the manifest
+     * @throws DatasetException as {@link #read(Path, Task)}
+     * @throws IllegalArgumentException if {@code task} is single-label (use {@link CsvManifest})
+     */
+    public static TargetManifest read(Path csv, Task task, boolean allowOutside) throws DatasetException {
         if (task == Task.SINGLE_LABEL) {
             throw new IllegalArgumentException("single-label CSVs are read by CsvManifest; TargetManifest reads "
                     + "multi-label and regression CSVs");
@@ -66,7 +94,7 @@ public record TargetManifest(Path file, Task task, List<String> names, List<Row>
         } catch (IOException e) {
             throw new DatasetException("cannot read CSV " + csv.toAbsolutePath() + ": " + e.getMessage(), e);
         }
-        Path base = csv.toAbsolutePath().getParent();
+        Path base = CsvManifest.folder(csv);
         List<String> header = null;
         int splitCol = -1;
         List<Row> rows = new ArrayList<>();
@@ -126,7 +154,7 @@ public record TargetManifest(Path file, Task task, List<String> names, List<Row>
                 }
             }
         }
-        return new TargetManifest(csv, task, List.copyOf(names), List.copyOf(rows));
+        return new TargetManifest(csv, task, List.copyOf(names), List.copyOf(rows), allowOutside);
     }
 
     private static float[] values(List<String> f, List<String> header, int splitCol, String where)
@@ -176,7 +204,8 @@ public record TargetManifest(Path file, Task task, List<String> names, List<Row>
     /**
      * @param split one of {@code train}, {@code val}, {@code test}, or null for every row
      * @param useNames the label or target names to index against (a training set's), or null for {@link #names()}
-     * @return the rows of that split as a dataset; missing files and non-image names are skipped and listed
+     * @return the rows of that split as a dataset; rows whose file is missing, not an image name, or outside the
+     *     CSV's folder (unless allowed) are skipped and listed with the reason and the line
      * @throws DatasetException if a multi-label row names a label outside {@code useNames}, or a regression CSV
      *     has other target columns than {@code useNames}
      */
@@ -207,11 +236,9 @@ public record TargetManifest(Path file, Task task, List<String> names, List<Row>
                 }
                 stratum = Math.max(stratum, 0);
             }
-            String at = " (" + file.getFileName() + " line " + r.line() + ")";
-            if (!Files.isRegularFile(r.path())) {
-                skipped.add(new SkippedFile(r.path(), "file not found" + at));
-            } else if (!ImageDataset.isImageName(r.path())) {
-                skipped.add(new SkippedFile(r.path(), "not an image file name" + at));
+            String why = CsvManifest.rowProblem(file, r.path(), r.line(), allowOutside);
+            if (why != null) {
+                skipped.add(new SkippedFile(r.path(), why));
             } else {
                 images.add(LabelledImage.withTarget(r.path(), target, stratum));
             }

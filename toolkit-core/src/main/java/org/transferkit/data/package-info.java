@@ -5,7 +5,10 @@
  * into ({@link org.transferkit.data.ImageDataset}), seeded stratified splits
  * ({@link org.transferkit.data.DatasetSplit}), decoding and preprocessing
  * ({@link org.transferkit.data.ImageDecoder}, {@link org.transferkit.model.Preprocessing}) and
- * background prefetching batches ({@link org.transferkit.data.ImagePipeline}). Files that do not
- * decode are skipped and reported as {@link org.transferkit.model.SkippedFile}, never a crash mid-epoch.
+ * background prefetching batches ({@link org.transferkit.data.ImagePipeline}). Files a source cannot use
+ * ({@link org.transferkit.data.ImageDataset#unusableReason}, link loops, CSV rows outside the CSV's folder) and files
+ * that do not decode whole (corrupt, over the pixel cap, partly decodable) are skipped and reported as
+ * {@link org.transferkit.model.SkippedFile}s, one list carried from the listing through the pipeline into training's
+ * and evaluation's reports; never a crash mid-epoch, never a silent drop.
  */
 package org.transferkit.data;

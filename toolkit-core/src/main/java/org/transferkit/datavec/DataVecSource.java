@@ -2,7 +2,6 @@ package org.transferkit.datavec;
 
 import java.net.URI;
 import java.nio.file.FileSystemNotFoundException;
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,7 +26,8 @@ import org.transferkit.data.ImageSource;
  *
  * <p>Class names are the generator's labels, sorted (as {@code ImageRecordReader} indexes them). Images are listed
  * in path order, whatever order the split holds them in. A location that is not a local file, one the generator
- * cannot label, one that is not readable, or one whose name is not an image name is skipped with the reason;
+ * cannot label, one that is not readable or a dangling link, or one whose name is not an image name is skipped with
+ * the reason ({@link ImageDataset#unusableReason}, as for a folder);
  * TransferKit's decoder reads the rest, so a file that does not decode is skipped and reported by name during
  * training, evaluation and prediction instead of stopping an epoch, and preprocessing comes from the backbone.
  *
@@ -99,10 +99,11 @@ public final class DataVecSource implements ImageSource {
         new TreeSet<>(entries.stream().map(Entry::label).toList()).forEach(b::label);
         entries.sort(Comparator.comparing(Entry::file));
         for (Entry e : entries) {
-            if (ImageDataset.isImageName(e.file()) && !Files.isReadable(e.file())) {
-                b.skip(e.file(), "not readable (permissions, or a broken link)");
+            String why = ImageDataset.unusableReason(e.file());
+            if (why != null && ImageDataset.isImageName(e.file())) {
+                b.skip(e.file(), why); // named like an image, but a dangling link or unreadable: the folder's reason
             } else {
-                b.add(e.file(), e.label());
+                b.add(e.file(), e.label()); // a non-image name is skipped by the builder, with the same reason
             }
         }
         return b.build();

@@ -17,6 +17,7 @@ import org.transferkit.backbone.Backbone;
 import org.transferkit.backbone.CutPoint;
 import org.transferkit.data.Augmentation;
 import org.transferkit.data.ImageDataset;
+import org.transferkit.data.ImageDecoder;
 import org.transferkit.data.ImagePipeline;
 import org.transferkit.data.LabelledImage;
 import org.transferkit.model.Preprocessing;
@@ -40,17 +41,21 @@ final class Featurizer {
 
     /**
      * Runs every image of {@code part} through the frozen backbone (or takes its features from the
-     * cache), in dataset order; undecodable files are left out and added to {@code skipped}.
+     * cache), in dataset order; the files {@code part}'s source skipped, and the images that do not decode whole,
+     * are added to {@code skipped}.
      */
     static DataSet featurize(Runner runner, Backbone backbone, CutPoint cut, Features at,
             Preprocessing pre, ImageDataset part, FineTune settings, RunEnvironment env, Augmentation augmentation, long augmentSeed,
             List<SkippedFile> skipped, int[] reusedComputed, TrainingListener listener) {
         int len = at.length();
         int classes = part.labels().size();
+        skipped.addAll(part.skipped()); // what the listing left out, also when every feature comes from the cache
         FeatureCache cache = env.featureCache();
+        // the decoder's rules are part of the key: an image it now refuses must not come back from an older cache
         String key = FeatureCache.settingsKey(backbone.id(), backbone.weightsId(), cut.name(), cut.vertex(),
                 at.vertex() + "/" + at.pooling(), pre.toString(), backbone.inputShape().toString(),
-                augmentation == null ? "none" : augmentation + "#" + augmentSeed);
+                augmentation == null ? "none" : augmentation + "#" + augmentSeed,
+                "decoder rules " + ImageDecoder.RULES_VERSION);
         Map<Path, float[]> features = new HashMap<>();
         Map<Path, String> contentKeys = new HashMap<>();
         List<LabelledImage> todo = new ArrayList<>();

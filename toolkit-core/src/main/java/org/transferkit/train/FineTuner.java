@@ -64,7 +64,8 @@ public final class FineTuner {
 
     /**
      * Trains on {@code train}, choosing the kept epoch (and, for a multi-label task, the decision threshold) on
-     * {@code val}. Undecodable files are skipped and listed in {@link TrainedModel#skipped()}.
+     * {@code val}. Every file not used is listed with its reason in {@link TrainedModel#skipped()}: the files the
+     * datasets' sources skipped ({@link ImageDataset#skipped()}) and the images that do not decode whole.
      *
      * @param train the training images (their task fixes the head's task unless the head names one)
      * @param val the validation images (may be empty: then the last epoch is kept)

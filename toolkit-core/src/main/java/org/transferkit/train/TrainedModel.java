@@ -74,9 +74,23 @@ public final class TrainedModel implements AutoCloseable {
         return threshold;
     }
 
-    /** @return files left out of training and validation, with reasons */
+    /**
+     * @return files left out of training and validation, with reasons: those their sources could not use (not an
+     *     image file name, a dangling link, a link loop, a CSV row whose file is missing or outside the CSV's folder)
+     *     and those that did not decode whole (corrupt, empty, over the pixel cap, partly decodable); each once,
+     *     sorted by path
+     */
     public List<SkippedFile> skipped() {
         return result.skipped();
+    }
+
+    /**
+     * @param report an evaluation of this model
+     * @return every file left out of training, validation and the report, each once with its reason, sorted by path:
+     *     the list {@code metrics.json} and the CLI show
+     */
+    public List<SkippedFile> skipped(TaskReport report) {
+        return SkippedFile.merge(result.skipped(), report.skipped());
     }
 
     /** @return what the head search did (candidates, cross-validated scores, the winner), or null when it was off */
@@ -127,7 +141,8 @@ public final class TrainedModel implements AutoCloseable {
 
     /**
      * The metrics of a run as {@code metrics.json} holds them: the report's metrics, which images it was computed on,
-     * the images used and every skipped file with its reason (training's and the report's).
+     * the images used and every skipped file with its reason ({@link #skipped(TaskReport)}: training's and the
+     * report's, each once).
      *
      * @param report an evaluation of this model
      * @param evaluatedOn what the report's images were, e.g. {@code test}
@@ -153,8 +168,7 @@ public final class TrainedModel implements AutoCloseable {
         used.put("val", result.valImages());
         used.put(evaluatedOn.equals("val") ? "val_eval" : evaluatedOn, report.total());
         m.put("images_used", used);
-        List<SkippedFile> skipped = new ArrayList<>(result.skipped());
-        skipped.addAll(report.skipped());
+        List<SkippedFile> skipped = skipped(report);
         m.put("images_skipped", skipped.size());
         m.put("skipped", skipped.stream().map(s -> Map.of("path", s.path().toString(), "reason", s.reason())).toList());
         return m;

@@ -32,7 +32,8 @@ import org.transferkit.model.EpochStats;
  * @param bestEpoch the 1-based epoch whose weights {@code graph} holds
  * @param trainImages training images used
  * @param valImages validation images used
- * @param skipped files left out of training and validation, with reasons
+ * @param skipped files left out of training and validation, with reasons: what their sources skipped and what did
+ *     not decode whole (merged: each path once, sorted)
  * @param frozenLayers names of the layers kept frozen
  * @param preprocessing the preprocessing used (the backbone's, or the override)
  * @param task what the model predicts
@@ -42,6 +43,10 @@ import org.transferkit.model.EpochStats;
 record TrainingResult(ComputationGraph graph, List<String> labels, CutPoint cutPoint, List<EpochStats> history,
         int bestEpoch, int trainImages, int valImages, List<SkippedFile> skipped, List<String> frozenLayers,
         Preprocessing preprocessing, Task task, TargetScaling targetScaling, HeadSearch.Result search) {
+
+    TrainingResult {
+        skipped = SkippedFile.merge(skipped);
+    }
 
     /** A single-label result. */
     TrainingResult(ComputationGraph graph, List<String> labels, CutPoint cutPoint, List<EpochStats> history,

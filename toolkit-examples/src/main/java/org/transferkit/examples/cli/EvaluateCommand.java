@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.transferkit.runtime.RuntimeOptions;
 import org.transferkit.TransferKitException;
-import org.transferkit.data.ImageDataset;
+import org.transferkit.data.ImageSource;
 import org.transferkit.eval.HtmlReport;
 import org.transferkit.serve.ImageClassifier;
 import org.transferkit.task.TaskReport;
@@ -34,6 +34,10 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", required = true, description = "folder of class sub-folders, or a CSV manifest 'path,label[,split]'")
     Path data;
 
+    @Option(names = "--allow-outside-paths", description = "let a CSV manifest name images outside its own folder "
+            + "('../x.jpg', absolute paths elsewhere); by default such rows are skipped and listed")
+    boolean allowOutsidePaths;
+
     @Option(names = "--metrics", paramLabel = "FILE", description = "also write the metrics as JSON to FILE")
     Path metrics;
 
@@ -59,13 +63,10 @@ public final class EvaluateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (ImageClassifier loaded = ImageClassifier.load(model, options)) {
             ImageClassifier classifier = threshold == null ? loaded : loaded.withThreshold(threshold);
-            TaskReport report = classifier.evaluate(ImageDataset.from(data, classifier.labels(), classifier.task()),
-                    batch);
+            TaskReport report = classifier.evaluate(ImageSource.at(data, classifier.task(), allowOutsidePaths)
+                    .dataset(classifier.labels()), batch);
             out.print(report.toTable());
-            if (!report.skipped().isEmpty()) {
-                out.println("skipped " + report.skipped().size() + " file(s):");
-                report.skipped().forEach(s -> out.println("  " + s));
-            }
+            TaskData.printSkipped(out, report.skipped()); // the list the metrics hold
             if (this.report != null) {
                 HtmlReport.write(this.report, model.getFileName() + " on " + data, report,
                         classifier.manifest().history());
@@ -75,7 +76,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                 Map<String, Object> json = new LinkedHashMap<>();
                 json.put("model", model.toAbsolutePath().toString());
                 json.put("data", data.toAbsolutePath().toString());
-                json.putAll(report.toMap());
+                json.putAll(report.toMap()); // with "skipped": every file not used, with its reason
                 json.put("images_skipped", report.skipped().size());
                 TrainedModel.writeJson(metrics, json);
                 out.println("metrics saved to " + metrics.toAbsolutePath());

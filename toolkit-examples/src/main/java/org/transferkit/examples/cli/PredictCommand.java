@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.transferkit.runtime.RuntimeOptions;
 import org.transferkit.TransferKitException;
+import org.transferkit.model.SkippedFile;
 import org.transferkit.serve.ImageClassifier;
 import org.transferkit.task.Prediction;
 import picocli.CommandLine.Command;
@@ -20,8 +21,10 @@ import picocli.CommandLine.Spec;
 /** {@code transferkit predict}: predict image files with a saved model, whatever its task. */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Predict images with a saved model: the top classes (single-label), the labels at or above the "
-            + "threshold (multi-label) or the values (regression), one line per image. An image that cannot be read "
-            + "is reported and the others are still predicted; the exit code is 1 if any failed.")
+            + "threshold (multi-label) or the values (regression), one line per image. An image that cannot be used "
+            + "(unreadable, not decodable, partly decodable, over the pixel cap) is listed with the reason on stderr "
+            + "(in --json, as the image's \"error\") and the others are still predicted; the exit code is 1 if any "
+            + "was skipped.")
 public final class PredictCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -50,7 +53,7 @@ public final class PredictCommand implements Callable<Integer> {
         }
         RuntimeOptions options = Environment.announce(spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
-        int failures = 0;
+        List<SkippedFile> skipped = new ArrayList<>();
         List<Map<String, Object>> results = new ArrayList<>();
         try (ImageClassifier loaded = ImageClassifier.load(model, options)) {
             ImageClassifier classifier = threshold == null ? loaded : loaded.withThreshold(threshold);
@@ -65,18 +68,19 @@ public final class PredictCommand implements Callable<Integer> {
                         out.println(img + ": " + p.summary());
                     }
                 } catch (TransferKitException e) {
-                    failures++;
+                    // the decoder's reason, as train and evaluate list it (the message also names the file)
+                    skipped.add(new SkippedFile(img, e.getCause() != null && e.getCause().getMessage() != null
+                            ? e.getCause().getMessage() : e.getMessage()));
                     r.put("error", e.getMessage());
-                    if (!json) {
-                        spec.commandLine().getErr().println("transferkit: " + e.getMessage());
-                    }
                 }
                 results.add(r);
             }
         }
         if (json) {
             out.println(Json.text(results));
+        } else {
+            TaskData.printSkipped(spec.commandLine().getErr(), skipped); // stdout stays one line per prediction
         }
-        return failures == 0 ? 0 : TransferKitCli.EXIT_FAILURE;
+        return skipped.isEmpty() ? 0 : TransferKitCli.EXIT_FAILURE;
     }
 }

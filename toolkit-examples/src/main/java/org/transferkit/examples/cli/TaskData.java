@@ -12,6 +12,8 @@ import org.transferkit.data.ClassBalance;
 import org.transferkit.data.CsvManifest;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
+import org.transferkit.data.ImageSource;
+import org.transferkit.model.SkippedFile;
 import org.transferkit.task.Task;
 import org.transferkit.data.TargetManifest;
 import org.transferkit.zoo.DemoShapes;
@@ -24,20 +26,24 @@ final class TaskData {
     private TaskData() {
     }
 
-    /** Where the data comes from: {@code --data}, or {@code --train/--val[/--test]}, or the demo. */
+    /**
+     * Where the data comes from: {@code --data}, or {@code --train/--val[/--test]}, or the demo; {@code allowOutside}
+     * lets a CSV name files outside its folder ({@code --allow-outside-paths}).
+     */
     record Source(Path data, Path train, Path val, Path test, Path demoDir, double valFraction, double testFraction,
-            long seed) {
+            long seed, boolean allowOutside) {
     }
 
     static DatasetSplit load(Source s, Task task, PrintWriter out) throws TransferKitException {
         DatasetSplit split;
         if (s.train() != null) {
-            ImageDataset tr = ImageDataset.from(s.train(), null, task);
-            split = new DatasetSplit(tr, ImageDataset.from(s.val(), tr.labels(), task),
-                    s.test() == null ? tr.withImages(List.of()) : ImageDataset.from(s.test(), tr.labels(), task));
+            ImageDataset tr = ImageSource.at(s.train(), task, s.allowOutside()).dataset();
+            split = new DatasetSplit(tr, ImageSource.at(s.val(), task, s.allowOutside()).dataset(tr.labels()),
+                    s.test() == null ? tr.withImages(List.of())
+                            : ImageSource.at(s.test(), task, s.allowOutside()).dataset(tr.labels()));
         } else if (s.data() != null && ImageDataset.isCsv(s.data()) && hasSplits(s.data(), task)) {
-            split = task == Task.SINGLE_LABEL ? DatasetSplit.fromManifest(CsvManifest.read(s.data()))
-                    : TargetManifest.read(s.data(), task).split();
+            split = task == Task.SINGLE_LABEL ? DatasetSplit.fromManifest(CsvManifest.read(s.data(), s.allowOutside()))
+                    : TargetManifest.read(s.data(), task, s.allowOutside()).split();
             out.println("using the split column of " + s.data());
         } else {
             if (s.data() == null && task != Task.SINGLE_LABEL) {
@@ -45,11 +51,30 @@ final class TaskData {
                         + "the demo is single-label");
             }
             Path dir = s.data() == null ? demoData(s, out) : s.data();
-            split = DatasetSplit.stratified(ImageDataset.from(dir, null, task), s.valFraction(), s.testFraction(),
-                    s.seed());
+            split = DatasetSplit.stratified(ImageSource.at(dir, task, s.allowOutside()).dataset(), s.valFraction(),
+                    s.testFraction(), s.seed());
         }
         printCounts(out, split);
+        int listed = SkippedFile.merge(split.train().skipped(), split.val().skipped(), split.test().skipped()).size();
+        if (listed > 0) {
+            out.println(listed + " file(s) skipped while listing the data (not image files, links, CSV rows missing or "
+                    + "outside the CSV's folder); each is listed with its reason at the end and in metrics.json");
+        }
         return split;
+    }
+
+    /**
+     * Prints the files a command did not use, each with its reason: the one format of {@code train},
+     * {@code evaluate} and {@code predict}.
+     *
+     * @param out where to print
+     * @param skipped the files (nothing is printed when empty)
+     */
+    static void printSkipped(PrintWriter out, List<SkippedFile> skipped) {
+        if (!skipped.isEmpty()) {
+            out.println("skipped " + skipped.size() + " file(s):");
+            skipped.forEach(s -> out.println("  " + s));
+        }
     }
 
     private static boolean hasSplits(Path csv, Task task) throws DatasetException {

@@ -3,7 +3,6 @@ package org.transferkit.examples.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -63,6 +62,10 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--test", paramLabel = "DIR", description = "a test folder or CSV (optional, with --train)")
     Path test;
+
+    @Option(names = "--allow-outside-paths", description = "let a CSV manifest name images outside its own folder "
+            + "('../x.jpg', absolute paths elsewhere); by default such rows are skipped and listed")
+    boolean allowOutsidePaths;
 
     @Option(names = "--task", paramLabel = "TASK", defaultValue = "single-label", description = "single-label (one "
             + "class per image: folder or CSV 'path,label'), multi-label (CSV 'path,label1;label2'), or regression "
@@ -264,7 +267,7 @@ public final class TrainCommand implements Callable<Integer> {
 
         boolean demo = data == null && train == null;
         DatasetSplit split = TaskData.load(new TaskData.Source(data, train, val, test, demoDir, valFraction, testFraction,
-                seed), taskType, out);
+                seed, allowOutsidePaths), taskType, out);
         out.printf(Locale.ROOT, "backbone %s (input %s, cut %s, weights %s)%n", bb.id(), bb.inputShape(),
                 cut == null ? bb.defaultCutPoint() : bb.cutPoint(cut), abbreviate(bb.weightsId()));
 
@@ -330,11 +333,7 @@ public final class TrainCommand implements Callable<Integer> {
         TrainedModel.writeJson(metricsFile, metrics);
         Path reportFile = out().toAbsolutePath().resolveSibling("report.html");
         model.writeReport(reportFile, out().getFileName() + " on " + evaluatedOn, report);
-        List<?> skipped = (List<?>) metrics.get("skipped");
-        if (!skipped.isEmpty()) {
-            out.println("skipped " + skipped.size() + " file(s):");
-            skipped.forEach(s -> out.println("  " + ((Map<?, ?>) s).get("path") + ": " + ((Map<?, ?>) s).get("reason")));
-        }
+        TaskData.printSkipped(out, model.skipped(report)); // the list metrics.json holds
         out.println("classifier saved to " + out().toAbsolutePath());
         out.println("metrics saved to " + metricsFile);
         out.println("report saved to " + reportFile);
