@@ -131,7 +131,7 @@ public final class ModelBenchmark {
                 PartialStep.Timing t = PartialStep.time(b, unfreeze > 0 ? unfreeze : PartialStep.defaultBlocks(model), ds,
                         warmup, iterations, options);
                 out.add(new Result(model.replace("-untrained", ""), m, batch, in, t.imagesPerSecond(), peakRssMb(),
-                        options.cpuHelpers(), t.frozenOn(), t.detail()));
+                        options.cpuHelpers(), t.frozenOn().equals("engine") ? "engine+dl4j" : "dl4j", t.detail()));
                 continue;
             }
             ComputationGraph g = TransferModel.surgery(b.loadGraph(), cut, head, 1000).updater(new Sgd(1e-3)).seed(1)
