@@ -23,14 +23,19 @@ esac
 export GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736   # for the python side only
 echo "pytorch: GLIBC_TUNABLES=$GLIBC_TUNABLES"
 "$here/transferkit" --version >/dev/null   # builds if needed
-# each model's result lines are shown as they come (appended to stderr: a log file is not truncated)
-java_out=$(env -u GLIBC_TUNABLES java -Xmx8g -jar "$here/toolkit-examples/target/transferkit.jar" bench models --model "$models" \
-  --mode "$modes" --batch "$batch" --iterations "$iters" --warmup 1 --unfreeze "$unfreeze" | grep --line-buffered '^model=' | tee -a /dev/stderr)
+# each model's result lines are printed as they come (VGG16's full step takes minutes) and kept for the ratios
+lines=$(mktemp)
+trap 'rm -f "$lines"' EXIT
+env -u GLIBC_TUNABLES java -Xmx8g -jar "$here/toolkit-examples/target/transferkit.jar" bench models --model "$models" \
+  --mode "$modes" --batch "$batch" --iterations "$iters" --warmup 1 --unfreeze "$unfreeze" | grep --line-buffered '^model=' \
+  | tee "$lines"
+java_out=$(cat "$lines")
 py=/usr/bin/python3
 if ! $py -c 'import torchvision' 2>/dev/null; then
   echo "torchvision missing: apt-get install python3-torch python3-torchvision"; exit 1
 fi
-torch_out=$($py "$here/bench/torch_models.py" "$models" "$batch" "$iters" 1 "$modes" "$unfreeze" | tee -a /dev/stderr)
+$py "$here/bench/torch_models.py" "$models" "$batch" "$iters" 1 "$modes" "$unfreeze" | tee "$lines"
+torch_out=$(cat "$lines")
 val() { echo "$1" | awk -v m="$2" -v o="$3" '$1=="model="m && $2=="mode="o { for (i=1;i<=NF;i++) if ($i ~ /^images_per_s=/) { split($i,a,"="); print a[2] } }'; }
 for m in ${models//,/ }; do
   for o in ${modes//,/ }; do
