@@ -37,7 +37,7 @@ import org.transferkit.zoo.BackboneCatalog;
  */
 public final class ModelBenchmark {
     /** What can be measured. */
-    public enum Mode { INFERENCE, FROZEN_STEP, FULL_STEP }
+    public enum Mode { INFERENCE, FROZEN_STEP, FULL_STEP, PARTIAL_STEP }
 
     /**
      * One measurement.
@@ -50,14 +50,16 @@ public final class ModelBenchmark {
      * @param peakRssMb the process's peak resident set so far (VmHWM), or -1 where unknown
      * @param helpers whether DL4J's oneDNN helpers were on
      * @param engine what ran the backbone: {@code onednn} or {@code nd4j} (the compiled engine's executors) or {@code dl4j}
+     * @param detail further {@code key=value} pairs (the partial step's boundary and trainable layers), or empty
      */
     public record Result(String model, Mode mode, int batch, InputShape input, double imagesPerSecond, long peakRssMb,
-            boolean helpers, String engine) {
+            boolean helpers, String engine, String detail) {
         /** @return one line, {@code key=value} pairs */
         public String line() {
             return String.format(Locale.ROOT,
                     "model=%s mode=%s batch=%d input=%s images_per_s=%.2f peak_rss_mb=%d engine=%s helpers=%s", model,
-                    mode.name().toLowerCase(Locale.ROOT), batch, input, imagesPerSecond, peakRssMb, engine, helpers);
+                    mode.name().toLowerCase(Locale.ROOT), batch, input, imagesPerSecond, peakRssMb, engine, helpers)
+                    + (detail.isEmpty() ? "" : " " + detail);
         }
 
         /** @return the same fields as a map, for JSON */
@@ -71,6 +73,10 @@ public final class ModelBenchmark {
             m.put("peak_rss_mb", peakRssMb);
             m.put("engine", engine);
             m.put("helpers", helpers);
+            for (String kv : detail.isEmpty() ? new String[0] : detail.split(" ")) {
+                int eq = kv.indexOf('=');
+                m.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
             return m;
         }
     }
@@ -91,7 +97,7 @@ public final class ModelBenchmark {
      */
     public static List<Result> run(String model, List<Mode> modes, int batch, int warmup, int iterations)
             throws TransferKitException {
-        return run(model, modes, batch, warmup, iterations, RuntimeOptions.defaults());
+        return run(model, modes, batch, warmup, iterations, RuntimeOptions.defaults(), 0);
     }
 
     /**
@@ -101,11 +107,13 @@ public final class ModelBenchmark {
      * @param warmup untimed iterations, >= 0
      * @param iterations timed iterations, >= 1
      * @param options the run-time options (engine mode, CPU helpers, weights folders)
+     * @param unfreeze top blocks trainable in the partial step; 0 for the model's default
+     *     ({@link PartialStep#defaultBlocks})
      * @return one result per mode
      * @throws TransferKitException if the backbone cannot be built
      */
     public static List<Result> run(String model, List<Mode> modes, int batch, int warmup, int iterations,
-            RuntimeOptions options) throws TransferKitException {
+            RuntimeOptions options, int unfreeze) throws TransferKitException {
         Backbone b = BackboneCatalog.open(model, null, 1, options);
         InputShape in = b.inputShape();
         CutPoint cut = b.defaultCutPoint();
@@ -119,6 +127,13 @@ public final class ModelBenchmark {
         HeadSpec head = HeadSpec.builder().hidden(new int[0]).dropout(0).build();
         List<Result> out = new ArrayList<>();
         for (Mode m : modes) {
+            if (m == Mode.PARTIAL_STEP) {
+                PartialStep.Timing t = PartialStep.time(b, unfreeze > 0 ? unfreeze : PartialStep.defaultBlocks(model), ds,
+                        warmup, iterations, options);
+                out.add(new Result(model.replace("-untrained", ""), m, batch, in, t.imagesPerSecond(), peakRssMb(),
+                        options.cpuHelpers(), t.frozenOn().equals("engine") ? "engine+dl4j" : "dl4j", t.detail()));
+                continue;
+            }
             ComputationGraph g = TransferModel.surgery(b.loadGraph(), cut, head, 1000).updater(new Sgd(1e-3)).seed(1)
                     .freezeUpTo(m == Mode.FULL_STEP ? null : cut.vertex()).build();
             heInit(g);
@@ -144,7 +159,7 @@ public final class ModelBenchmark {
             }
             Arrays.sort(perIter);
             out.add(new Result(model.replace("-untrained", ""), m, batch, in, perIter[iterations / 2], peakRssMb(), helpers,
-                    compiled.map(c -> c.executor().name().toLowerCase(Locale.ROOT)).orElse("dl4j")));
+                    compiled.map(c -> c.executor().name().toLowerCase(Locale.ROOT)).orElse("dl4j"), ""));
             g.close();
         }
         return out;

@@ -29,7 +29,8 @@ public final class BenchCommand implements Runnable {
     /** {@code bench models}: backbone images/s for inference, frozen-backbone and full training steps. */
     @Command(name = "models", mixinStandardHelpOptions = true,
             description = "Images/s of each backbone (random weights): inference, a training step with the backbone frozen, "
-                + "a full training step; with peak memory. One line per model and mode.")
+                + "a full training step, a phase-2 step with the top blocks trainable; with peak memory. One line per model "
+                + "and mode.")
     static final class Models implements Callable<Integer> {
         @Spec
         private CommandSpec spec;
@@ -39,8 +40,12 @@ public final class BenchCommand implements Runnable {
         List<String> models;
 
         @Option(names = "--mode", paramLabel = "MODE", split = ",", defaultValue = "inference,frozen_step,full_step",
-                description = "what to time (default: ${DEFAULT-VALUE})")
+                description = "what to time: inference, frozen_step, full_step, partial_step (default: ${DEFAULT-VALUE})")
         List<String> modes;
+
+        @Option(names = "--unfreeze", paramLabel = "N", defaultValue = "0", description = "partial_step: top blocks trainable; "
+                + "0 = per model: SqueezeNet 2 (fire8, fire9), ResNet50 1 (stage 5), VGG16 1 (block 5) (default: ${DEFAULT-VALUE})")
+        int unfreeze;
 
         @Option(names = "--batch", paramLabel = "N", defaultValue = "16", description = "images per iteration (default: ${DEFAULT-VALUE})")
         int batch;
@@ -57,9 +62,9 @@ public final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws TransferKitException {
-            if (batch < 1 || iterations < 1 || warmup < 0) {
-                throw new IllegalArgumentException("--batch and --iterations must be >= 1, --warmup >= 0; got " + batch
-                        + ", " + iterations + ", " + warmup);
+            if (batch < 1 || iterations < 1 || warmup < 0 || unfreeze < 0) {
+                throw new IllegalArgumentException("--batch and --iterations must be >= 1, --warmup and --unfreeze >= 0; got "
+                        + batch + ", " + iterations + ", " + warmup + ", " + unfreeze);
             }
             RuntimeOptions options = Environment.announce(spec.commandLine().getErr());
             List<ModelBenchmark.Mode> ms = new java.util.ArrayList<>();
@@ -67,7 +72,8 @@ public final class BenchCommand implements Runnable {
                 try {
                     ms.add(ModelBenchmark.Mode.valueOf(m.trim().toUpperCase(Locale.ROOT)));
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("--mode: unknown '" + m + "'; valid: inference, frozen_step, full_step", e);
+                    throw new IllegalArgumentException("--mode: unknown '" + m + "'; valid: inference, frozen_step, full_step, "
+                            + "partial_step", e);
                 }
             }
             List<java.util.Map<String, Object>> all = new java.util.ArrayList<>();
@@ -75,7 +81,7 @@ public final class BenchCommand implements Runnable {
                 String random = model.trim() + "-untrained"; // random weights: nothing to download
                 String name = org.transferkit.zoo.BackboneCatalog.entries().stream().anyMatch(e -> e.name().equals(random))
                         ? random : model.trim();
-                for (var r : ModelBenchmark.run(name, ms, batch, warmup, iterations, options)) {
+                for (var r : ModelBenchmark.run(name, ms, batch, warmup, iterations, options, unfreeze)) {
                     spec.commandLine().getOut().println(r.line());
                     spec.commandLine().getOut().flush();
                     all.add(r.toMap());

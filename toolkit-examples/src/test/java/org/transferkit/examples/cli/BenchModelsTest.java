@@ -28,4 +28,14 @@ class BenchModelsTest {
         assertTrue(n.get(0).get("images_per_s").asDouble() > 0);
         assertEquals(2, CliTest.cli("bench", "models", "--mode", "fast").code());
     }
+
+    @Test
+    void partialStepNamesItsBoundaryAndTrainableLayers() throws Exception {
+        CliTest.Run r = CliTest.cli("bench", "models", "--model", "simplecnn", "--mode", "partial_step", "--unfreeze", "1",
+                "--batch", "2", "--iterations", "1", "--warmup", "0");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("model=simplecnn mode=partial_step batch=2 input=3x48x48 images_per_s="), r.out());
+        assertTrue(r.out().contains(" trainable=") && r.out().contains(" boundary="), r.out());
+        assertTrue(r.out().contains(",tk_output"), r.out());
+    }
 }
