@@ -109,44 +109,28 @@ public record FeaturizeOptions(String source, String output, String backbone, St
             case "--pooling" -> new FeaturizeOptions(source, output, backbone, weights, cut, parsePooling(v),
                     valFraction, testFraction, seed, batchSize, partitions, engine);
             case "--val-fraction" -> new FeaturizeOptions(source, output, backbone, weights, cut, pooling,
-                    number(name, v), testFraction, seed, batchSize, partitions, engine);
+                    Args.number(name, v), testFraction, seed, batchSize, partitions, engine);
             case "--test-fraction" -> new FeaturizeOptions(source, output, backbone, weights, cut, pooling,
-                    valFraction, number(name, v), seed, batchSize, partitions, engine);
+                    valFraction, Args.number(name, v), seed, batchSize, partitions, engine);
             case "--seed" -> new FeaturizeOptions(source, output, backbone, weights, cut, pooling, valFraction,
-                    testFraction, (long) integer(name, v), batchSize, partitions, engine);
+                    testFraction, (long) Args.integer(name, v), batchSize, partitions, engine);
             case "--batch" -> new FeaturizeOptions(source, output, backbone, weights, cut, pooling, valFraction,
-                    testFraction, seed, (int) integer(name, v), partitions, engine);
+                    testFraction, seed, (int) Args.integer(name, v), partitions, engine);
             case "--partitions" -> new FeaturizeOptions(source, output, backbone, weights, cut, pooling, valFraction,
-                    testFraction, seed, batchSize, (int) integer(name, v), engine);
+                    testFraction, seed, batchSize, (int) Args.integer(name, v), engine);
             case "--engine" -> new FeaturizeOptions(source, output, backbone, weights, cut, pooling, valFraction,
                     testFraction, seed, batchSize, partitions, EngineMode.parse(v));
             default -> throw new IllegalArgumentException("unknown option '" + name + "'; usage: " + USAGE);
         };
     }
 
-    private static HeadSpec.Pooling parsePooling(String v) {
+    static HeadSpec.Pooling parsePooling(String v) {
         for (HeadSpec.Pooling p : HeadSpec.Pooling.values()) {
             if (p.name().equalsIgnoreCase(v.trim())) {
                 return p;
             }
         }
         throw new IllegalArgumentException("unknown pooling '" + v + "'; valid: avg, max, flatten");
-    }
-
-    private static double number(String name, String v) {
-        try {
-            return Double.parseDouble(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " takes a number, got '" + v + "'", e);
-        }
-    }
-
-    private static long integer(String name, String v) {
-        try {
-            return Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " takes an integer, got '" + v + "'", e);
-        }
     }
 
     @Override
