@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -100,6 +101,10 @@ class SparkTrainingTest {
             assertEquals("test", trained.evaluatedOn());
             assertEquals(singleTest.accuracy(), trained.score(), 1e-9);
             assertTrue(Files.size(trained.metrics()) > 0 && Files.size(trained.report()) > 0);
+            System.out.printf(Locale.ROOT, "SparkTrainingTest (%s): %d vectors; kept epoch %d, val accuracy %.4f "
+                    + "(train: %.4f), test accuracy %.4f (train: %.4f)%n", m.backbone(), featurized.featurized(),
+                    trained.bestEpoch(), trained.valScore(), single.history().get(single.bestEpoch() - 1).valMetric(),
+                    trained.score(), singleTest.accuracy());
 
             try (ImageClassifier loaded = ImageClassifier.load(classifier)) {
                 EvaluationReport fromFiles = (EvaluationReport) loaded.evaluate(split.test());
