@@ -2,6 +2,7 @@ package org.transferkit.train;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.bytedeco.javacpp.FloatPointer;
@@ -43,7 +44,7 @@ public final class FeatureSet {
         this.length = b.length;
         this.blocks = List.copyOf(b.blocks);
         this.size = b.size;
-        this.classes = java.util.Arrays.copyOf(b.classes, b.size);
+        this.classes = Arrays.copyOf(b.classes, b.size);
         this.paths = List.copyOf(b.paths);
         this.skipped = List.copyOf(b.skipped);
     }
@@ -130,6 +131,7 @@ public final class FeatureSet {
         private final List<Path> paths = new ArrayList<>();
         private final List<SkippedFile> skipped = new ArrayList<>();
         private long filled; // floats written into the blocks
+        private boolean built; // the feature set shares the blocks: no more adds
 
         private Builder(List<String> labels, int length) {
             this.labels = List.copyOf(labels);
@@ -150,9 +152,11 @@ public final class FeatureSet {
          * @param features its {@link #length()} values
          * @return this
          * @throws IllegalArgumentException if the label is out of range or the vector has another length
+         * @throws IllegalStateException if the feature set was already built
          */
         public Builder add(Path path, int label, float[] features) {
             Objects.requireNonNull(path, "path");
+            checkOpen();
             if (label < 0 || label >= labels.size()) {
                 throw new IllegalArgumentException(path + ": class index " + label + " is not in 0.."
                         + (labels.size() - 1) + " " + labels);
@@ -173,7 +177,7 @@ public final class FeatureSet {
                 filled += n;
             }
             if (size == classes.length) {
-                classes = java.util.Arrays.copyOf(classes, size * 2);
+                classes = Arrays.copyOf(classes, size * 2);
             }
             classes[size++] = label;
             paths.add(path);
@@ -186,15 +190,28 @@ public final class FeatureSet {
          * @param path the file
          * @param reason why
          * @return this
+         * @throws IllegalStateException if the feature set was already built
          */
         public Builder skip(Path path, String reason) {
+            checkOpen();
             skipped.add(new SkippedFile(Objects.requireNonNull(path, "path"), Objects.requireNonNull(reason, "reason")));
             return this;
         }
 
-        /** @return the feature set (the builder may not be reused) */
+        /**
+         * @return the feature set (it shares the builder's storage: the builder takes nothing more)
+         * @throws IllegalStateException if it was already built
+         */
         public FeatureSet build() {
+            checkOpen();
+            built = true;
             return new FeatureSet(this);
+        }
+
+        private void checkOpen() {
+            if (built) {
+                throw new IllegalStateException("this feature set was already built; start a new builder");
+            }
         }
     }
 }

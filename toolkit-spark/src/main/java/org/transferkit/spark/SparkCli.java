@@ -50,9 +50,14 @@ public final class SparkCli {
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         try {
             Job job = parse(args[0], rest);
+            long t0 = System.nanoTime();
             SparkSession spark = SparkSession.builder().appName("transferkit-" + args[0]).getOrCreate();
             try {
-                out.println(job.run(spark, out));
+                long t1 = System.nanoTime();
+                String report = job.run(spark, out);
+                out.println(report);
+                out.printf(Locale.ROOT, "(%s on %s: Spark started in %.1f s, the job took %.1f s)%n", args[0],
+                        spark.sparkContext().master(), (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9);
             } finally {
                 spark.stop();
             }
