@@ -70,12 +70,15 @@ final class FeatureReuse {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Dataset<Row> hashed = spark.createDataFrame(jsc.parallelize(input, partitions).mapPartitions(FeatureReuse::hash),
                 HASHED).persist();
-        Dataset<Row> joined = hashed.join(previous(spark, output, with),
-                hashed.col(FeatureRows.CONTENT_SHA256).equalTo(col(OLD_HASH)), "left");
+        Dataset<Row> previous = previous(spark, output, with);
+        Dataset<Row> joined = hashed.join(previous, hashed.col(FeatureRows.CONTENT_SHA256).equalTo(col(OLD_HASH)),
+                "left");
         Dataset<Row> reused = joined.filter(col(OLD_FEATURES).isNotNull()).select(outputColumns(with));
         Dataset<Row> todo = joined.filter(col(OLD_FEATURES).isNull())
                 .select(Arrays.stream(FeatureRows.INPUT.fieldNames()).map(f -> hashed.col(f)).toArray(Column[]::new));
-        long reusedCount = reused.count();
+        // counted on the hashes alone (no vectors move): the write below is the one join that carries them
+        long reusedCount = hashed.join(previous.select(OLD_HASH),
+                hashed.col(FeatureRows.CONTENT_SHA256).equalTo(col(OLD_HASH)), "left_semi").count();
         JavaRDD<Row> computed = todo.javaRDD().repartition(partitions).mapPartitions(featurizer);
         Dataset<Row> all = reused.unionByName(spark.createDataFrame(computed, FeatureRows.OUTPUT));
         String staging = output.replaceAll("/+$", "") + ".rerun";
