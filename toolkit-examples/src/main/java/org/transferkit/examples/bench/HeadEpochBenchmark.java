@@ -18,7 +18,7 @@ import org.transferkit.train.TrainingListener;
 /**
  * What training the head on the driver costs at scale ({@code train-head} on Spark, {@link FineTuner#fitFeatures}):
  * {@code n} synthetic vectors of the backbone's default cut point (two classes, Gaussian around two means, a tenth
- * held out for validation) through the default head for a few epochs; reports the seconds per epoch and the JVM's
+ * held out for validation) through the default head for a few epochs at a given batch size; reports the seconds per epoch and the JVM's
  * heap after the vectors are built. The vectors are random: this measures time and memory, not accuracy.
  */
 public final class HeadEpochBenchmark {
@@ -38,14 +38,14 @@ public final class HeadEpochBenchmark {
     }
 
     /**
-     * @param args {@code BACKBONE WEIGHTS|- N EPOCHS}, e.g. {@code squeezenet squeezenet.h5 100000 3}
+     * @param args {@code BACKBONE WEIGHTS|- N EPOCHS BATCH}, e.g. {@code squeezenet squeezenet.h5 100000 3 32}
      * @throws TransferKitException if the backbone cannot be opened
      */
     public static void main(String[] args) throws TransferKitException {
         Result r = run(args[0], args[1].equals("-") ? null : Path.of(args[1]), Integer.parseInt(args[2]),
-                Integer.parseInt(args[3]));
-        System.out.printf(Locale.ROOT, "%d vectors of %d values: built in %.1f s, heap %d MB; epoch seconds %s%n",
-                r.vectors(), r.length(), r.buildSeconds(), r.heapMb(), r.epochSeconds());
+                Integer.parseInt(args[3]), Integer.parseInt(args[4]));
+        System.out.printf(Locale.ROOT, "%d vectors of %d values, batch %s: built in %.1f s, heap %d MB; epoch seconds "
+                + "%s%n", r.vectors(), r.length(), args[4], r.buildSeconds(), r.heapMb(), r.epochSeconds());
     }
 
     /**
@@ -53,10 +53,12 @@ public final class HeadEpochBenchmark {
      * @param weights its weights file, or null
      * @param n training vectors (plus n / 10 for validation)
      * @param epochs epochs to time
+     * @param batch vectors per step
      * @return what it measured
      * @throws TransferKitException if the backbone cannot be opened
      */
-    public static Result run(String backbone, Path weights, int n, int epochs) throws TransferKitException {
+    public static Result run(String backbone, Path weights, int n, int epochs, int batch)
+            throws TransferKitException {
         Backbone bb = Backbones.installed().open(backbone, BackboneOptions.of(weights, 42));
         int length = (int) bb.defaultCutPoint().channels();
         long t0 = System.nanoTime();
@@ -66,7 +68,7 @@ public final class HeadEpochBenchmark {
         System.gc();
         long heap = (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20;
         List<Double> seconds = new ArrayList<>();
-        FineTuner tuner = FineTuner.builder(bb).epochs(epochs).listener(TrainingListener.onEpoch(
+        FineTuner tuner = FineTuner.builder(bb).epochs(epochs).settings(b -> b.batchSize(batch)).listener(TrainingListener.onEpoch(
                 (EpochStats s) -> seconds.add(s.seconds()))).build();
         try (TrainedModel m = tuner.fitFeatures(train, val)) {
             return new Result(n, length, build, heap, List.copyOf(seconds));
