@@ -13,7 +13,7 @@ public final class FeatureRows {
     public static final String LABEL = "label";
     /** Column: the class index in the dataset's sorted class names (null for an entry the listing skipped). */
     public static final String LABEL_INDEX = "label_index";
-    /** Column: {@code train}, {@code val} or {@code test} (null for an entry the listing skipped). */
+    /** Column: {@code train}, {@code val} or {@code test}: the part the image (or the skipped entry) was listed in. */
     public static final String SPLIT = "split";
     /**
      * Column: the image's place in the job's listing, train images first, then val, then test, each part in the
