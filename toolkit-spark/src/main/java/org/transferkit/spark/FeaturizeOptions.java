@@ -30,7 +30,7 @@ public record FeaturizeOptions(String source, String output, String backbone, St
 
     /** Usage text of {@link #parse}. */
     public static final String USAGE = "--source DIR|CSV --output PATH [--backbone demo] [--weights FILE] [--cut NAME] "
-            + "[--pooling avg|max|flatten] [--val-fraction 0.2] [--test-fraction 0] [--seed 42] [--batch 32] "
+            + "[--pooling avg|max|flatten] [--val-fraction 0.2] [--test-fraction 0.3] [--seed 42] [--batch 32] "
             + "[--partitions N] [--engine auto|onednn|nd4j|dl4j]";
 
     /**
@@ -59,10 +59,10 @@ public record FeaturizeOptions(String source, String output, String backbone, St
      * @param source the dataset
      * @param output where the rows go
      * @return options with the defaults of the single-machine {@code train}: the demo backbone at its default cut,
-     *     average pooling, 20% validation, no test part, seed 42, batches of 32, Spark's partitioning, engine auto
+     *     average pooling, 20% validation, 30% test, seed 42, batches of 32, Spark's partitioning, engine auto
      */
     public static FeaturizeOptions of(String source, String output) {
-        return new FeaturizeOptions(source, output, "demo", null, null, HeadSpec.Pooling.AVG, 0.2, 0, 42, 32, 0,
+        return new FeaturizeOptions(source, output, "demo", null, null, HeadSpec.Pooling.AVG, 0.2, 0.3, 42, 32, 0,
                 EngineMode.AUTO);
     }
 
