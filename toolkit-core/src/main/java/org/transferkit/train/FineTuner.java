@@ -98,6 +98,32 @@ public final class FineTuner {
         return fit(split.train(), split.val());
     }
 
+    /**
+     * Trains the head on feature vectors made elsewhere (e.g. on a cluster) instead of images: the same transfer
+     * graph, head search, epoch loop and kept-epoch choice as {@link #fit(ImageDataset, ImageDataset)}, so the same
+     * vectors in the same order give the same weights. The model holds the whole network (this backbone, frozen, and
+     * the trained head): it evaluates and saves like any other, and the saved classifier predicts from images.
+     *
+     * @param train training vectors, computed by this backbone at the settings' cut point (its default when unset)
+     *     and pooled as the settings' head pools
+     * @param val validation vectors of the same classes (may be empty: then the last epoch is kept)
+     * @return the trained model; its skipped files are both sets' skipped files; the caller closes it
+     * @throws TransferKitException if the backbone's weights cannot be read, or too few classes have vectors
+     * @throws IllegalArgumentException if the two sets disagree on labels or length, the length does not fit the
+     *     backbone, cut point and pooling, or the settings need images (augmentation, phase 2, a multi-label or
+     *     regression head, a backbone trained from scratch)
+     */
+    public TrainedModel fitFeatures(FeatureSet train, FeatureSet val) throws TransferKitException {
+        if (!train.labels().equals(val.labels()) || train.length() != val.length()) {
+            throw new IllegalArgumentException("training and validation features must have the same labels and "
+                    + "length; got " + train.labels() + " x " + train.length() + " and " + val.labels() + " x "
+                    + val.length());
+        }
+        TrainingResult result = FeatureTraining.fit(backbone, train, val, settings, env, listener);
+        FineTune run = result.search() != null && result.search().ran() ? result.search().settings() : settings;
+        return new TrainedModel(result, backbone, run, env, TaskMetrics.DEFAULT_THRESHOLD);
+    }
+
     /** @return the fixed threshold, or the task's tuned one on the validation images */
     private double decisionThreshold(TrainingResult result, ImageDataset val, FineTune run) {
         Task task = result.task();

@@ -140,6 +140,20 @@ public final class TrainedModel implements AutoCloseable {
     }
 
     /**
+     * Evaluates the model on labelled feature vectors (typically the test split featurized on a cluster) without
+     * running the backbone: the report {@link #evaluate(ImageDataset)} gives on the images the vectors came from.
+     *
+     * @param features vectors made by the model's backbone at its cut point and pooling, of the model's classes
+     * @return the single-label report; the set's skipped files are listed in it
+     * @throws IllegalArgumentException if the labels or the vectors' length do not fit the model
+     * @throws IllegalStateException if the model is closed
+     */
+    public TaskReport evaluate(FeatureSet features) {
+        checkOpen();
+        return FeatureTraining.evaluate(result, settings.head(), features, threshold);
+    }
+
+    /**
      * The metrics of a run as {@code metrics.json} holds them: the report's metrics, which images it was computed on,
      * the images used and every skipped file with its reason ({@link #skipped(TaskReport)}: training's and the
      * report's, each once).

@@ -167,7 +167,7 @@ final class Trainer {
     }
 
     /** @return a new transfer graph: the backbone cut and frozen, the settings' head on top */
-    private static ComputationGraph transferGraph(Backbone backbone, CutPoint cut, FineTune settings, int outputs,
+    static ComputationGraph transferGraph(Backbone backbone, CutPoint cut, FineTune settings, int outputs,
             double[] weights, RunEnvironment env) throws TransferKitException {
         Nd4j.getRandom().setSeed(settings.seed());
         ComputationGraph graph = TransferModel.surgery(backbone.loadGraph(), cut, settings.head(), outputs)
@@ -236,7 +236,7 @@ final class Trainer {
     }
 
     /** Identifies the settings and data a checkpoint belongs to. */
-    private static String fingerprint(FineTune settings, Backbone backbone, CutPoint cut, DataSet train, DataSet val) {
+    static String fingerprint(FineTune settings, Backbone backbone, CutPoint cut, DataSet train, DataSet val) {
         return FeatureCache.settingsKey(settings.toMap().toString(), backbone.id(), backbone.weightsId(), cut.name(),
                 Long.toString(train.numExamples()), Double.toString(train.getFeatures().sumNumber().doubleValue()),
                 val == null ? "-" : Double.toString(val.getFeatures().sumNumber().doubleValue()));

@@ -3,8 +3,11 @@ package org.transferkit.spark;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -15,24 +18,34 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.transferkit.TransferKitException;
+import org.transferkit.backbone.Backbone;
+import org.transferkit.backbone.CutPoint;
+import org.transferkit.data.CsvManifest;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.data.ImageSource;
 import org.transferkit.data.LabelledImage;
+import org.transferkit.head.HeadSpec;
 import org.transferkit.model.SkippedFile;
 import org.transferkit.task.Task;
+import org.transferkit.zoo.BackboneCatalog;
 
 /**
  * The Spark job that featurizes an image dataset with a frozen backbone, writing one Parquet row per listed image
  * ({@link FeatureRows#OUTPUT}: path, label, split, content hash and feature vector, or the reason it was skipped).
  *
- * <p>The driver lists the source (a class-folder tree or a CSV manifest) and splits it seeded and stratified
- * exactly as the library's {@link DatasetSplit#stratified} does; the image list is spread over the partitions and
+ * <p>The driver lists the source (a class-folder tree or a CSV manifest) and splits it as {@code train --data} does:
+ * by the manifest's split column where every row has one, else seeded and stratified exactly as the library's
+ * {@link DatasetSplit#stratified} does; the image list is spread over the partitions and
  * each partition featurizes its images with its own backbone and compiled engine ({@link PartitionFeaturizer}), so
  * the features equal the single-machine featurizer's. Only the options and the class names travel to executors.
  * A failed task is retried by Spark (up to {@code spark.task.maxFailures}); Spark's Parquet commit protocol keeps
  * only the successful attempt's file, so each image is written exactly once.
  * The image files must be readable at the same path on every executor (a shared mount).
+ *
+ * <p>Resumable at the granularity of files: where the output already holds a featurize job's rows, a re-run
+ * reuses every vector whose image content (SHA-256) and {@link FeatureRows#FEATURIZED_WITH} match, featurizes the
+ * rest, and rewrites the output with the new listing's labels, splits and positions ({@link FeatureReuse}).
  *
  * <p>Run it with {@code spark-submit --class org.transferkit.spark.FeaturizeJob JAR} and the arguments of
  * {@link FeaturizeOptions#USAGE}.
@@ -80,36 +93,80 @@ public final class FeaturizeJob {
      */
     static FeaturizeReport run(SparkSession spark, FeaturizeOptions options,
             UnaryOperator<FlatMapFunction<Iterator<Row>, Row>> wrap) throws TransferKitException {
-        ImageDataset all = ImageSource.at(Path.of(options.source()), Task.SINGLE_LABEL).dataset();
-        DatasetSplit split = DatasetSplit.stratified(all, options.valFraction(), options.testFraction(),
-                options.seed());
-        List<Row> input = inputRows(all, split);
+        DatasetSplit split = split(options);
+        List<Row> input = inputRows(split);
+        String with = featurizedWith(options);
         int partitions = options.partitions() > 0 ? options.partitions() : spark.sparkContext().defaultParallelism();
+        FlatMapFunction<Iterator<Row>, Row> featurizer = wrap.apply(
+                new PartitionFeaturizer(options, split.train().labels(), with));
+        if (FeatureReuse.exists(spark, options.output())) {
+            return FeatureReuse.rerun(spark, options.output(), input, partitions, with, featurizer);
+        }
         JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(input, partitions)
-                .mapPartitions(wrap.apply(new PartitionFeaturizer(options, all.labels())));
+                .mapPartitions(featurizer);
         spark.createDataFrame(rows, FeatureRows.OUTPUT).write().mode(SaveMode.Overwrite).parquet(options.output());
-        return report(spark, options.output());
+        return report(spark, options.output(), 0);
     }
 
     /**
-     * @return the partition input, rows of (path, label, label index, split, reason): every image with its label
-     *     and split and a null reason, then the entries the listing skipped with only their path and reason
+     * @return the source's split: a CSV manifest's split column where every row has one (as {@code train --data}
+     *     takes it), else the library's seeded stratified split of the listing
      */
-    static List<Row> inputRows(ImageDataset all, DatasetSplit split) {
-        List<Row> rows = new ArrayList<>();
-        addPart(rows, all.labels(), split.train(), "train");
-        addPart(rows, all.labels(), split.val(), "val");
-        addPart(rows, all.labels(), split.test(), "test");
-        for (SkippedFile s : all.skipped()) {
-            rows.add(RowFactory.create(s.path().toString(), null, null, null, s.reason()));
+    static DatasetSplit split(FeaturizeOptions options) throws TransferKitException {
+        Path source = Path.of(options.source());
+        if (ImageDataset.isCsv(source)) {
+            CsvManifest manifest = CsvManifest.read(source);
+            if (manifest.hasSplits()) {
+                return DatasetSplit.fromManifest(manifest);
+            }
         }
-        return rows;
+        ImageDataset all = ImageSource.at(source, Task.SINGLE_LABEL).dataset();
+        return DatasetSplit.stratified(all, options.valFraction(), options.testFraction(), options.seed());
     }
 
-    private static void addPart(List<Row> rows, List<String> labels, ImageDataset part, String name) {
-        for (LabelledImage img : part.images()) {
-            rows.add(RowFactory.create(img.path().toString(), labels.get(img.label()), img.label(), name, null));
+    /**
+     * @return what makes this job's vectors, in words (backbone, weights checksum, cut point, pooling, input shape,
+     *     preprocessing); opening the backbone here also refuses an unknown name or cut point before any task runs
+     */
+    static String featurizedWith(FeaturizeOptions options) throws TransferKitException {
+        Backbone backbone = BackboneCatalog.open(options.backbone(),
+                options.weights() == null ? null : Path.of(options.weights()), options.seed());
+        CutPoint cut = options.cut() == null ? backbone.defaultCutPoint() : backbone.cutPoint(options.cut());
+        return featurizedWith(backbone, cut, options.pooling());
+    }
+
+    /** @return what makes vectors of this backbone at this cut point with this pooling, in words */
+    static String featurizedWith(Backbone backbone, CutPoint cut, HeadSpec.Pooling pooling) {
+        return "backbone=" + backbone.id() + " weights=" + backbone.weightsId() + " cut=" + cut.name() + " pooling="
+                + pooling.name().toLowerCase(Locale.ROOT) + " input=" + backbone.inputShape() + " preprocessing="
+                + backbone.preprocessing();
+    }
+
+    /**
+     * @return the partition input ({@link FeatureRows#INPUT}): every image with its label, split and position (train,
+     *     val, test, each in split order), then the entries each part's listing skipped with their part and reason
+     */
+    static List<Row> inputRows(DatasetSplit split) {
+        List<Row> rows = new ArrayList<>();
+        List<String> labels = split.train().labels();
+        String[] names = {"train", "val", "test"};
+        List<ImageDataset> parts = List.of(split.train(), split.val(), split.test());
+        long position = 0;
+        for (int p = 0; p < 3; p++) {
+            for (LabelledImage img : parts.get(p).images()) {
+                rows.add(RowFactory.create(img.path().toString(), labels.get(img.label()), img.label(), names[p],
+                        position++, null));
+            }
         }
+        Set<String> seen = new HashSet<>();
+        for (int p = 0; p < 3; p++) {
+            for (SkippedFile s : parts.get(p).skipped()) {
+                if (seen.add(s.path().toString())) {
+                    rows.add(RowFactory.create(s.path().toString(), null, null, names[p], null, s.reason()));
+                }
+            }
+        }
+        return rows;
     }
 
     /**
@@ -118,6 +175,11 @@ public final class FeaturizeJob {
      * @return its counts and skipped files (sorted by path)
      */
     public static FeaturizeReport report(SparkSession spark, String output) {
+        return report(spark, output, 0);
+    }
+
+    /** {@link #report(SparkSession, String)} of a run that reused {@code reused} vectors. */
+    static FeaturizeReport report(SparkSession spark, String output, long reused) {
         Dataset<Row> written = spark.read().parquet(output);
         long featurized = written.filter(written.col(FeatureRows.REASON).isNull()).count();
         List<SkippedFile> skipped = new ArrayList<>();
@@ -126,6 +188,6 @@ public final class FeaturizeJob {
             skipped.add(new SkippedFile(Path.of(r.getString(0)), r.getString(1)));
         }
         skipped.sort(Comparator.comparing(s -> s.path().toString()));
-        return new FeaturizeReport(output, featurized, skipped);
+        return new FeaturizeReport(output, featurized, reused, skipped);
     }
 }

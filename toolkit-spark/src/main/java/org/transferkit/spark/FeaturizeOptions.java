@@ -30,7 +30,7 @@ public record FeaturizeOptions(String source, String output, String backbone, St
 
     /** Usage text of {@link #parse}. */
     public static final String USAGE = "--source DIR|CSV --output PATH [--backbone demo] [--weights FILE] [--cut NAME] "
-            + "[--pooling avg|max|flatten] [--val-fraction 0.2] [--test-fraction 0] [--seed 42] [--batch 32] "
+            + "[--pooling avg|max|flatten] [--val-fraction 0.2] [--test-fraction 0.3] [--seed 42] [--batch 32] "
             + "[--partitions N] [--engine auto|onednn|nd4j|dl4j]";
 
     /**
@@ -59,10 +59,10 @@ public record FeaturizeOptions(String source, String output, String backbone, St
      * @param source the dataset
      * @param output where the rows go
      * @return options with the defaults of the single-machine {@code train}: the demo backbone at its default cut,
-     *     average pooling, 20% validation, no test part, seed 42, batches of 32, Spark's partitioning, engine auto
+     *     average pooling, 20% validation, 30% test, seed 42, batches of 32, Spark's partitioning, engine auto
      */
     public static FeaturizeOptions of(String source, String output) {
-        return new FeaturizeOptions(source, output, "demo", null, null, HeadSpec.Pooling.AVG, 0.2, 0, 42, 32, 0,
+        return new FeaturizeOptions(source, output, "demo", null, null, HeadSpec.Pooling.AVG, 0.2, 0.3, 42, 32, 0,
                 EngineMode.AUTO);
     }
 
@@ -109,44 +109,28 @@ public record FeaturizeOptions(String source, String output, String backbone, St
             case "--pooling" -> new FeaturizeOptions(source, output, backbone, weights, cut, parsePooling(v),
                     valFraction, testFraction, seed, batchSize, partitions, engine);
             case "--val-fraction" -> new FeaturizeOptions(source, output, backbone, weights, cut, pooling,
-                    number(name, v), testFraction, seed, batchSize, partitions, engine);
+                    Args.number(name, v), testFraction, seed, batchSize, partitions, engine);
             case "--test-fraction" -> new FeaturizeOptions(source, output, backbone, weights, cut, pooling,
-                    valFraction, number(name, v), seed, batchSize, partitions, engine);
+                    valFraction, Args.number(name, v), seed, batchSize, partitions, engine);
             case "--seed" -> new FeaturizeOptions(source, output, backbone, weights, cut, pooling, valFraction,
-                    testFraction, (long) integer(name, v), batchSize, partitions, engine);
+                    testFraction, (long) Args.integer(name, v), batchSize, partitions, engine);
             case "--batch" -> new FeaturizeOptions(source, output, backbone, weights, cut, pooling, valFraction,
-                    testFraction, seed, (int) integer(name, v), partitions, engine);
+                    testFraction, seed, (int) Args.integer(name, v), partitions, engine);
             case "--partitions" -> new FeaturizeOptions(source, output, backbone, weights, cut, pooling, valFraction,
-                    testFraction, seed, batchSize, (int) integer(name, v), engine);
+                    testFraction, seed, batchSize, (int) Args.integer(name, v), engine);
             case "--engine" -> new FeaturizeOptions(source, output, backbone, weights, cut, pooling, valFraction,
                     testFraction, seed, batchSize, partitions, EngineMode.parse(v));
             default -> throw new IllegalArgumentException("unknown option '" + name + "'; usage: " + USAGE);
         };
     }
 
-    private static HeadSpec.Pooling parsePooling(String v) {
+    static HeadSpec.Pooling parsePooling(String v) {
         for (HeadSpec.Pooling p : HeadSpec.Pooling.values()) {
             if (p.name().equalsIgnoreCase(v.trim())) {
                 return p;
             }
         }
         throw new IllegalArgumentException("unknown pooling '" + v + "'; valid: avg, max, flatten");
-    }
-
-    private static double number(String name, String v) {
-        try {
-            return Double.parseDouble(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " takes a number, got '" + v + "'", e);
-        }
-    }
-
-    private static long integer(String name, String v) {
-        try {
-            return Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " takes an integer, got '" + v + "'", e);
-        }
     }
 
     @Override

@@ -33,9 +33,9 @@ import org.transferkit.zoo.BackboneCatalog;
  * Featurizes one Spark partition: opens the backbone, builds the same transfer graph as the single-machine
  * {@code Trainer} (the cut backbone, frozen, with the head's pooling), and runs every decodable image of the
  * partition through its frozen part on the compiled engine (or DL4J), batch by batch. The backbone, graph and
- * engine live for the partition only and are closed after it. Input rows are (path, label, label index, split,
- * reason), with a reason only for an entry the listing skipped. Emits one {@link FeatureRows#OUTPUT} row per input
- * row: features and content hash for a decoded image, the reason for a file that does not decode or read.
+ * engine live for the partition only and are closed after it. Input rows are {@link FeatureRows#INPUT}, with a
+ * reason only for an entry the listing skipped. Emits one {@link FeatureRows#OUTPUT} row per input row: features,
+ * content hash and what made them for a decoded image, the reason for a file that does not decode or read.
  * A bad file never fails the task; a backbone that does not open does.
  */
 final class PartitionFeaturizer implements FlatMapFunction<Iterator<Row>, Row> {
@@ -43,14 +43,17 @@ final class PartitionFeaturizer implements FlatMapFunction<Iterator<Row>, Row> {
 
     private final FeaturizeOptions options;
     private final List<String> labels;
+    private final String featurizedWith;
 
     /**
      * @param options the job's options
      * @param labels the dataset's class names, index i naming class i (small: sent with each task)
+     * @param featurizedWith what makes the vectors ({@link FeaturizeJob#featurizedWith}), written on each row
      */
-    PartitionFeaturizer(FeaturizeOptions options, List<String> labels) {
+    PartitionFeaturizer(FeaturizeOptions options, List<String> labels, String featurizedWith) {
         this.options = options;
         this.labels = List.copyOf(labels);
+        this.featurizedWith = featurizedWith;
     }
 
     @Override
@@ -60,11 +63,11 @@ final class PartitionFeaturizer implements FlatMapFunction<Iterator<Row>, Row> {
         List<LabelledImage> images = new ArrayList<>();
         while (input.hasNext()) {
             Row r = input.next();
-            if (r.isNullAt(4)) {
+            if (r.isNullAt(FeatureRows.INPUT_REASON)) {
                 todo.put(r.getString(0), r);
                 images.add(new LabelledImage(Path.of(r.getString(0)), r.getInt(2)));
             } else {
-                out.add(skipped(r, r.getString(4)));
+                out.add(skipped(r, r.getString(FeatureRows.INPUT_REASON)));
             }
         }
         if (!images.isEmpty()) {
@@ -109,17 +112,20 @@ final class PartitionFeaturizer implements FlatMapFunction<Iterator<Row>, Row> {
     }
 
     /** @return the output row of a decoded image, or a skipped row if its bytes cannot be read for the hash */
-    private static Row featurized(Row in, float[] features) {
+    private Row featurized(Row in, float[] features) {
         String hash;
         try {
             hash = Checksums.sha256(Path.of(in.getString(0)));
         } catch (IOException | RuntimeException e) {
             return skipped(in, "cannot read for its content hash: " + e.getMessage());
         }
-        return RowFactory.create(in.getString(0), in.get(1), in.get(2), in.get(3), hash, features, null);
+        return RowFactory.create(in.getString(0), in.get(1), in.get(2), in.get(3), in.get(4), hash, features,
+                featurizedWith, null);
     }
 
-    private static Row skipped(Row in, String reason) {
-        return RowFactory.create(in.getString(0), in.get(1), in.get(2), in.get(3), null, null, reason);
+    /** @return the output row of an input row that was not featurized, with the reason */
+    static Row skipped(Row in, String reason) {
+        return RowFactory.create(in.getString(0), in.get(1), in.get(2), in.get(3), in.get(4), null, null, null,
+                reason);
     }
 }

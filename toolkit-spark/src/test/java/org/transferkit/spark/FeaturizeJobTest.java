@@ -15,6 +15,7 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.transferlearning.TransferLearningHelper;
 import org.junit.jupiter.api.AfterAll;
@@ -52,12 +53,7 @@ class FeaturizeJobTest {
 
     @BeforeAll
     static void startSpark() {
-        spark = SparkSession.builder().master("local[2,2]") // 2 threads, 2 attempts per task.appName("FeaturizeJobTest")
-                .config("spark.ui.enabled", "false")
-                .config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.sql.shuffle.partitions", "2")
-                .getOrCreate();
+        spark = LocalSpark.start("FeaturizeJobTest");
     }
 
     @AfterAll
@@ -127,6 +123,77 @@ class FeaturizeJobTest {
         assertEquals(12, rows.size());
         assertEquals(12, rows.stream().map(r -> r.getString(r.fieldIndex(FeatureRows.PATH))).distinct().count(),
                 "each image exactly once after the retry");
+    }
+
+    @Test
+    void aReRunReusesEveryVectorWhoseContentIsAlreadyFeaturizedAndComputesOnlyTheNewImages(@TempDir Path dir)
+            throws Exception {
+        Path data = DemoShapes.writeDataset(dir.resolve("shapes"), DemoShapes.Task.TARGET, 3, 5);
+        String out = dir.resolve("features.parquet").toUri().toString();
+        FeaturizeOptions options = new FeaturizeOptions(data.toString(), out, "demo", null, null,
+                HeadSpec.Pooling.AVG, 0, 0, 42, 2, 2, EngineMode.AUTO);
+        FeaturizeReport first = FeaturizeJob.run(spark, options);
+        assertEquals(12, first.featurized());
+        assertEquals(0, first.reused());
+        Map<String, List<Float>> before = vectors(out);
+
+        // two new images, and a copy of an old one under a new name (same content: reused, not recomputed)
+        Path more = DemoShapes.writeDataset(dir.resolve("more"), DemoShapes.Task.TARGET, 1, 99);
+        String cls = DemoShapes.Task.TARGET.classes().get(0);
+        List<Path> added = new ArrayList<>();
+        try (var files = Files.list(more.resolve(cls))) {
+            for (Path f : files.sorted().toList()) {
+                added.add(Files.copy(f, data.resolve(cls).resolve("new_" + f.getFileName())));
+            }
+        }
+        String copiedFrom = before.keySet().stream().filter(p -> p.contains("/" + cls + "/")).sorted().findFirst()
+                .orElseThrow();
+        Path copy = Files.copy(Path.of(copiedFrom), data.resolve(cls).resolve("renamed_copy.png"));
+        LongAccumulator seen = spark.sparkContext().longAccumulator("rows featurized");
+        FeaturizeReport second = FeaturizeJob.run(spark, options, f -> new Counting(f, seen));
+
+        assertEquals(12 + added.size() + 1, second.featurized());
+        assertEquals(13, second.reused(), "the 12 old images and the renamed copy");
+        assertEquals(added.size(), seen.value(), "only the new images ran through the backbone");
+        Map<String, List<Float>> after = vectors(out);
+        assertEquals(12 + added.size() + 1, after.size());
+        for (Map.Entry<String, List<Float>> e : before.entrySet()) {
+            assertEquals(e.getValue(), after.get(e.getKey()), e.getKey());
+        }
+        assertEquals(before.get(copiedFrom), after.get(copy.toString()));
+
+        // another cut point makes other vectors: nothing is reused
+        FeaturizeOptions otherCut = new FeaturizeOptions(data.toString(), out, "demo", null, "conv4",
+                HeadSpec.Pooling.AVG, 0, 0, 42, 2, 2, EngineMode.AUTO);
+        assertEquals(0, FeaturizeJob.run(spark, otherCut).reused());
+    }
+
+    private static Map<String, List<Float>> vectors(String out) {
+        Map<String, List<Float>> m = new HashMap<>();
+        for (Row r : spark.read().parquet(out).collectAsList()) {
+            m.put(r.getAs(FeatureRows.PATH), r.getList(r.fieldIndex(FeatureRows.FEATURES)));
+        }
+        return m;
+    }
+
+    /** Counts the rows that enter the partition featurizer. */
+    private static final class Counting implements FlatMapFunction<Iterator<Row>, Row> {
+        private static final long serialVersionUID = 1L;
+        private final FlatMapFunction<Iterator<Row>, Row> inner;
+        private final LongAccumulator seen;
+
+        Counting(FlatMapFunction<Iterator<Row>, Row> inner, LongAccumulator seen) {
+            this.inner = inner;
+            this.seen = seen;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> input) throws Exception {
+            List<Row> rows = new ArrayList<>();
+            input.forEachRemaining(rows::add);
+            seen.add(rows.size());
+            return inner.call(rows.iterator());
+        }
     }
 
     /** Fails partition 0's first attempt after it has emitted one row (so its writer has begun a file). */

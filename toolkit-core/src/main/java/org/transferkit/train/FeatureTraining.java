@@ -1,0 +1,158 @@
+package org.transferkit.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.transferlearning.TransferLearningHelper;
+import org.nd4j.linalg.dataset.DataSet;
+import org.transferkit.DatasetException;
+import org.transferkit.TransferKitException;
+import org.transferkit.backbone.Backbone;
+import org.transferkit.backbone.CutPoint;
+import org.transferkit.data.ClassBalance;
+import org.transferkit.head.HeadSpec;
+import org.transferkit.head.TransferModel;
+import org.transferkit.model.Preprocessing;
+import org.transferkit.model.SkippedFile;
+import org.transferkit.task.Task;
+import org.transferkit.task.TaskReport;
+
+/**
+ * Phase 1 from features made elsewhere ({@link FeatureSet}): the same transfer graph, head search, {@link HeadPhase}
+ * and {@link EpochLoop} as {@link Trainer#fit}, minus the featurizing. The result holds the whole network (frozen
+ * backbone and trained head), so its bundle predicts from images like any other. Stateless.
+ */
+final class FeatureTraining {
+    private FeatureTraining() {
+    }
+
+    /** Where a head reads its features: the vertex of the transfer graph and the per-image shape there. */
+    record At(String vertex, long[] shape) {
+        static At of(CutPoint cut, HeadSpec head) {
+            boolean pooled = cut.spatial() && head.pooling() != HeadSpec.Pooling.FLATTEN;
+            return pooled ? new At(TransferModel.POOL, new long[] {cut.channels()})
+                    : new At(cut.vertex(), cut.outputShape());
+        }
+
+        int length() {
+            long n = 1;
+            for (long d : shape) {
+                n *= d;
+            }
+            return (int) n;
+        }
+    }
+
+    /**
+     * Trains the settings' head on the features.
+     *
+     * @param backbone the backbone the features came from (its graph becomes the bundle's frozen part)
+     * @param train training features
+     * @param val validation features (may be empty: then the last epoch is kept)
+     * @param settings single-label settings without augmentation or phase 2
+     * @param env checkpoints and run-time options (the feature cache is not used)
+     * @param listener progress events
+     * @return the trained network and its history
+     * @throws DatasetException if fewer than two classes have training vectors
+     * @throws TransferKitException if the backbone's weights cannot be loaded or a checkpoint not written
+     * @throws IllegalArgumentException if the vectors' length does not fit the cut point and pooling, or the
+     *     settings need images (augmentation, phase 2, a backbone trained from scratch)
+     */
+    static TrainingResult fit(Backbone backbone, FeatureSet train, FeatureSet val, FineTune settings,
+            RunEnvironment env, TrainingListener listener) throws TransferKitException {
+        checkSettings(backbone, settings);
+        CutPoint cut = settings.cutPoint() == null ? backbone.defaultCutPoint() : backbone.cutPoint(settings.cutPoint());
+        At at = At.of(cut, settings.head());
+        if (train.length() != at.length()) {
+            throw new IllegalArgumentException("the feature vectors have " + train.length() + " values, but "
+                    + backbone.id() + " at cut point " + cut.name() + " with " + settings.head().pooling()
+                    + " pooling gives " + at.length() + "; train with the backbone, cut point and pooling that made them");
+        }
+        List<String> labels = train.labels();
+        Task task = Task.SINGLE_LABEL;
+        double[] weights = settings.classWeights() ? ClassBalance.weights(train.classCounts()) : null;
+        List<SkippedFile> skipped = new ArrayList<>(train.skipped());
+        skipped.addAll(val.skipped());
+        DataSet trainSet = train.toDataSet(at.shape());
+        DataSet valSet = val.toDataSet(at.shape());
+        Featurizer.checkUsable(trainSet, labels, skipped);
+        HeadSearch.Result search = Trainer.search(backbone, settings, trainSet, task, labels.size(), at.shape(), weights);
+        FineTune run = search != null && search.ran() ? search.settings() : settings;
+        ComputationGraph graph = Trainer.transferGraph(backbone, cut, run, labels.size(), weights, env);
+        Trainer.announce(listener, "head", graph, backbone);
+        TransferLearningHelper helper = new TransferLearningHelper(graph, at.vertex());
+        DataSet fitOn = trainSet;
+        if (run.labelSmoothing() > 0) {
+            double e = run.labelSmoothing();
+            fitOn = new DataSet(trainSet.getFeatures(), trainSet.getLabels().mul(1 - e).addi(e / labels.size()));
+        }
+        // with a search, cross-validation chose the epoch count: the validation vectors are measured, not chosen by
+        HeadPhase phase = new HeadPhase(helper.unfrozenGraph(), trainSet, fitOn, valSet, task, run.head().loss(),
+                run.batchSize(), run.seed(), search == null || !search.ran());
+        Checkpoints checkpoints = env.checkpointDir() == null ? null
+                : new Checkpoints(env.checkpointDir().resolve("head"), Trainer.fingerprint(run, backbone, cut, fitOn,
+                        valSet));
+        final FineTune ft = run;
+        EpochLoop.Outcome outcome = EpochLoop.run(phase, new EpochLoop.Plan(1, ft.epochs(),
+                e -> ft.schedule().at(ft.learningRate(), e, ft.epochs()), Double.NaN, ft.patience(), List.of(),
+                Double.NEGATIVE_INFINITY, 0), task, ft.seed(), checkpoints, env.resume(), listener);
+        if (outcome.improved()) {
+            phase.network().setParams(outcome.best());
+        }
+        Trainer.copyHeadInto(phase.network(), graph);
+        Preprocessing pre = settings.preprocessing() != null ? settings.preprocessing() : backbone.preprocessing();
+        return new TrainingResult(graph, labels, cut, outcome.history(), outcome.bestEpoch(), train.size(),
+                val.size(), List.copyOf(skipped), Trainer.frozenLayers(graph), pre, task, null, search);
+    }
+
+    private static void checkSettings(Backbone backbone, FineTune settings) {
+        if (backbone.trainsFromScratch()) {
+            throw new IllegalArgumentException(backbone.id() + " trains from scratch on images; it has no features "
+                    + "to train a head on");
+        }
+        if (settings.augmentation() != null || settings.unfreeze() != null) {
+            throw new IllegalArgumentException("augmentation and phase 2 (unfreeze) need the images, not their "
+                    + "features; train from images with FineTuner.fit for them");
+        }
+        if (settings.head().task() != Task.SINGLE_LABEL) {
+            throw new IllegalArgumentException("training from features is single-label; the head is for "
+                    + settings.head().task().id());
+        }
+    }
+
+    /**
+     * Evaluates a trained model's head on features, as {@link TrainedModel#evaluate} does on images (the same
+     * report; the features must come from the model's backbone and cut point).
+     *
+     * @param result a trained model
+     * @param head its head settings (pooling)
+     * @param features labelled features of the model's classes
+     * @param threshold the decision threshold
+     * @return the task's report, listing the feature set's skipped files
+     */
+    static TaskReport evaluate(TrainingResult result, HeadSpec head, FeatureSet features, double threshold) {
+        At at = At.of(result.cutPoint(), head);
+        if (features.length() != at.length() || !features.labels().equals(result.labels())) {
+            throw new IllegalArgumentException("features are " + features.labels() + " x " + features.length()
+                    + " values but the model reads " + result.labels() + " x " + at.length());
+        }
+        float[][] outputs = new float[features.size()][];
+        float[][] targets = new float[features.size()][];
+        DataSet all = features.toDataSet(at.shape());
+        if (all != null) {
+            // the head as DL4J's helper cuts it off the trained network (its own copy of the head's weights)
+            ComputationGraph net = new TransferLearningHelper(result.graph(), at.vertex()).unfrozenGraph();
+            int i = 0;
+            for (DataSet batch : all.batchBy(256)) {
+                float[][] out = net.outputSingle(batch.getFeatures()).toFloatMatrix();
+                float[][] t = batch.getLabels().toFloatMatrix();
+                for (int r = 0; r < out.length; r++, i++) {
+                    outputs[i] = out[r];
+                    targets[i] = t[r];
+                }
+            }
+        }
+        return result.task().report(result.labels(), outputs, targets, features.paths(), threshold,
+                features.skipped());
+    }
+}

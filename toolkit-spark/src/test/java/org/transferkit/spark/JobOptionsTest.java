@@ -1,0 +1,91 @@
+package org.transferkit.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.transferkit.head.HeadSpec;
+import org.transferkit.train.FineTune;
+import org.transferkit.train.HeadSearch;
+import org.transferkit.train.Optimizer;
+
+/** The train-head and predict jobs' arguments, and the launcher's one-line mistakes (no Spark is started). */
+class JobOptionsTest {
+    @Test
+    void trainHeadTakesTrainsHeadFlagsAndDefaults() {
+        TrainHeadOptions o = TrainHeadOptions.parse("--features", "f.parquet", "--out", "c.zip", "--backbone",
+                "squeezenet", "--hidden", "0", "--optimizer", "sgd", "--epochs", "100", "--cut", "fire9",
+                "--pooling", "max", "--class-weights", "true");
+        assertEquals("f.parquet", o.features());
+        assertEquals(Path.of("c.zip"), o.out());
+        assertEquals("squeezenet", o.backbone());
+        FineTune s = o.settings();
+        assertArrayEquals(new int[0], s.head().hidden());
+        assertEquals(HeadSpec.Pooling.MAX, s.head().pooling());
+        assertEquals(Optimizer.SGD, s.optimizer());
+        assertEquals(100, s.epochs());
+        assertEquals("fire9", s.cutPoint());
+        assertTrue(s.classWeights());
+
+        FineTune d = TrainHeadOptions.parse("--features", "f", "--out", "c.zip").settings();
+        FineTune train = FineTune.builder().build(); // the single-machine defaults
+        assertArrayEquals(train.head().hidden(), d.head().hidden());
+        assertEquals(train.head().dropout(), d.head().dropout());
+        assertEquals(train.epochs(), d.epochs());
+        assertEquals(train.learningRate(), d.learningRate());
+        assertEquals(train.batchSize(), d.batchSize());
+        assertEquals(train.seed(), d.seed());
+        assertEquals(HeadSearch.Mode.OFF, d.search().mode());
+    }
+
+    @Test
+    void badJobArgumentsAreNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TrainHeadOptions.parse("--features", "f"));
+        assertTrue(e.getMessage().contains("--out"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> TrainHeadOptions.parse("--features", "f", "--out", "c", "--class-weights", "yes"));
+        assertTrue(e.getMessage().contains("'yes'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> TrainHeadOptions.parse("--features", "f", "--out", "c", "--hidden", "64,x"));
+        assertTrue(e.getMessage().contains("--hidden") && e.getMessage().contains("'x'"), e.getMessage());
+
+        PredictOptions p = PredictOptions.parse("--model", "c.zip", "--images", "dir", "--output", "p.parquet");
+        assertEquals("dir", p.images());
+        assertNull(p.source());
+        assertEquals(32, p.batchSize());
+        e = assertThrows(IllegalArgumentException.class, () -> PredictOptions.parse("--model", "c.zip", "--images",
+                "dir", "--source", "data", "--output", "p"));
+        assertTrue(e.getMessage().contains("not both"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> PredictOptions.parse("--model", "c.zip", "--images",
+                "dir", "--output", "p", "--metrics", "m.json"));
+        assertTrue(e.getMessage().contains("labelled"), e.getMessage());
+    }
+
+    @Test
+    void theLauncherPrintsOneLinePerMistakeBeforeSparkStarts() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = SparkCli.run(stream(out), stream(err), "train-head", "--features", "f");
+        assertEquals(SparkCli.EXIT_USAGE, code);
+        String line = err.toString(StandardCharsets.UTF_8);
+        assertTrue(line.startsWith("transferkit spark: ") && line.contains("--out"), line);
+
+        err.reset();
+        assertEquals(SparkCli.EXIT_USAGE, SparkCli.run(stream(out), stream(err), "fit"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown job 'fit'"));
+        assertEquals(0, SparkCli.run(stream(out), stream(err), "--help"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("train-head"));
+    }
+
+    private static PrintStream stream(ByteArrayOutputStream b) {
+        return new PrintStream(b, true, StandardCharsets.UTF_8);
+    }
+}
