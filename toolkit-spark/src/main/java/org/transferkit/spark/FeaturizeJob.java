@@ -110,17 +110,19 @@ public final class FeaturizeJob {
 
     /**
      * @return the source's split: a CSV manifest's split column where every row has one (as {@code train --data}
-     *     takes it), else the library's seeded stratified split of the listing
+     *     takes it), else the library's seeded stratified split of the listing. A manifest's rows may name files
+     *     outside its folder (on a cluster a manifest lists files where they live, e.g. a shared mount), as
+     *     {@code train --allow-outside-paths} allows
      */
     static DatasetSplit split(FeaturizeOptions options) throws TransferKitException {
         Path source = Path.of(options.source());
         if (ImageDataset.isCsv(source)) {
-            CsvManifest manifest = CsvManifest.read(source);
+            CsvManifest manifest = CsvManifest.read(source, true);
             if (manifest.hasSplits()) {
                 return DatasetSplit.fromManifest(manifest);
             }
         }
-        ImageDataset all = ImageSource.at(source, Task.SINGLE_LABEL).dataset();
+        ImageDataset all = ImageSource.at(source, Task.SINGLE_LABEL, true).dataset();
         return DatasetSplit.stratified(all, options.valFraction(), options.testFraction(), options.seed());
     }
 

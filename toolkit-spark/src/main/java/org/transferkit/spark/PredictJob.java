@@ -20,6 +20,7 @@ import org.apache.spark.sql.SparkSession;
 import org.transferkit.DatasetException;
 import org.transferkit.TransferKitException;
 import org.transferkit.data.ImageDataset;
+import org.transferkit.data.ImageSource;
 import org.transferkit.data.LabelledImage;
 import org.transferkit.eval.HtmlReport;
 import org.transferkit.model.SkippedFile;
@@ -73,7 +74,7 @@ public final class PredictJob {
         Path model = Path.of(options.model()).toAbsolutePath();
         try (ImageClassifier classifier = ImageClassifier.load(model)) {
             ImageDataset labelled = options.source() == null ? null
-                    : ImageDataset.from(Path.of(options.source()), classifier.labels(), classifier.task());
+                    : ImageSource.at(Path.of(options.source()), classifier.task(), true).dataset(classifier.labels());
             List<Row> input = labelled == null ? unlabelled(Path.of(options.images()))
                     : labelledRows(labelled, classifier.task());
             spark.sparkContext().addFile(model.toUri().toString());

@@ -74,8 +74,8 @@ class SparkTrainingTest {
         Material m = material(dir);
         FineTune settings = FineTune.builder().epochs(20).seed(42).build();
         Backbone backbone = BackboneCatalog.open(m.backbone(), m.weights() == null ? null : Path.of(m.weights()), 42);
-        DatasetSplit split = DatasetSplit.stratified(ImageSource.at(m.csv(), Task.SINGLE_LABEL).dataset(), 0.2, 0.2,
-                42);
+        DatasetSplit split = DatasetSplit.stratified(ImageSource.at(m.csv(), Task.SINGLE_LABEL, true).dataset(), 0.2,
+                0.2, 42);
         Path cache = dir.resolve("cache");
         try (TrainedModel single = FineTuner.builder(backbone).settings(settings).featureCache(new FeatureCache(cache))
                 .build().fit(split)) {
