@@ -81,25 +81,9 @@ final class FeatureTraining {
         ComputationGraph graph = Trainer.transferGraph(backbone, cut, run, labels.size(), weights, env);
         Trainer.announce(listener, "head", graph, backbone);
         TransferLearningHelper helper = new TransferLearningHelper(graph, at.vertex());
-        DataSet fitOn = trainSet;
-        if (run.labelSmoothing() > 0) {
-            double e = run.labelSmoothing();
-            fitOn = new DataSet(trainSet.getFeatures(), trainSet.getLabels().mul(1 - e).addi(e / labels.size()));
-        }
         // with a search, cross-validation chose the epoch count: the validation vectors are measured, not chosen by
-        HeadPhase phase = new HeadPhase(helper.unfrozenGraph(), trainSet, fitOn, valSet, task, run.head().loss(),
-                run.batchSize(), run.seed(), search == null || !search.ran());
-        Checkpoints checkpoints = env.checkpointDir() == null ? null
-                : new Checkpoints(env.checkpointDir().resolve("head"), Trainer.fingerprint(run, backbone, cut, fitOn,
-                        valSet));
-        final FineTune ft = run;
-        EpochLoop.Outcome outcome = EpochLoop.run(phase, new EpochLoop.Plan(1, ft.epochs(),
-                e -> ft.schedule().at(ft.learningRate(), e, ft.epochs()), Double.NaN, ft.patience(), List.of(),
-                Double.NEGATIVE_INFINITY, 0), task, ft.seed(), checkpoints, env.resume(), listener);
-        if (outcome.improved()) {
-            phase.network().setParams(outcome.best());
-        }
-        Trainer.copyHeadInto(phase.network(), graph);
+        EpochLoop.Outcome outcome = Trainer.trainHead(helper, graph, trainSet, valSet, task, run, labels.size(),
+                search == null || !search.ran(), backbone, cut, env, listener);
         Preprocessing pre = settings.preprocessing() != null ? settings.preprocessing() : backbone.preprocessing();
         return new TrainingResult(graph, labels, cut, outcome.history(), outcome.bestEpoch(), train.size(),
                 val.size(), List.copyOf(skipped), Trainer.frozenLayers(graph), pre, task, null, search);

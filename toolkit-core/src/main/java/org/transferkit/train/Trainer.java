@@ -139,19 +139,46 @@ final class Trainer {
             graph = transferGraph(backbone, cut, run, labels.size(), weights, env);
             headHelper = new TransferLearningHelper(graph, featureVertex);
         }
-        final FineTune ft = run;
+        EpochLoop.Outcome outcome = trainHead(headHelper, graph, train, val, task, run, labels.size(),
+                search == null || !search.ran(), backbone, cut, env, listener);
+        TrainingResult phase1 = new TrainingResult(graph, labels, cut, outcome.history(), outcome.bestEpoch(), trainN, valN,
+                List.copyOf(skipped), frozenLayers(graph), pre, task, null, search);
+        return finish(settings.unfreeze() == null ? phase1 : EndToEnd.fit(backbone, data, settings, env, phase1, listener),
+                scaling);
+    }
+
+    /**
+     * Phase 1 on features: the head at the helper's vertex trains on them in the one {@link EpochLoop} (label smoothing,
+     * schedule, patience, checkpoints in {@code checkpoint/head}), the kept epoch's weights are restored, and the head
+     * is copied into {@code graph}. Shared by training from images and from a {@link FeatureSet}.
+     *
+     * @param helper DL4J's split of {@code graph} at the feature vertex
+     * @param graph the transfer graph that receives the trained head
+     * @param train the training features (with augmented copies, if any)
+     * @param val the validation features, or null
+     * @param task the task
+     * @param ft the settings trained (the search's winner, if it ran)
+     * @param outputs output units
+     * @param valChooses whether the validation score picks the kept epoch (false after a head search: it chose)
+     * @param backbone the backbone (for the checkpoint fingerprint)
+     * @param cut the cut point (for the checkpoint fingerprint)
+     * @param env checkpoints and resume
+     * @param listener progress events
+     * @return the loop's outcome (history, kept epoch)
+     * @throws TransferKitException if a checkpoint cannot be written or read
+     */
+    static EpochLoop.Outcome trainHead(TransferLearningHelper helper, ComputationGraph graph, DataSet train,
+            DataSet val, Task task, FineTune ft, int outputs, boolean valChooses, Backbone backbone, CutPoint cut,
+            RunEnvironment env, TrainingListener listener) throws TransferKitException {
         DataSet fitOn = train;
         if (ft.labelSmoothing() > 0) {
             double e = ft.labelSmoothing();
-            fitOn = new DataSet(train.getFeatures(), train.getLabels().mul(1 - e).addi(e / labels.size()));
+            fitOn = new DataSet(train.getFeatures(), train.getLabels().mul(1 - e).addi(e / outputs));
         }
-
-        // with a search, cross-validation chose the epoch count: the validation images are measured, not chosen by
-        HeadPhase phase = new HeadPhase(headHelper.unfrozenGraph(), train, fitOn, val, task, ft.head().loss(),
-                ft.batchSize(), ft.seed(), search == null || !search.ran());
+        HeadPhase phase = new HeadPhase(helper.unfrozenGraph(), train, fitOn, val, task, ft.head().loss(),
+                ft.batchSize(), ft.seed(), valChooses);
         Checkpoints checkpoints = env.checkpointDir() == null ? null
-                : new Checkpoints(env.checkpointDir().resolve("head"),
-                        fingerprint(ft, backbone, cut, fitOn, val));
+                : new Checkpoints(env.checkpointDir().resolve("head"), fingerprint(ft, backbone, cut, fitOn, val));
         EpochLoop.Outcome outcome = EpochLoop.run(phase, new EpochLoop.Plan(1, ft.epochs(),
                 e -> ft.schedule().at(ft.learningRate(), e, ft.epochs()), Double.NaN,
                 ft.patience(), List.of(), Double.NEGATIVE_INFINITY, 0), task, ft.seed(), checkpoints,
@@ -160,10 +187,7 @@ final class Trainer {
             phase.network().setParams(outcome.best());
         }
         copyHeadInto(phase.network(), graph);
-        TrainingResult phase1 = new TrainingResult(graph, labels, cut, outcome.history(), outcome.bestEpoch(), trainN, valN,
-                List.copyOf(skipped), frozenLayers(graph), pre, task, null, search);
-        return finish(settings.unfreeze() == null ? phase1 : EndToEnd.fit(backbone, data, settings, env, phase1, listener),
-                scaling);
+        return outcome;
     }
 
     /** @return a new transfer graph: the backbone cut and frozen, the settings' head on top */
