@@ -48,7 +48,6 @@ final class CrossValidation {
         }
         int[] fold = folds(task, targets, k, seed);
         List<HeadSearch.Scored> tried = new ArrayList<>();
-        HeadSearch.Scored best = null;
         boolean exceeded = false;
         for (HeadSearch.Candidate c : candidates) {
             if (!tried.isEmpty() && System.nanoTime() - t0 > search.budget().toNanos()) {
@@ -58,18 +57,48 @@ final class CrossValidation {
             HeadSearch.Scored s = score(search, c, base, train, fold, k, task, outputs, featureShape, classWeights,
                     seed);
             tried.add(s);
-            if (best == null || s.score() > best.score() + 1e-9
-                    || (Math.abs(s.score() - best.score()) <= 1e-9 && c.complexity() < best.candidate().complexity())) {
-                best = s;
-            }
         }
+        HeadSearch.Scored best = chooseCandidate(tried);
         FineTune chosen = best.candidate().apply(base, best.epochs());
         String why = String.format(java.util.Locale.ROOT,
                 "chose %s: mean %s %.4f over %d folds of the %d training images, trained %d epochs (the latest epoch "
-                        + "within one standard error of the best mean); ties go to the simpler head",
+                        + "within one standard error of the best mean); the simplest head within one standard error "
+                        + "of the best candidate's score wins",
                 best.candidate().name(), task.metricName(), best.score(), k, n, best.epochs());
         return new HeadSearch.Result(search, task.metricName(), k, candidates.size(), tried, best, chosen, why,
                 seconds(t0), exceeded);
+    }
+
+    /**
+     * The candidate rule, the same one-standard-error idea as the epoch rule: candidates whose score is within one
+     * standard error (of the best candidate's fold scores) of the best score cannot be told apart by the folds, and
+     * the simplest of them (fewest hidden units) wins; among equally simple ones the higher score, then the earlier.
+     *
+     * @param tried the scored candidates, in the order tried (at least one)
+     * @return the winner
+     */
+    static HeadSearch.Scored chooseCandidate(List<HeadSearch.Scored> tried) {
+        HeadSearch.Scored top = tried.get(0);
+        for (HeadSearch.Scored s : tried) {
+            if (s.score() > top.score() + 1e-9) {
+                top = s;
+            }
+        }
+        double[] f = top.foldScores();
+        double mean = Arrays.stream(f).average().orElse(top.score());
+        double var = f.length < 2 ? 0 : Arrays.stream(f).map(v -> (v - mean) * (v - mean)).sum() / (f.length - 1);
+        double floor = top.score() - Math.sqrt(var / Math.max(1, f.length)) - 1e-9;
+        HeadSearch.Scored best = null;
+        for (HeadSearch.Scored s : tried) {
+            if (s.score() < floor) {
+                continue;
+            }
+            if (best == null || s.candidate().complexity() < best.candidate().complexity()
+                    || (s.candidate().complexity() == best.candidate().complexity() && s.score() > best.score() + 1e-9)) {
+                best = s;
+            }
+        }
+        return best;
     }
 
     /** @return why there are too few training images for k folds, or null if there are enough */

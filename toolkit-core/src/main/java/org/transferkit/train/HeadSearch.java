@@ -37,8 +37,9 @@ import org.transferkit.task.Task;
  * epochs (patience 20). The score is the task's selection metric ({@link Task#score}: accuracy, micro-F1 or R²)
  * averaged over the folds at each epoch; the epoch count is the latest epoch whose mean is within one standard error
  * of the best mean (the folds cannot tell those epochs apart, and the first maximum of a noisy curve comes early), and
- * the candidate's score is the mean there; ties go to the earlier, simpler candidate. Candidates are tried in order
- * until the time budget is spent (a started candidate finishes).
+ * the candidate's score is the mean there. The winner is the simplest candidate (fewest hidden units) whose score is
+ * within one standard error of the best candidate's (then the higher score, then the earlier). Candidates are tried in
+ * order until the time budget is spent (a started candidate finishes).
  *
  * <p>Immutable.
  */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -181,5 +182,20 @@ class HeadSearchTest {
         assertEquals(1, CrossValidation.chooseEpoch(new double[][] {{0.5, 0.9, 0.8}, {0.5, 0.9, 0.8}}));
         // a flat curve after the peak keeps the last epoch
         assertEquals(3, CrossValidation.chooseEpoch(new double[][] {{0.5, 0.9, 0.9, 0.9}, {0.5, 0.7, 0.7, 0.7}}));
+    }
+
+    @Test
+    void theSimplestCandidateWithinOneStandardErrorOfTheBestWins() {
+        HeadSearch.Candidate linear = new HeadSearch.Candidate("linear", new int[0], 0, Optimizer.SGD, 1e-2, 0, 0);
+        HeadSearch.Candidate hidden = new HeadSearch.Candidate("hidden", new int[] {128}, 0.2, Optimizer.ADAM, 1e-3, 0,
+                0);
+        // the best (hidden, 0.90) has folds 0.85 and 0.95: sd 0.0707, se 0.05, so linear at 0.87 is within one
+        // standard error and wins as the simpler head
+        HeadSearch.Scored h = new HeadSearch.Scored(hidden, 0.90, new double[] {0.85, 0.95}, 15, 1);
+        HeadSearch.Scored l = new HeadSearch.Scored(linear, 0.87, new double[] {0.86, 0.88}, 100, 1);
+        assertSame(l, CrossValidation.chooseCandidate(List.of(h, l)));
+        // folds that agree (se 0) leave only the best
+        HeadSearch.Scored sure = new HeadSearch.Scored(hidden, 0.90, new double[] {0.90, 0.90}, 15, 1);
+        assertSame(sure, CrossValidation.chooseCandidate(List.of(sure, l)));
     }
 }
