@@ -11,7 +11,6 @@ import org.transferkit.backbone.Backbone;
 import org.transferkit.backbone.CutPoint;
 import org.transferkit.data.ClassBalance;
 import org.transferkit.head.HeadSpec;
-import org.transferkit.head.TransferModel;
 import org.transferkit.model.Preprocessing;
 import org.transferkit.model.SkippedFile;
 import org.transferkit.task.Task;
@@ -24,23 +23,6 @@ import org.transferkit.task.TaskReport;
  */
 final class FeatureTraining {
     private FeatureTraining() {
-    }
-
-    /** Where a head reads its features: the vertex of the transfer graph and the per-image shape there. */
-    record At(String vertex, long[] shape) {
-        static At of(CutPoint cut, HeadSpec head) {
-            boolean pooled = cut.spatial() && head.pooling() != HeadSpec.Pooling.FLATTEN;
-            return pooled ? new At(TransferModel.POOL, new long[] {cut.channels()})
-                    : new At(cut.vertex(), cut.outputShape());
-        }
-
-        int length() {
-            long n = 1;
-            for (long d : shape) {
-                n *= d;
-            }
-            return (int) n;
-        }
     }
 
     /**
@@ -62,7 +44,7 @@ final class FeatureTraining {
             RunEnvironment env, TrainingListener listener) throws TransferKitException {
         checkSettings(backbone, settings);
         CutPoint cut = settings.cutPoint() == null ? backbone.defaultCutPoint() : backbone.cutPoint(settings.cutPoint());
-        At at = At.of(cut, settings.head());
+        Featurizer.Features at = Featurizer.Features.of(cut, settings.head());
         if (train.length() != at.length()) {
             throw new IllegalArgumentException("the feature vectors have " + train.length() + " values, but "
                     + backbone.id() + " at cut point " + cut.name() + " with " + settings.head().pooling()
@@ -115,7 +97,7 @@ final class FeatureTraining {
      * @return the task's report, listing the feature set's skipped files
      */
     static TaskReport evaluate(TrainingResult result, HeadSpec head, FeatureSet features, double threshold) {
-        At at = At.of(result.cutPoint(), head);
+        Featurizer.Features at = Featurizer.Features.of(result.cutPoint(), head);
         if (features.length() != at.length() || !features.labels().equals(result.labels())) {
             throw new IllegalArgumentException("features are " + features.labels() + " x " + features.length()
                     + " values but the model reads " + result.labels() + " x " + at.length());

@@ -20,6 +20,8 @@ import org.transferkit.data.ImageDataset;
 import org.transferkit.data.ImageDecoder;
 import org.transferkit.data.ImagePipeline;
 import org.transferkit.data.LabelledImage;
+import org.transferkit.head.HeadSpec;
+import org.transferkit.head.TransferModel;
 import org.transferkit.model.Preprocessing;
 import org.transferkit.model.SkippedFile;
 import org.transferkit.engine.Runner;
@@ -30,6 +32,16 @@ final class Featurizer {
 
     /** Where features are taken: the vertex, its per-example shape, and what reduces the feature map. */
     record Features(String vertex, long[] shape, String pooling) {
+        /**
+         * @return where a head reads its features: after the global pooling when the head pools a feature map (a
+         *     vector per image: epochs and the cache stay small), else at the cut point itself
+         */
+        static Features of(CutPoint cut, HeadSpec head) {
+            boolean pooled = cut.spatial() && head.pooling() != HeadSpec.Pooling.FLATTEN;
+            return pooled ? new Features(TransferModel.POOL, new long[] {cut.channels()}, head.pooling().name())
+                    : new Features(cut.vertex(), cut.outputShape(), head.pooling().name());
+        }
+
         int length() {
             long n = 1;
             for (long d : shape) {

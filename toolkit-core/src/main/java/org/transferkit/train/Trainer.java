@@ -19,7 +19,6 @@ import org.transferkit.task.Task;
 import org.transferkit.runtime.CpuHelpers;
 import org.transferkit.engine.Runner;
 import org.transferkit.explain.ModelSummary;
-import org.transferkit.head.HeadSpec;
 import org.transferkit.head.TransferModel;
 
 /**
@@ -83,9 +82,9 @@ final class Trainer {
         // map (a 512-value vector per image instead of 512x13x13: epochs and the cache stay small), else at
         // the cut. Naming the vertex also matters when the cut is not a layer (SqueezeNet's merge vertex
         // fire9): the helper would otherwise start the head at its frozen inputs, a two-input graph.
-        boolean pooled = cut.spatial() && settings.head().pooling() != HeadSpec.Pooling.FLATTEN;
-        String featureVertex = pooled ? TransferModel.POOL : cut.vertex();
-        long[] featureShape = pooled ? new long[] {cut.channels()} : cut.outputShape();
+        Featurizer.Features at = Featurizer.Features.of(cut, settings.head());
+        String featureVertex = at.vertex();
+        long[] featureShape = at.shape();
         TransferLearningHelper helper = new TransferLearningHelper(graph, featureVertex);
         // the frozen layers run on the compiled engine where it is on (see org.transferkit.engine), else on DL4J
         Runner backboneRunner = new Runner(graph, featureVertex, x -> helper.featurize(new DataSet(x, null)).getFeatures(),
@@ -94,7 +93,6 @@ final class Trainer {
         long t0 = System.nanoTime();
         List<SkippedFile> skipped = new ArrayList<>();
         int[] reusedComputed = new int[2];
-        Featurizer.Features at = new Featurizer.Features(featureVertex, featureShape, settings.head().pooling().name());
         DataSet train;
         DataSet original;
         DataSet val;
