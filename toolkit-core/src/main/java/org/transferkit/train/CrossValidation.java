@@ -11,6 +11,7 @@ import org.transferkit.TransferKitException;
 import org.transferkit.head.TransferModel;
 import org.transferkit.model.EpochStats;
 import org.transferkit.task.Task;
+import org.transferkit.task.TaskMetrics;
 
 /**
  * Runs a {@link HeadSearch} on the training features: seeded (stratified for single-label) folds, each candidate
@@ -106,7 +107,7 @@ final class CrossValidation {
         if (task == Task.SINGLE_LABEL) {
             int[] counts = new int[targets[0].length];
             for (float[] t : targets) {
-                counts[argmax(t)]++;
+                counts[TaskMetrics.argMax(t)]++;
             }
             int min = Arrays.stream(counts).min().orElse(0);
             return min < k ? "too few training images for " + k + "-fold cross-validation (smallest class has " + min
@@ -127,7 +128,7 @@ final class CrossValidation {
                 groups.add(new ArrayList<>());
             }
             for (int i = 0; i < n; i++) {
-                groups.get(argmax(targets[i])).add(i);
+                groups.get(TaskMetrics.argMax(targets[i])).add(i);
             }
         } else {
             List<Integer> all = new ArrayList<>();
@@ -237,16 +238,6 @@ final class CrossValidation {
 
     private static int[] indices(int[] fold, int f, boolean heldOut) {
         return java.util.stream.IntStream.range(0, fold.length).filter(i -> (fold[i] == f) == heldOut).toArray();
-    }
-
-    private static int argmax(float[] v) {
-        int b = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[b]) {
-                b = i;
-            }
-        }
-        return b;
     }
 
     private static double seconds(long t0) {

@@ -2,7 +2,6 @@ package org.transferkit.examples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +11,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.transferkit.zoo.SqueezeNetBackbone;
 
 /**
  * Issue 18 with a real classifier: a linear head on SqueezeNet with the real ImageNet weights, trained on
@@ -27,11 +25,9 @@ class MixedLoadRealPhotosTest {
 
     @Test
     void realSqueezeNetClassifierKeepsItsAnswersUnderTheMixedLoad() throws Exception {
-        Path shared = Path.of(System.getProperty("transferkit.shared", "../shared"));
-        Path data = shared.resolve("datasets/hymenoptera");
-        Path weights = shared.resolve("weights/keras/" + SqueezeNetBackbone.KERAS_FILE);
-        assumeTrue(Files.isDirectory(data) && Files.isRegularFile(weights),
-                "skipped: " + data + " or " + weights + " is absent (real data lives in ../shared)");
+        SharedSqueezeNet shared = SharedSqueezeNet.require();
+        Path data = shared.data();
+        Path weights = shared.weights();
         Path model = tmp.resolve("c.zip");
         CliTest.Run train = CliTest.cli("train", "--train", data.resolve("train").toString(), "--val",
                 data.resolve("val").toString(), "--backbone", "squeezenet", "--weights", weights.toString(),

@@ -2,15 +2,12 @@ package org.transferkit.examples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.transferkit.zoo.SqueezeNetBackbone;
 
 /**
  * Real transfer learning as a user runs it: SqueezeNet with the real ImageNet weights, frozen, a linear
@@ -25,11 +22,9 @@ class SqueezeNetRealPhotosTest {
 
     @Test
     void frozenSqueezeNetReachesAtLeast092OnVal() throws Exception {
-        Path shared = Path.of(System.getProperty("transferkit.shared", "../shared"));
-        Path data = shared.resolve("datasets/hymenoptera");
-        Path weights = shared.resolve("weights/keras/" + SqueezeNetBackbone.KERAS_FILE);
-        assumeTrue(Files.isDirectory(data) && Files.isRegularFile(weights),
-                "skipped: " + data + " or " + weights + " is absent (real data lives in ../shared)");
+        SharedSqueezeNet shared = SharedSqueezeNet.require();
+        Path data = shared.data();
+        Path weights = shared.weights();
         Path out = tmp.resolve("c.zip");
         CliTest.Run r = CliTest.cli("train", "--train", data.resolve("train").toString(), "--val",
                 data.resolve("val").toString(), "--backbone", "squeezenet", "--weights", weights.toString(),
@@ -60,11 +55,9 @@ class SqueezeNetRealPhotosTest {
      */
     @Test
     void defaultFlagsSearchTheHeadOnTrainingImagesAndBeatTheOldDefaults() throws Exception {
-        Path shared = Path.of(System.getProperty("transferkit.shared", "../shared"));
-        Path data = shared.resolve("datasets/hymenoptera");
-        Path weights = shared.resolve("weights/keras/" + SqueezeNetBackbone.KERAS_FILE);
-        assumeTrue(Files.isDirectory(data) && Files.isRegularFile(weights),
-                "skipped: " + data + " or " + weights + " is absent (real data lives in ../shared)");
+        SharedSqueezeNet shared = SharedSqueezeNet.require();
+        Path data = shared.data();
+        Path weights = shared.weights();
         Path out = tmp.resolve("search").resolve("c.zip");
         CliTest.Run r = CliTest.cli("train", "--train", data.resolve("train").toString(), "--val",
                 data.resolve("val").toString(), "--backbone", "squeezenet", "--weights", weights.toString(),
