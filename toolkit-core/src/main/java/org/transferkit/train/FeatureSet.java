@@ -4,7 +4,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.Random;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,9 +28,10 @@ import org.transferkit.model.SkippedFile;
  *
  * The vectors are kept in blocks of plain floats (4 bytes per value, no per-image object besides its path), in
  * the order they were added: that order is the one training shuffles from, so the same order gives the same
- * weights. Immutable once built; the builder is not thread-safe.
+ * weights. Immutable once built; the builder is not thread-safe. As a {@link FeatureSource} it reads in that order, or
+ * shuffled by a seed ({@link java.util.Random}'s Fisher-Yates permutation).
  */
-public final class FeatureSet {
+public final class FeatureSet implements FeatureSource {
     private static final int BLOCK_FLOATS = 1 << 20;
 
     private final List<String> labels;
@@ -60,32 +63,120 @@ public final class FeatureSet {
     }
 
     /** @return the class names */
+    @Override
     public List<String> labels() {
         return labels;
     }
 
     /** @return values per feature vector */
+    @Override
     public int length() {
         return length;
     }
 
     /** @return images with features */
+    @Override
     public int size() {
         return size;
     }
 
     /** @return files that could not be featurized, with reasons */
+    @Override
     public List<SkippedFile> skipped() {
         return skipped;
     }
 
     /** @return images per class, index i counting class i */
+    @Override
     public int[] classCounts() {
         int[] counts = new int[labels.size()];
         for (int c : classes) {
             counts[c]++;
         }
         return counts;
+    }
+
+    @Override
+    public Batches inOrder(int batchSize) {
+        int[] order = new int[size];
+        for (int i = 0; i < size; i++) {
+            order[i] = i;
+        }
+        return new ArrayBatches(order, checkBatch(batchSize));
+    }
+
+    @Override
+    public Batches shuffled(int batchSize, long seed) {
+        int[] order = ((ArrayBatches) inOrder(batchSize)).order;
+        Random random = new Random(seed);
+        for (int i = size - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return new ArrayBatches(order, batchSize);
+    }
+
+    private static int checkBatch(int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+        }
+        return batchSize;
+    }
+
+    /** Copies vector {@code i} into {@code dst} at {@code at}. */
+    private void copyVector(int i, float[] dst, int at) {
+        long from = (long) i * length;
+        int done = 0;
+        while (done < length) {
+            int block = (int) ((from + done) / BLOCK_FLOATS);
+            int offset = (int) ((from + done) % BLOCK_FLOATS);
+            int n = Math.min(length - done, BLOCK_FLOATS - offset);
+            System.arraycopy(blocks.get(block), offset, dst, at + done, n);
+            done += n;
+        }
+    }
+
+    /** A pass over the vectors in a given order of indices. */
+    private final class ArrayBatches implements Batches {
+        private final int[] order;
+        private final int batchSize;
+        private int next;
+
+        ArrayBatches(int[] order, int batchSize) {
+            this.order = order;
+            this.batchSize = batchSize;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return next < order.length;
+        }
+
+        @Override
+        public FeatureBatch next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException("the pass is over");
+            }
+            int n = Math.min(batchSize, order.length - next);
+            float[] values = new float[n * length];
+            int[] batchLabels = new int[n];
+            List<Path> batchPaths = new ArrayList<>(n);
+            for (int r = 0; r < n; r++) {
+                int i = order[next + r];
+                copyVector(i, values, r * length);
+                batchLabels[r] = classes[i];
+                batchPaths.add(paths.get(i));
+            }
+            next += n;
+            return new FeatureBatch(values, batchLabels, batchPaths);
+        }
+
+        @Override
+        public void close() {
+            next = order.length;
+        }
     }
 
     /** @return the image of each vector, in order */

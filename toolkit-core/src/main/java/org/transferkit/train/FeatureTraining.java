@@ -1,10 +1,12 @@
 package org.transferkit.train;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.transferlearning.TransferLearningHelper;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.transferkit.DatasetException;
 import org.transferkit.TransferKitException;
 import org.transferkit.backbone.Backbone;
@@ -43,13 +45,8 @@ final class FeatureTraining {
     static TrainingResult fit(Backbone backbone, FeatureSet train, FeatureSet val, FineTune settings,
             RunEnvironment env, TrainingListener listener) throws TransferKitException {
         checkSettings(backbone, settings);
-        CutPoint cut = settings.cutPoint() == null ? backbone.defaultCutPoint() : backbone.cutPoint(settings.cutPoint());
-        Featurizer.Features at = Featurizer.Features.of(cut, settings.head());
-        if (train.length() != at.length()) {
-            throw new IllegalArgumentException("the feature vectors have " + train.length() + " values, but "
-                    + backbone.id() + " at cut point " + cut.name() + " with " + settings.head().pooling()
-                    + " pooling gives " + at.length() + "; train with the backbone, cut point and pooling that made them");
-        }
+        CutPoint cut = cutPoint(backbone, settings);
+        Featurizer.Features at = featuresAt(backbone, cut, settings, train.length());
         List<String> labels = train.labels();
         Task task = Task.SINGLE_LABEL;
         double[] weights = settings.classWeights() ? ClassBalance.weights(train.classCounts()) : null;
@@ -71,7 +68,27 @@ final class FeatureTraining {
                 val.size(), List.copyOf(skipped), Trainer.frozenLayers(graph), pre, task, null, search);
     }
 
-    private static void checkSettings(Backbone backbone, FineTune settings) {
+    /** @return the settings' cut point of the backbone (its default when unset) */
+    static CutPoint cutPoint(Backbone backbone, FineTune settings) {
+        return settings.cutPoint() == null ? backbone.defaultCutPoint() : backbone.cutPoint(settings.cutPoint());
+    }
+
+    /**
+     * @return where the head reads its features
+     * @throws IllegalArgumentException if vectors of {@code length} values do not fit the cut point and pooling
+     */
+    static Featurizer.Features featuresAt(Backbone backbone, CutPoint cut, FineTune settings, int length) {
+        Featurizer.Features at = Featurizer.Features.of(cut, settings.head());
+        if (length != at.length()) {
+            throw new IllegalArgumentException("the feature vectors have " + length + " values, but "
+                    + backbone.id() + " at cut point " + cut.name() + " with " + settings.head().pooling()
+                    + " pooling gives " + at.length() + "; train with the backbone, cut point and pooling that made them");
+        }
+        return at;
+    }
+
+    /** @throws IllegalArgumentException if the settings need images or another task than single-label */
+    static void checkSettings(Backbone backbone, FineTune settings) {
         if (backbone.trainsFromScratch()) {
             throw new IllegalArgumentException(backbone.id() + " trains from scratch on images; it has no features "
                     + "to train a head on");
@@ -88,37 +105,45 @@ final class FeatureTraining {
 
     /**
      * Evaluates a trained model's head on features, as {@link TrainedModel#evaluate} does on images (the same
-     * report; the features must come from the model's backbone and cut point).
+     * report; the features must come from the model's backbone and cut point). The vectors are read batch by batch;
+     * only the head's outputs (one value per class and image) are kept for the report.
      *
      * @param result a trained model
      * @param head its head settings (pooling)
-     * @param features labelled features of the model's classes
+     * @param features labelled features of the model's classes (in memory or streamed)
      * @param threshold the decision threshold
-     * @return the task's report, listing the feature set's skipped files
+     * @return the task's report, listing the features' skipped files
      */
-    static TaskReport evaluate(TrainingResult result, HeadSpec head, FeatureSet features, double threshold) {
+    static TaskReport evaluate(TrainingResult result, HeadSpec head, FeatureSource features, double threshold) {
         Featurizer.Features at = Featurizer.Features.of(result.cutPoint(), head);
         if (features.length() != at.length() || !features.labels().equals(result.labels())) {
             throw new IllegalArgumentException("features are " + features.labels() + " x " + features.length()
                     + " values but the model reads " + result.labels() + " x " + at.length());
         }
-        float[][] outputs = new float[features.size()][];
-        float[][] targets = new float[features.size()][];
-        DataSet all = features.toDataSet(at.shape());
-        if (all != null) {
-            // the head as DL4J's helper cuts it off the trained network (its own copy of the head's weights)
-            ComputationGraph net = new TransferLearningHelper(result.graph(), at.vertex()).unfrozenGraph();
-            int i = 0;
-            for (DataSet batch : all.batchBy(256)) {
-                float[][] out = net.outputSingle(batch.getFeatures()).toFloatMatrix();
-                float[][] t = batch.getLabels().toFloatMatrix();
-                for (int r = 0; r < out.length; r++, i++) {
-                    outputs[i] = out[r];
-                    targets[i] = t[r];
+        List<float[]> outputs = new ArrayList<>();
+        List<float[]> targets = new ArrayList<>();
+        List<Path> paths = new ArrayList<>();
+        int classes = result.labels().size();
+        // the head as DL4J's helper cuts it off the trained network (its own copy of the head's weights)
+        ComputationGraph net = features.size() == 0 ? null
+                : new TransferLearningHelper(result.graph(), at.vertex()).unfrozenGraph();
+        long[] full = new long[at.shape().length + 1];
+        System.arraycopy(at.shape(), 0, full, 1, at.shape().length);
+        try (FeatureSource.Batches pass = features.inOrder(256)) {
+            while (pass.hasNext()) {
+                FeatureSource.FeatureBatch batch = pass.next();
+                full[0] = batch.size();
+                float[][] out = net.outputSingle(Nd4j.create(batch.features(), full, 'c')).toFloatMatrix();
+                for (int r = 0; r < out.length; r++) {
+                    outputs.add(out[r]);
+                    float[] t = new float[classes];
+                    t[batch.labels()[r]] = 1;
+                    targets.add(t);
                 }
+                paths.addAll(batch.paths());
             }
         }
-        return result.task().report(result.labels(), outputs, targets, features.paths(), threshold,
-                features.skipped());
+        return result.task().report(result.labels(), outputs.toArray(new float[0][]), targets.toArray(new float[0][]),
+                paths, threshold, features.skipped());
     }
 }

@@ -140,20 +140,32 @@ final class Featurizer {
 
     static void checkUsable(DataSet train, List<String> labels, List<SkippedFile> skipped)
             throws DatasetException {
-        int classesWithImages = 0;
+        int[] counts = new int[labels.size()];
         if (train != null) {
             INDArray perClass = train.getLabels().sum(0);
             for (int c = 0; c < labels.size(); c++) {
-                if (perClass.getDouble(c) > 0) {
-                    classesWithImages++;
-                }
+                counts[c] = (int) Math.round(perClass.getDouble(c));
             }
         }
-        if (classesWithImages >= 2 && classesWithImages < labels.size() && train != null) {
-            INDArray perClass = train.getLabels().sum(0);
+        checkUsable(counts, labels, skipped);
+    }
+
+    /**
+     * @param perClass training images per class
+     * @throws DatasetException if a class has none (naming it) or fewer than two classes have any (listing skipped
+     *     files)
+     */
+    static void checkUsable(int[] perClass, List<String> labels, List<SkippedFile> skipped) throws DatasetException {
+        int classesWithImages = 0;
+        for (int c = 0; c < labels.size(); c++) {
+            if (perClass[c] > 0) {
+                classesWithImages++;
+            }
+        }
+        if (classesWithImages >= 2 && classesWithImages < labels.size()) {
             List<String> empty = new ArrayList<>();
             for (int c = 0; c < labels.size(); c++) {
-                if (perClass.getDouble(c) == 0) {
+                if (perClass[c] == 0) {
                     empty.add(labels.get(c));
                 }
             }

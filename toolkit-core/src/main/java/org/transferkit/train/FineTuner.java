@@ -124,6 +124,38 @@ public final class FineTuner {
         return new TrainedModel(result, backbone, run, env, TaskMetrics.DEFAULT_THRESHOLD);
     }
 
+    /**
+     * Trains the head on feature vectors that are read batch by batch every epoch instead of held in memory (e.g.
+     * the Parquet rows of a cluster's featurize job, more than the machine's memory): the same transfer graph, epoch
+     * loop, schedule, patience and kept-epoch choice as {@link #fitFeatures}; each epoch reads the training vectors in
+     * an order shuffled by the seed and the epoch number ({@link FeatureSource#shuffled}), and measures the training
+     * and validation vectors in further passes. The shuffle is the source's, not the in-memory one, so the weights
+     * differ from {@link #fitFeatures} on the same vectors (by as much as another shuffle seed would). The head search,
+     * where it runs, cross-validates on a seeded stratified sample of at most {@code sampleLimit} training vectors, and
+     * its winner then trains on all of them.
+     *
+     * @param train training vectors
+     * @param val validation vectors of the same classes (may be empty: then the last epoch is kept)
+     * @param sampleLimit the most training vectors the head search holds in memory, >= 1
+     * @return the trained model; its skipped files are both sources' skipped files; the caller closes it
+     * @throws TransferKitException if the backbone's weights cannot be read, or a class has no vectors
+     * @throws IllegalArgumentException as {@link #fitFeatures}, or if {@code sampleLimit < 1}
+     */
+    public TrainedModel fitStreaming(FeatureSource train, FeatureSource val, int sampleLimit)
+            throws TransferKitException {
+        if (!train.labels().equals(val.labels()) || train.length() != val.length()) {
+            throw new IllegalArgumentException("training and validation features must have the same labels and "
+                    + "length; got " + train.labels() + " x " + train.length() + " and " + val.labels() + " x "
+                    + val.length());
+        }
+        if (sampleLimit < 1) {
+            throw new IllegalArgumentException("the head search's sample limit must be >= 1, got " + sampleLimit);
+        }
+        TrainingResult result = StreamingTraining.fit(backbone, train, val, settings, sampleLimit, env, listener);
+        FineTune run = result.search() != null && result.search().ran() ? result.search().settings() : settings;
+        return new TrainedModel(result, backbone, run, env, TaskMetrics.DEFAULT_THRESHOLD);
+    }
+
     /** @return the fixed threshold, or the task's tuned one on the validation images */
     private double decisionThreshold(TrainingResult result, ImageDataset val, FineTune run) {
         Task task = result.task();

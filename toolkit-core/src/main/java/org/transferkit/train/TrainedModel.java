@@ -143,12 +143,13 @@ public final class TrainedModel implements AutoCloseable {
      * Evaluates the model on labelled feature vectors (typically the test split featurized on a cluster) without
      * running the backbone: the report {@link #evaluate(ImageDataset)} gives on the images the vectors came from.
      *
-     * @param features vectors made by the model's backbone at its cut point and pooling, of the model's classes
+     * @param features vectors made by the model's backbone at its cut point and pooling, of the model's classes, in
+     *     memory ({@link FeatureSet}) or read batch by batch (only the outputs, one value per class and image, are kept)
      * @return the single-label report; the set's skipped files are listed in it
      * @throws IllegalArgumentException if the labels or the vectors' length do not fit the model
      * @throws IllegalStateException if the model is closed
      */
-    public TaskReport evaluate(FeatureSet features) {
+    public TaskReport evaluate(FeatureSource features) {
         checkOpen();
         return FeatureTraining.evaluate(result, settings.head(), features, threshold);
     }

@@ -175,8 +175,28 @@ final class Trainer {
         }
         HeadPhase phase = new HeadPhase(helper.unfrozenGraph(), train, fitOn, val, task, ft.head().loss(),
                 ft.batchSize(), ft.seed(), valChooses);
+        return runHead(phase, graph, task, ft, env, fingerprint(ft, backbone, cut, fitOn, val), listener);
+    }
+
+    /**
+     * Runs a phase-1 {@link EpochLoop.Phase} (in memory or streaming) with the settings' epochs, schedule and patience
+     * (checkpoints in {@code checkpoint/head}), restores the kept epoch's weights and copies the head into
+     * {@code graph}.
+     *
+     * @param phase the head's phase
+     * @param graph the transfer graph that receives the trained head
+     * @param task the task
+     * @param ft the settings trained
+     * @param env checkpoints and resume
+     * @param fingerprint identifies the settings and data of a checkpoint
+     * @param listener progress events
+     * @return the loop's outcome
+     * @throws TransferKitException if a checkpoint cannot be written or read
+     */
+    static EpochLoop.Outcome runHead(EpochLoop.Phase phase, ComputationGraph graph, Task task, FineTune ft,
+            RunEnvironment env, String fingerprint, TrainingListener listener) throws TransferKitException {
         Checkpoints checkpoints = env.checkpointDir() == null ? null
-                : new Checkpoints(env.checkpointDir().resolve("head"), fingerprint(ft, backbone, cut, fitOn, val));
+                : new Checkpoints(env.checkpointDir().resolve("head"), fingerprint);
         EpochLoop.Outcome outcome = EpochLoop.run(phase, new EpochLoop.Plan(1, ft.epochs(),
                 e -> ft.schedule().at(ft.learningRate(), e, ft.epochs()), Double.NaN,
                 ft.patience(), List.of(), Double.NEGATIVE_INFINITY, 0), task, ft.seed(), checkpoints,
