@@ -2,6 +2,7 @@ package org.transferkit.spark;
 
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -71,6 +72,25 @@ final class Args {
             throw new IllegalArgumentException(name + " takes true or false, got '" + v + "'");
         }
         return Boolean.parseBoolean(v);
+    }
+
+    /**
+     * @return a size in bytes: a whole number, optionally followed by k, m or g (binary: 1k = 1024), >= 1
+     * @throws IllegalArgumentException if it is not such a size
+     */
+    static long bytes(String name, String v) {
+        String t = v.trim().toLowerCase(Locale.ROOT);
+        int shift = t.endsWith("k") ? 10 : t.endsWith("m") ? 20 : t.endsWith("g") ? 30 : 0;
+        try {
+            long n = Long.parseLong(shift == 0 ? t : t.substring(0, t.length() - 1));
+            if (n < 1 || n > Long.MAX_VALUE >> shift) {
+                throw new NumberFormatException("out of range");
+            }
+            return n << shift;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " takes a size >= 1 in bytes, or with k, m or g (e.g. 512m, 4g), "
+                    + "got '" + v + "'", e);
+        }
     }
 
     static double number(String name, String v) {

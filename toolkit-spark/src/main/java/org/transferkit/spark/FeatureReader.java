@@ -4,11 +4,14 @@ import static org.apache.spark.sql.functions.col;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.transferkit.DatasetException;
+import org.transferkit.model.SkippedFile;
 import org.transferkit.train.FeatureSet;
 
 /**
@@ -16,7 +19,8 @@ import org.transferkit.train.FeatureSet;
  * Spark's {@code toLocalIterator} (one partition of rows on the driver at a time, not the whole table), in the
  * rows' {@link FeatureRows#POSITION} order: the order the single-machine trainer featurizes, so that the head
  * sees its vectors in the same order and trains to the same weights. The vectors themselves are kept in the
- * feature set, 4 bytes per value.
+ * feature set, 4 bytes per value. Or, for more vectors than the driver holds, one split at a time as a
+ * {@link ParquetFeatures} source that reads the rows again on every pass ({@link #stream}).
  */
 final class FeatureReader {
     private final Dataset<Row> rows;
@@ -63,9 +67,44 @@ final class FeatureReader {
         return new FeatureReader(rows, List.copyOf(labels), length);
     }
 
+    /** @return values per vector */
+    int length() {
+        return length;
+    }
+
     /** @return the class names, index i naming class i */
     List<String> labels() {
         return labels;
+    }
+
+    /** @return featurized rows per split ({@code train}, {@code val}, {@code test}; a split without rows is absent) */
+    Map<String, Long> splitSizes() {
+        Map<String, Long> sizes = new HashMap<>();
+        for (Row r : rows.filter(col(FeatureRows.REASON).isNull()).groupBy(FeatureRows.SPLIT).count().collectAsList()) {
+            sizes.put(r.getString(0), r.getLong(1));
+        }
+        return sizes;
+    }
+
+    /**
+     * @param split {@code train}, {@code val} or {@code test}
+     * @param rowsAtOnce the most rows of one Spark partition a pass streams to the driver
+     * @return its vectors, read from the rows on every pass instead of held (see {@link ParquetFeatures})
+     */
+    ParquetFeatures stream(String split, int rowsAtOnce) {
+        Dataset<Row> part = rows.filter(col(FeatureRows.SPLIT).equalTo(split));
+        Dataset<Row> featurized = part.filter(col(FeatureRows.REASON).isNull())
+                .select(FeatureRows.PATH, FeatureRows.LABEL_INDEX, FeatureRows.FEATURES, FeatureRows.POSITION);
+        int[] counts = new int[labels.size()];
+        for (Row r : featurized.groupBy(FeatureRows.LABEL_INDEX).count().collectAsList()) {
+            counts[r.getInt(0)] = Math.toIntExact(r.getLong(1));
+        }
+        List<SkippedFile> skipped = new ArrayList<>();
+        for (Row r : part.filter(col(FeatureRows.REASON).isNotNull()).select(FeatureRows.PATH, FeatureRows.REASON)
+                .orderBy(FeatureRows.PATH).collectAsList()) {
+            skipped.add(new SkippedFile(Path.of(r.getString(0)), r.getString(1)));
+        }
+        return new ParquetFeatures(featurized, labels, length, counts, skipped, rowsAtOnce);
     }
 
     /**

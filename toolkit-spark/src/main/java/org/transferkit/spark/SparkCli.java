@@ -84,8 +84,8 @@ public final class SparkCli {
             }
             case "train-head" -> {
                 TrainHeadOptions o = TrainHeadOptions.parse(args);
-                yield (spark, out) -> TrainHeadJob.run(spark, o, TrainingListener.onEpoch(s -> epoch(out, s)))
-                        .describe();
+                yield (spark, out) -> TrainHeadJob.run(spark, o, TrainingListener.onEpoch(s -> epoch(out, s)),
+                        out::println).describe();
             }
             case "predict" -> {
                 PredictOptions o = PredictOptions.parse(args);

@@ -2,6 +2,7 @@ package org.transferkit.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,6 +44,31 @@ class JobOptionsTest {
         assertEquals(train.batchSize(), d.batchSize());
         assertEquals(train.seed(), d.seed());
         assertEquals(HeadSearch.Mode.OFF, d.search().mode());
+    }
+
+    @Test
+    void theMemoryBudgetDecidesInMemoryOrStreaming() {
+        assertEquals(512L << 20, TrainHeadOptions.parse("--features", "f", "--out", "c", "--memory-budget", "512m")
+                .memoryBudget());
+        assertEquals(8L << 30, TrainHeadOptions.parse("--features", "f", "--out", "c", "--memory-budget", "8G")
+                .memoryBudget());
+        assertEquals(TrainHeadOptions.defaultMemoryBudget(), TrainHeadOptions.parse("--features", "f", "--out", "c")
+                .memoryBudget());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TrainHeadOptions.parse("--features", "f", "--out", "c", "--memory-budget", "lots"));
+        assertTrue(e.getMessage().contains("--memory-budget") && e.getMessage().contains("'lots'"), e.getMessage());
+
+        // 1,000,000 SqueezeNet vectors (512 values) need 16 bytes x 512 x 1M = 7.6 GB
+        HeadMemory small = HeadMemory.of(1_000_000, 512, 4L << 30, 32);
+        assertFalse(small.inMemory());
+        assertEquals((4L << 30) / (16 * 512), small.rowsAtOnce());
+        assertTrue(small.describe().startsWith("head training streams from Parquet"), small.describe());
+        assertEquals(small.rowsAtOnce(), small.searchSample(1_000_000));
+        assertEquals(1000, HeadMemory.of(1_000_000, 512, 1 << 20, 32).searchSample(1_000_000), "at least 1,000");
+        HeadMemory big = HeadMemory.of(1_000_000, 512, 8L << 30, 32);
+        assertTrue(big.inMemory());
+        assertTrue(big.describe().contains("7.6 GB <= memory budget 8.0 GB"), big.describe());
+        assertEquals(32, HeadMemory.of(10, 512, 1, 32).rowsAtOnce(), "at least a batch");
     }
 
     @Test
