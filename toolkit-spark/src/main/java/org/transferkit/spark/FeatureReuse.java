@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -21,7 +20,6 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.transferkit.Checksums;
 import org.transferkit.TransferKitException;
 
 /**
@@ -62,13 +60,14 @@ final class FeatureReuse {
      * @param partitions partitions of the hashing and of the images left to featurize
      * @param with what makes this run's vectors
      * @param featurizer the partition function for the images without a reusable vector
+     * @param conf the Hadoop configuration the images are read with (where named by URI)
      * @return the report, counting the reused vectors
      * @throws TransferKitException if the new rows cannot be moved into place
      */
     static FeaturizeReport rerun(SparkSession spark, String output, List<Row> input, int partitions, String with,
-            FlatMapFunction<Iterator<Row>, Row> featurizer) throws TransferKitException {
+            FlatMapFunction<Iterator<Row>, Row> featurizer, HadoopImages.Conf conf) throws TransferKitException {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Dataset<Row> hashed = spark.createDataFrame(jsc.parallelize(input, partitions).mapPartitions(FeatureReuse::hash),
+        Dataset<Row> hashed = spark.createDataFrame(jsc.parallelize(input, partitions).mapPartitions(rows -> hash(rows, conf)),
                 HASHED).persist();
         Dataset<Row> previous = previous(spark, output, with);
         Dataset<Row> joined = hashed.join(previous, hashed.col(FeatureRows.CONTENT_SHA256).equalTo(col(OLD_HASH)),
@@ -114,14 +113,14 @@ final class FeatureReuse {
     }
 
     /** Adds each row's content hash (null where the listing skipped it or it cannot be read: featurizing says why). */
-    private static Iterator<Row> hash(Iterator<Row> rows) {
+    private static Iterator<Row> hash(Iterator<Row> rows, HadoopImages.Conf conf) {
         List<Row> out = new ArrayList<>();
         while (rows.hasNext()) {
             Row r = rows.next();
             String sha = null;
             if (r.isNullAt(FeatureRows.INPUT_REASON)) {
                 try {
-                    sha = Checksums.sha256(Path.of(r.getString(0)));
+                    sha = HadoopImages.sha256(r.getString(0), conf.get());
                 } catch (IOException | RuntimeException e) {
                     sha = null;
                 }

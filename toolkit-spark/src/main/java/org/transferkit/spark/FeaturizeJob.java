@@ -8,6 +8,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -41,7 +43,9 @@ import org.transferkit.zoo.BackboneCatalog;
  * the features equal the single-machine featurizer's. Only the options and the class names travel to executors.
  * A failed task is retried by Spark (up to {@code spark.task.maxFailures}); Spark's Parquet commit protocol keeps
  * only the successful attempt's file, so each image is written exactly once.
- * The image files must be readable at the same path on every executor (a shared mount).
+ * The source may be a plain local path (the image files must then be readable at the same path on every executor:
+ * a shared mount) or a Hadoop file system URI ({@code hdfs://}, {@code s3a://}, {@code file://}), listed on the
+ * driver and read by the executors through Hadoop's {@code FileSystem} ({@link HadoopImages}).
  *
  * <p>Resumable at the granularity of files: where the output already holds a featurize job's rows, a re-run
  * reuses every vector whose image content (SHA-256) and {@link FeatureRows#FEATURIZED_WITH} match, featurizes the
@@ -93,14 +97,16 @@ public final class FeaturizeJob {
      */
     static FeaturizeReport run(SparkSession spark, FeaturizeOptions options,
             UnaryOperator<FlatMapFunction<Iterator<Row>, Row>> wrap) throws TransferKitException {
-        DatasetSplit split = split(options);
-        List<Row> input = inputRows(split);
+        HadoopImages.Conf conf = new HadoopImages.Conf(spark.sparkContext().hadoopConfiguration());
+        Listed listed = split(options, conf);
+        DatasetSplit split = listed.split();
+        List<Row> input = inputRows(split, listed.name());
         String with = featurizedWith(options);
         int partitions = options.partitions() > 0 ? options.partitions() : spark.sparkContext().defaultParallelism();
         FlatMapFunction<Iterator<Row>, Row> featurizer = wrap.apply(
-                new PartitionFeaturizer(options, split.train().labels(), with));
+                new PartitionFeaturizer(options, split.train().labels(), with, conf));
         if (FeatureReuse.exists(spark, options.output())) {
-            return FeatureReuse.rerun(spark, options.output(), input, partitions, with, featurizer);
+            return FeatureReuse.rerun(spark, options.output(), input, partitions, with, featurizer, conf);
         }
         JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(input, partitions)
                 .mapPartitions(featurizer);
@@ -114,6 +120,39 @@ public final class FeaturizeJob {
      *     outside its folder (on a cluster a manifest lists files where they live, e.g. a shared mount), as
      *     {@code train --allow-outside-paths} allows
      */
+    static Listed split(FeaturizeOptions options, HadoopImages.Conf conf) throws TransferKitException {
+        if (HadoopImages.isUri(options.source())) {
+            List<String> splits = new ArrayList<>();
+            HadoopImages.Listing listing = HadoopImages.list(options.source(), conf.get(), splits);
+            ImageDataset all = listing.listing().toDataset(null);
+            return new Listed(bySplitColumn(all, splits).orElseGet(() -> DatasetSplit.stratified(all,
+                    options.valFraction(), options.testFraction(), options.seed())), listing::name);
+        }
+        return new Listed(split(options), Path::toString);
+    }
+
+    /**
+     * @param split the images, their parts and the entries skipped
+     * @param name the name each image's path stands for in the rows: the path itself, or its Hadoop URI
+     */
+    record Listed(DatasetSplit split, Function<Path, String> name) {
+    }
+
+    /** @return the images split by a manifest's split column (one entry per image), or empty where a row has none */
+    private static Optional<DatasetSplit> bySplitColumn(ImageDataset all, List<String> splits) {
+        if (splits.isEmpty() || splits.contains(null)) {
+            return Optional.empty();
+        }
+        List<List<LabelledImage>> parts = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        for (int i = 0; i < all.images().size(); i++) {
+            parts.get(CsvManifest.SPLITS.indexOf(splits.get(i))).add(all.images().get(i));
+        }
+        return Optional.of(new DatasetSplit(new ImageDataset(all.labels(), parts.get(0), all.skipped()),
+                new ImageDataset(all.labels(), parts.get(1), List.of()),
+                new ImageDataset(all.labels(), parts.get(2), List.of())));
+    }
+
+    /** The listing and split of a local source (a plain path). */
     static DatasetSplit split(FeaturizeOptions options) throws TransferKitException {
         Path source = Path.of(options.source());
         if (ImageDataset.isCsv(source)) {
@@ -148,7 +187,7 @@ public final class FeaturizeJob {
      * @return the partition input ({@link FeatureRows#INPUT}): every image with its label, split and position (train,
      *     val, test, each in split order), then the entries each part's listing skipped with their part and reason
      */
-    static List<Row> inputRows(DatasetSplit split) {
+    static List<Row> inputRows(DatasetSplit split, Function<Path, String> name) {
         List<Row> rows = new ArrayList<>();
         List<String> labels = split.train().labels();
         String[] names = {"train", "val", "test"};
@@ -156,7 +195,7 @@ public final class FeaturizeJob {
         long position = 0;
         for (int p = 0; p < 3; p++) {
             for (LabelledImage img : parts.get(p).images()) {
-                rows.add(RowFactory.create(img.path().toString(), labels.get(img.label()), img.label(), names[p],
+                rows.add(RowFactory.create(name.apply(img.path()), labels.get(img.label()), img.label(), names[p],
                         position++, null));
             }
         }
@@ -164,7 +203,7 @@ public final class FeaturizeJob {
         for (int p = 0; p < 3; p++) {
             for (SkippedFile s : parts.get(p).skipped()) {
                 if (seen.add(s.path().toString())) {
-                    rows.add(RowFactory.create(s.path().toString(), null, null, names[p], null, s.reason()));
+                    rows.add(RowFactory.create(name.apply(s.path()), null, null, names[p], null, s.reason()));
                 }
             }
         }

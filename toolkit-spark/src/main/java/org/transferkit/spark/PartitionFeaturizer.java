@@ -1,12 +1,14 @@
 package org.transferkit.spark;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -36,7 +38,8 @@ import org.transferkit.zoo.BackboneCatalog;
  * engine live for the partition only and are closed after it. Input rows are {@link FeatureRows#INPUT}, with a
  * reason only for an entry the listing skipped. Emits one {@link FeatureRows#OUTPUT} row per input row: features,
  * content hash and what made them for a decoded image, the reason for a file that does not decode or read.
- * A bad file never fails the task; a backbone that does not open does.
+ * A bad file never fails the task; a backbone that does not open does. An image named by a Hadoop URI is first
+ * copied into a local temporary folder of the partition ({@link HadoopImages#stage}), deleted after it.
  */
 final class PartitionFeaturizer implements FlatMapFunction<Iterator<Row>, Row> {
     private static final long serialVersionUID = 1L;
@@ -44,14 +47,18 @@ final class PartitionFeaturizer implements FlatMapFunction<Iterator<Row>, Row> {
     private final FeaturizeOptions options;
     private final List<String> labels;
     private final String featurizedWith;
+    private final HadoopImages.Conf hadoop;
 
     /**
      * @param options the job's options
      * @param labels the dataset's class names, index i naming class i (small: sent with each task)
      * @param featurizedWith what makes the vectors ({@link FeaturizeJob#featurizedWith}), written on each row
+     * @param hadoop the Hadoop configuration images named by URI are read with
      */
-    PartitionFeaturizer(FeaturizeOptions options, List<String> labels, String featurizedWith) {
+    PartitionFeaturizer(FeaturizeOptions options, List<String> labels, String featurizedWith,
+            HadoopImages.Conf hadoop) {
         this.options = options;
+        this.hadoop = hadoop;
         this.labels = List.copyOf(labels);
         this.featurizedWith = featurizedWith;
     }
@@ -59,21 +66,54 @@ final class PartitionFeaturizer implements FlatMapFunction<Iterator<Row>, Row> {
     @Override
     public Iterator<Row> call(Iterator<Row> input) throws TransferKitException {
         List<Row> out = new ArrayList<>();
-        Map<String, Row> todo = new HashMap<>();
+        Map<String, Row> todo = new HashMap<>(); // by the local file decoded: the image itself, or its copy
         List<LabelledImage> images = new ArrayList<>();
-        while (input.hasNext()) {
-            Row r = input.next();
-            if (r.isNullAt(FeatureRows.INPUT_REASON)) {
-                todo.put(r.getString(0), r);
-                images.add(new LabelledImage(Path.of(r.getString(0)), r.getInt(2)));
-            } else {
-                out.add(skipped(r, r.getString(FeatureRows.INPUT_REASON)));
+        Path staging = null;
+        try {
+            while (input.hasNext()) {
+                Row r = input.next();
+                if (!r.isNullAt(FeatureRows.INPUT_REASON)) {
+                    out.add(skipped(r, r.getString(FeatureRows.INPUT_REASON)));
+                    continue;
+                }
+                Path local = Path.of(r.getString(0));
+                if (HadoopImages.isUri(r.getString(0))) {
+                    staging = staging != null ? staging : Files.createTempDirectory("transferkit-images");
+                    try {
+                        local = HadoopImages.stage(r.getString(0), hadoop.get(), staging, images.size());
+                    } catch (IOException | RuntimeException e) {
+                        out.add(skipped(r, "cannot be read: " + e.getMessage()));
+                        continue;
+                    }
+                }
+                todo.put(local.toString(), r);
+                images.add(new LabelledImage(local, r.getInt(2)));
             }
-        }
-        if (!images.isEmpty()) {
-            featurize(new ImageDataset(labels, images, List.of()), todo, out);
+            if (!images.isEmpty()) {
+                featurize(new ImageDataset(labels, images, List.of()), todo, out);
+            }
+        } catch (IOException e) {
+            throw new TransferKitException("cannot make a local folder for the partition's images: " + e.getMessage(),
+                    e);
+        } finally {
+            deleteQuietly(staging);
         }
         return out.iterator();
+    }
+
+    /** Deletes the partition's copies of images read through Hadoop's file system. */
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // a temporary folder: the executor's temp cleaning removes what is left
+        }
     }
 
     private void featurize(ImageDataset part, Map<String, Row> todo, List<Row> out) throws TransferKitException {
@@ -99,8 +139,8 @@ final class PartitionFeaturizer implements FlatMapFunction<Iterator<Row>, Row> {
                 int n = batch.numExamples();
                 float[][] rows = runner.output(batch.getFeatures()).reshape(n, -1).toFloatMatrix();
                 for (int i = 0; i < n; i++) {
-                    Row in = todo.get(String.valueOf(batch.getExampleMetaData().get(i)));
-                    out.add(featurized(in, rows[i]));
+                    String local = String.valueOf(batch.getExampleMetaData().get(i));
+                    out.add(featurized(todo.get(local), Path.of(local), rows[i]));
                 }
             }
             for (SkippedFile s : pipe.skipped()) {
@@ -112,10 +152,10 @@ final class PartitionFeaturizer implements FlatMapFunction<Iterator<Row>, Row> {
     }
 
     /** @return the output row of a decoded image, or a skipped row if its bytes cannot be read for the hash */
-    private Row featurized(Row in, float[] features) {
+    private Row featurized(Row in, Path local, float[] features) {
         String hash;
         try {
-            hash = Checksums.sha256(Path.of(in.getString(0)));
+            hash = Checksums.sha256(local);
         } catch (IOException | RuntimeException e) {
             return skipped(in, "cannot read for its content hash: " + e.getMessage());
         }
