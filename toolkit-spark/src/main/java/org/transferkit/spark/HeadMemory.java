@@ -49,11 +49,13 @@ record HeadMemory(boolean inMemory, long vectors, int length, long budget, int r
                 size(vectors * length * TrainHeadOptions.BYTES_PER_VALUE), inMemory ? "<=" : ">", size(budget));
         return inMemory ? "head training in memory (as train): " + need
                 : String.format(Locale.ROOT, "head training streams from Parquet every epoch: %s; at most %,d vectors "
-                        + "of a Spark partition and one batch on the driver at once", need, rowsAtOnce);
+                        + "of a Spark partition plus one batch (training's, or 256 when measuring) on the driver at once",
+                        need, rowsAtOnce);
     }
 
     private static String size(long bytes) {
         return bytes >= 1L << 30 ? String.format(Locale.ROOT, "%.1f GB", bytes / (double) (1L << 30))
-                : String.format(Locale.ROOT, "%.1f MB", bytes / (double) (1L << 20));
+                : bytes >= 1L << 20 ? String.format(Locale.ROOT, "%.1f MB", bytes / (double) (1L << 20))
+                : String.format(Locale.ROOT, "%.1f KB", bytes / 1024.0);
     }
 }
