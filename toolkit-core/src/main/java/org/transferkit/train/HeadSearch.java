@@ -55,13 +55,15 @@ public final class HeadSearch {
     private final Duration budget;
     private final Long seed;
     private final int maxEpochs;
+    private final int threads;
 
     private HeadSearch(Mode mode, int folds, Duration budget, Long seed) {
-        this(mode, folds, budget, seed, mode == Mode.THOROUGH ? 150 : 100);
+        this(mode, folds, budget, seed, mode == Mode.THOROUGH ? 150 : 100, defaultThreads());
     }
 
-    private HeadSearch(Mode mode, int folds, Duration budget, Long seed, int maxEpochs) {
+    private HeadSearch(Mode mode, int folds, Duration budget, Long seed, int maxEpochs, int threads) {
         this.maxEpochs = maxEpochs;
+        this.threads = threads;
         this.mode = mode;
         this.folds = folds;
         this.budget = budget;
@@ -102,7 +104,7 @@ public final class HeadSearch {
         if (k < 2 || k > 20) {
             throw new IllegalArgumentException("search folds must be in 2..20, got " + k);
         }
-        return new HeadSearch(mode, k, budget, seed, maxEpochs);
+        return new HeadSearch(mode, k, budget, seed, maxEpochs, threads);
     }
 
     /** @param d the time budget, > 0 @return a copy with it @throws IllegalArgumentException if not positive */
@@ -110,12 +112,12 @@ public final class HeadSearch {
         if (d == null || d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException("search budget must be > 0, got " + d);
         }
-        return new HeadSearch(mode, folds, d, seed, maxEpochs);
+        return new HeadSearch(mode, folds, d, seed, maxEpochs, threads);
     }
 
     /** @param s seeds the folds and the candidates' training (default: the run's seed) @return a copy with it */
     public HeadSearch withSeed(long s) {
-        return new HeadSearch(mode, folds, budget, s, maxEpochs);
+        return new HeadSearch(mode, folds, budget, s, maxEpochs, threads);
     }
 
     /** @return the mode */
@@ -147,12 +149,34 @@ public final class HeadSearch {
         if (n < 1) {
             throw new IllegalArgumentException("search epochs must be >= 1, got " + n);
         }
-        return new HeadSearch(mode, folds, budget, seed, n);
+        return new HeadSearch(mode, folds, budget, seed, n, threads);
     }
 
     /** @return at most this many epochs per candidate and fold */
     public int maxEpochs() {
         return maxEpochs;
+    }
+
+    /**
+     * @param n threads that train a candidate's folds at once, 1..64 (default: the machine's cores, at most 8); each
+     *     fold trains on one thread with its own seeded network, so the result does not depend on {@code n}
+     * @return a copy with it
+     * @throws IllegalArgumentException otherwise
+     */
+    public HeadSearch withThreads(int n) {
+        if (n < 1 || n > 64) {
+            throw new IllegalArgumentException("search threads must be in 1..64, got " + n);
+        }
+        return new HeadSearch(mode, folds, budget, seed, maxEpochs, n);
+    }
+
+    /** @return threads that train a candidate's folds at once */
+    public int threads() {
+        return threads;
+    }
+
+    private static int defaultThreads() {
+        return Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors()));
     }
 
     int patience() {

@@ -177,10 +177,13 @@ final class Trainer {
                 ft.batchSize(), ft.seed(), valChooses);
         Checkpoints checkpoints = env.checkpointDir() == null ? null
                 : new Checkpoints(env.checkpointDir().resolve("head"), fingerprint(ft, backbone, cut, fitOn, val));
-        EpochLoop.Outcome outcome = EpochLoop.run(phase, new EpochLoop.Plan(1, ft.epochs(),
-                e -> ft.schedule().at(ft.learningRate(), e, ft.epochs()), Double.NaN,
-                ft.patience(), List.of(), Double.NEGATIVE_INFINITY, 0), task, ft.seed(), checkpoints,
-                env.resume(), listener);
+        EpochLoop.Outcome outcome;
+        try (OpThreads small = OpThreads.forHead(phase.network().numParams())) {
+            outcome = EpochLoop.run(phase, new EpochLoop.Plan(1, ft.epochs(),
+                    e -> ft.schedule().at(ft.learningRate(), e, ft.epochs()), Double.NaN,
+                    ft.patience(), List.of(), Double.NEGATIVE_INFINITY, 0), task, ft.seed(), checkpoints,
+                    env.resume(), listener);
+        }
         if (outcome.improved()) {
             phase.network().setParams(outcome.best());
         }

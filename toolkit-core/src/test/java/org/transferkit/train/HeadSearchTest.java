@@ -147,6 +147,31 @@ class HeadSearchTest {
     }
 
     @Test
+    void theScoresDoNotDependOnHowManyThreadsTrainTheFolds() throws Exception {
+        Task task = Task.REGRESSION;
+        FineTune base = FineTune.builder().head(HeadSpec.builder().task(task).build()).build();
+        DataSet data = synthetic(task, 30, 9);
+        HeadSearch three = SMALL.withFolds(3);
+        HeadSearch.Result one = CrossValidation.run(three.withThreads(1), base, data, task, 2, new long[] {8}, null);
+        HeadSearch.Result many = CrossValidation.run(three.withThreads(3), base, data, task, 2, new long[] {8}, null);
+        assertEquals(scores(one), scores(many));
+        assertEquals(one.chosen().candidate().name(), many.chosen().candidate().name());
+    }
+
+    @Test
+    void batchesAreConsecutiveSlicesLikeBatchBy() {
+        DataSet d = synthetic(Task.REGRESSION, 11, 3);
+        List<DataSet> ours = HeadPhase.batches(d, 4);
+        List<DataSet> theirs = d.batchBy(4);
+        assertEquals(theirs.size(), ours.size());
+        for (int i = 0; i < ours.size(); i++) {
+            assertEquals(theirs.get(i).getFeatures(), ours.get(i).getFeatures());
+            assertEquals(theirs.get(i).getLabels(), ours.get(i).getLabels());
+        }
+        assertArrayEquals(d.getLabels().toFloatMatrix(), HeadPhase.matrix(d.getLabels()));
+    }
+
+    @Test
     void foldsAreStratifiedAndSeeded() {
         float[][] t = new float[12][2];
         for (int i = 0; i < 12; i++) {
