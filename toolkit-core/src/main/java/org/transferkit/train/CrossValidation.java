@@ -58,14 +58,7 @@ final class CrossValidation {
         int[] fold = folds(task, targets, k, seed);
         List<HeadSearch.Scored> tried = new ArrayList<>();
         boolean exceeded = false;
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(k, search.threads()), r -> {
-            Thread t = new Thread(() -> {
-                OpThreads.onThisThread();
-                r.run();
-            }, "transferkit-head-search");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = pool(search, k);
         // one ND4J thread per op (see OpThreads): the folds use the cores instead, and the scores do not depend on
         // how many threads there are
         try (OpThreads one = OpThreads.one()) {
@@ -89,6 +82,38 @@ final class CrossValidation {
                 best.candidate().name(), task.metricName(), best.score(), k, n, best.epochs());
         return new HeadSearch.Result(search, task.metricName(), k, candidates.size(), tried, best, chosen, why,
                 seconds(t0), exceeded);
+    }
+
+    /**
+     * Scores one candidate on other features of the same training images (in the same order), with the folds and seed
+     * {@link #run} used: how the thorough search compares input policies.
+     *
+     * @return the candidate's cross-validated score on {@code train}
+     * @throws TransferKitException never in practice (no checkpoints are written)
+     */
+    static HeadSearch.Scored scoreOn(HeadSearch search, HeadSearch.Candidate c, FineTune base, DataSet train, Task task,
+            int outputs, long[] featureShape, double[] classWeights) throws TransferKitException {
+        long seed = search.seed() != null ? search.seed() : base.seed();
+        int k = search.folds();
+        int[] fold = folds(task, train.getLabels().toFloatMatrix(), k, seed);
+        ExecutorService pool = pool(search, k);
+        try (OpThreads one = OpThreads.one()) {
+            return score(search, c, base, train, fold, k, task, outputs, featureShape, classWeights, seed, pool);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** @return the threads that train a candidate's folds, each with one OpenMP thread */
+    private static ExecutorService pool(HeadSearch search, int k) {
+        return Executors.newFixedThreadPool(Math.min(k, search.threads()), r -> {
+            Thread t = new Thread(() -> {
+                OpThreads.onThisThread();
+                r.run();
+            }, "transferkit-head-search");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**

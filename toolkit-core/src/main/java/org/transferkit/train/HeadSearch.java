@@ -345,6 +345,48 @@ public final class HeadSearch {
     }
 
     /**
+     * One input policy's cross-validated score: the chosen candidate trained on the training images featurized that
+     * way, with the same folds and seed.
+     *
+     * @param policy how images were fitted to the backbone's input, e.g. {@code squash} or {@code center-crop}
+     * @param score the mean held-out metric over the folds at {@code epochs}
+     * @param foldScores each fold's held-out metric there
+     * @param epochs the epoch count the epoch rule chose on these features
+     */
+    public record PolicyScore(String policy, double score, double[] foldScores, int epochs) {
+        Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("policy", policy);
+            m.put("cv_score", score);
+            m.put("cv_fold_scores", Arrays.stream(foldScores).boxed().toList());
+            m.put("epochs", epochs);
+            return m;
+        }
+    }
+
+    /**
+     * The thorough search's comparison of input policies at featurizing time.
+     *
+     * @param chosen the policy the model was trained with, and predicts with (the bundle's preprocessing)
+     * @param scored every policy compared, the backbone's own first
+     * @param why the rule that chose
+     */
+    public record InputPolicy(String chosen, List<PolicyScore> scored, String why) {
+        public InputPolicy {
+            scored = List.copyOf(scored);
+        }
+
+        Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("chosen", chosen);
+            m.put("on", "training images only (the same folds and seed as the head search)");
+            m.put("compared", scored.stream().map(PolicyScore::toMap).toList());
+            m.put("why", why);
+            return m;
+        }
+    }
+
+    /**
      * What a search did.
      *
      * @param search the search's settings
@@ -357,12 +399,31 @@ public final class HeadSearch {
      * @param why why this outcome
      * @param seconds the search's time
      * @param budgetExceeded true if candidates were left untried because the budget was spent
+     * @param inputPolicy the input-policy comparison ({@link Mode#THOROUGH} from images), or null
      */
     public record Result(HeadSearch search, String metric, int folds, int planned, List<Scored> tried, Scored chosen,
-            FineTune settings, String why, double seconds, boolean budgetExceeded) {
+            FineTune settings, String why, double seconds, boolean budgetExceeded, InputPolicy inputPolicy) {
         public Result {
             Objects.requireNonNull(search, "search");
             tried = List.copyOf(tried);
+        }
+
+        /** A result without an input-policy comparison (every mode but thorough). */
+        Result(HeadSearch search, String metric, int folds, int planned, List<Scored> tried, Scored chosen,
+                FineTune settings, String why, double seconds, boolean budgetExceeded) {
+            this(search, metric, folds, planned, tried, chosen, settings, why, seconds, budgetExceeded, null);
+        }
+
+        /**
+         * @param policy the input-policy comparison
+         * @param winner the chosen candidate as scored on the chosen policy's features (its epoch count is trained)
+         * @param extraSeconds the comparison's time
+         * @return a copy that records the comparison and trains the winner for the chosen policy's epoch count
+         */
+        Result withInputPolicy(InputPolicy policy, Scored winner, double extraSeconds) {
+            return new Result(search, metric, folds, planned, tried, winner,
+                    winner.candidate().apply(settings, winner.epochs()), why, seconds + extraSeconds, budgetExceeded,
+                    policy);
         }
 
         /** @return true if a candidate was chosen (the run trained the winner) */
@@ -386,6 +447,9 @@ public final class HeadSearch {
             m.put("candidates", tried.stream().map(Scored::toMap).toList());
             m.put("chosen", chosen == null ? null : chosen.toMap());
             m.put("why", why);
+            if (inputPolicy != null) {
+                m.put("input_policy", inputPolicy.toMap());
+            }
             return m;
         }
 
@@ -404,6 +468,13 @@ public final class HeadSearch {
             }
             t.append(String.format(Locale.ROOT, "  tried %d of %d candidates in %.1f s%s%n", tried.size(), planned,
                     seconds, budgetExceeded ? " (time budget reached)" : ""));
+            if (inputPolicy != null) {
+                for (PolicyScore p : inputPolicy.scored()) {
+                    t.append(String.format(Locale.ROOT, "%s input %-34s %10.4f %8d%n",
+                            p.policy().equals(inputPolicy.chosen()) ? "*" : " ", p.policy(), p.score(), p.epochs()));
+                }
+                t.append("  ").append(inputPolicy.why()).append(System.lineSeparator());
+            }
             return t.toString();
         }
 

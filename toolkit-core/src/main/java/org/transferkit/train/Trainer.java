@@ -129,6 +129,24 @@ final class Trainer {
         }
         // the head search sees the training features only (never the validation images, never augmented copies)
         HeadSearch.Result search = search(backbone, settings, original, task, labels.size(), featureShape, weights);
+        if (InputPolicies.apply(search, settings) && settings.augmentation() == null) {
+            DatasetSplit parts = data;
+            try (Runner again = new Runner(graph, featureVertex,
+                    x -> helper.featurize(new DataSet(x, null)).getFeatures(), env.runtime().engine())) {
+                InputPolicies.Outcome p = InputPolicies.compare(search, settings, pre, original,
+                        alt -> Featurizer.featurize(again, backbone, cut, at, alt, parts.train(), settings, env, null, 0,
+                                new ArrayList<>(), reusedComputed, listener),
+                        task, labels.size(), featureShape, weights);
+                search = p.result();
+                if (p.preprocessing() != pre) { // train, validate and save with the chosen policy
+                    pre = p.preprocessing();
+                    original = p.train();
+                    train = original;
+                    val = val == null ? null : Featurizer.featurize(again, backbone, cut, at, pre, parts.val(),
+                            settings, env, null, 0, new ArrayList<>(), reusedComputed, listener);
+                }
+            }
+        }
         FineTune run = settings;
         TransferLearningHelper headHelper = helper;
         if (search != null && search.ran()) {
