@@ -4,6 +4,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -18,6 +22,10 @@ import org.transferkit.task.TaskMetrics;
  * trained by the one {@link EpochLoop} with a {@link HeadPhase} on a head-only network per fold, scored by
  * {@link Task#score} on the fold's held-out part. It is given the training features only: it cannot see the
  * validation images.
+ *
+ * <p>A candidate's folds train at once on {@link HeadSearch#threads()} threads, each fold on one thread with its own
+ * network and ND4J's thread-local random generator seeded for it, while ND4J runs each op on one thread
+ * ({@link OpThreads}); so the scores are the same for any thread count (tested).
  */
 final class CrossValidation {
     private CrossValidation() {
@@ -50,14 +58,20 @@ final class CrossValidation {
         int[] fold = folds(task, targets, k, seed);
         List<HeadSearch.Scored> tried = new ArrayList<>();
         boolean exceeded = false;
-        for (HeadSearch.Candidate c : candidates) {
-            if (!tried.isEmpty() && System.nanoTime() - t0 > search.budget().toNanos()) {
-                exceeded = true;
-                break;
+        ExecutorService pool = pool(search, k);
+        // one ND4J thread per op (see OpThreads): the folds use the cores instead, and the scores do not depend on
+        // how many threads there are
+        try (OpThreads one = OpThreads.one()) {
+            for (HeadSearch.Candidate c : candidates) {
+                if (!tried.isEmpty() && System.nanoTime() - t0 > search.budget().toNanos()) {
+                    exceeded = true;
+                    break;
+                }
+                tried.add(score(search, c, base, train, fold, k, task, outputs, featureShape, classWeights, seed,
+                        pool));
             }
-            HeadSearch.Scored s = score(search, c, base, train, fold, k, task, outputs, featureShape, classWeights,
-                    seed);
-            tried.add(s);
+        } finally {
+            pool.shutdownNow();
         }
         HeadSearch.Scored best = chooseCandidate(tried);
         FineTune chosen = best.candidate().apply(base, best.epochs());
@@ -68,6 +82,38 @@ final class CrossValidation {
                 best.candidate().name(), task.metricName(), best.score(), k, n, best.epochs());
         return new HeadSearch.Result(search, task.metricName(), k, candidates.size(), tried, best, chosen, why,
                 seconds(t0), exceeded);
+    }
+
+    /**
+     * Scores one candidate on other features of the same training images (in the same order), with the folds and seed
+     * {@link #run} used: how the thorough search compares input policies.
+     *
+     * @return the candidate's cross-validated score on {@code train}
+     * @throws TransferKitException never in practice (no checkpoints are written)
+     */
+    static HeadSearch.Scored scoreOn(HeadSearch search, HeadSearch.Candidate c, FineTune base, DataSet train, Task task,
+            int outputs, long[] featureShape, double[] classWeights) throws TransferKitException {
+        long seed = search.seed() != null ? search.seed() : base.seed();
+        int k = search.folds();
+        int[] fold = folds(task, train.getLabels().toFloatMatrix(), k, seed);
+        ExecutorService pool = pool(search, k);
+        try (OpThreads one = OpThreads.one()) {
+            return score(search, c, base, train, fold, k, task, outputs, featureShape, classWeights, seed, pool);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** @return the threads that train a candidate's folds, each with one OpenMP thread */
+    private static ExecutorService pool(HeadSearch search, int k) {
+        return Executors.newFixedThreadPool(Math.min(k, search.threads()), r -> {
+            Thread t = new Thread(() -> {
+                OpThreads.onThisThread();
+                r.run();
+            }, "transferkit-head-search");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
@@ -148,55 +194,83 @@ final class CrossValidation {
     }
 
     private static HeadSearch.Scored score(HeadSearch search, HeadSearch.Candidate c, FineTune base, DataSet train,
-            int[] fold, int k, Task task, int outputs, long[] featureShape, double[] classWeights, long seed)
-            throws TransferKitException {
+            int[] fold, int k, Task task, int outputs, long[] featureShape, double[] classWeights, long seed,
+            ExecutorService pool) throws TransferKitException {
         long t0 = System.nanoTime();
-        int max = search.maxEpochs();
-        double[][] curves = new double[k][max];
-        FineTune s = c.apply(base, max);
+        FineTune s = c.apply(base, search.maxEpochs());
+        List<Future<double[]>> jobs = new ArrayList<>();
         for (int f = 0; f < k; f++) {
-            int[] in = indices(fold, f, false);
-            int[] out = indices(fold, f, true);
-            DataSet fitTrain = train.get(in);
-            DataSet held = train.get(out);
-            DataSet fitOn = fitTrain;
-            if (s.labelSmoothing() > 0) {
-                double e = s.labelSmoothing();
-                fitOn = new DataSet(fitTrain.getFeatures(), fitTrain.getLabels().mul(1 - e).addi(e / outputs));
+            int held = f;
+            jobs.add(pool.submit(() -> foldCurve(search, s, train, fold, held, task, outputs, featureShape,
+                    classWeights, seed)));
+        }
+        double[][] curves = new double[k][];
+        try {
+            for (int f = 0; f < k; f++) {
+                curves[f] = jobs.get(f).get();
             }
-            Nd4j.getRandom().setSeed(seed);
-            ComputationGraph head = TransferModel.headOnly(s.head(), featureShape, outputs,
-                    s.optimizer().updater(s.learningRate()), seed, s.weightDecay(), classWeights);
-            try {
-                HeadPhase phase = new HeadPhase(head, fitTrain, fitOn, held, task, s.head().loss(), s.batchSize(),
-                        seed, true);
-                double lr = s.learningRate();
-                EpochLoop.Outcome o = EpochLoop.run(phase, new EpochLoop.Plan(1, max, e -> lr, lr,
-                        search.patience(), List.of(), Double.NEGATIVE_INFINITY, 0), task, seed, null, false,
-                        TrainingListener.NONE);
-                double last = Double.NEGATIVE_INFINITY;
-                List<EpochStats> h = o.history();
-                for (int e = 0; e < max; e++) {
-                    if (e < h.size()) {
-                        double v = h.get(e).valMetric();
-                        last = Double.isNaN(v) ? -1e9 : v;
-                    }
-                    curves[f][e] = last; // after early stopping the fold keeps its last score
-                }
-            } finally {
-                head.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            jobs.forEach(j -> j.cancel(true));
+            throw new IllegalStateException("head search interrupted", e);
+        } catch (ExecutionException e) {
+            jobs.forEach(j -> j.cancel(true));
+            if (e.getCause() instanceof TransferKitException t) {
+                throw t;
             }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("head search failed: " + e.getCause(), e.getCause());
         }
         int chosenE = chooseEpoch(curves);
+        double[] foldScores = new double[k];
         double mean = 0;
         for (int f = 0; f < k; f++) {
+            foldScores[f] = curves[f][chosenE];
             mean += curves[f][chosenE] / k;
         }
-        double[] foldScores = new double[k];
-        for (int f = 0; f < k; f++) {
-            foldScores[f] = curves[f][chosenE];
-        }
         return new HeadSearch.Scored(c, mean, foldScores, chosenE + 1, seconds(t0));
+    }
+
+    /**
+     * Trains one fold (on the calling thread, which owns the fold's network and ND4J's thread-local random generator,
+     * seeded here) and measures its held-out part after every epoch.
+     *
+     * @return the held-out score per epoch; after early stopping the fold keeps its last score
+     */
+    private static double[] foldCurve(HeadSearch search, FineTune s, DataSet train, int[] fold, int f, Task task,
+            int outputs, long[] featureShape, double[] classWeights, long seed) throws TransferKitException {
+        int max = search.maxEpochs();
+        DataSet fitOn = train.get(indices(fold, f, false));
+        DataSet held = train.get(indices(fold, f, true));
+        if (s.labelSmoothing() > 0) {
+            double e = s.labelSmoothing();
+            fitOn = new DataSet(fitOn.getFeatures(), fitOn.getLabels().mul(1 - e).addi(e / outputs));
+        }
+        Nd4j.getRandom().setSeed(seed);
+        ComputationGraph head = TransferModel.headOnly(s.head(), featureShape, outputs,
+                s.optimizer().updater(s.learningRate()), seed, s.weightDecay(), classWeights);
+        try {
+            // no pass over the fold's training part per epoch: only the held-out score is used
+            HeadPhase phase = new HeadPhase(head, null, fitOn, held, task, s.head().loss(), s.batchSize(), seed, true);
+            double lr = s.learningRate();
+            EpochLoop.Outcome o = EpochLoop.run(phase, new EpochLoop.Plan(1, max, e -> lr, lr, search.patience(),
+                    List.of(), Double.NEGATIVE_INFINITY, 0), task, seed, null, false, TrainingListener.NONE);
+            double[] curve = new double[max];
+            double last = Double.NEGATIVE_INFINITY;
+            List<EpochStats> h = o.history();
+            for (int e = 0; e < max; e++) {
+                if (e < h.size()) {
+                    double v = h.get(e).valMetric();
+                    last = Double.isNaN(v) ? -1e9 : v;
+                }
+                curve[e] = last;
+            }
+            return curve;
+        } finally {
+            head.close();
+        }
     }
 
     /**

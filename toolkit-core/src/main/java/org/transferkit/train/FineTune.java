@@ -82,7 +82,7 @@ public final class FineTune {
         return b;
     }
 
-    /** @return the head search (default {@link HeadSearch#off()}; see {@link HeadSearch} for when it runs) */
+    /** @return the head search (default {@link HeadSearch#quick()}; see {@link HeadSearch} for when it runs) */
     public HeadSearch search() {
         return search;
     }
@@ -133,7 +133,12 @@ public final class FineTune {
         return augmentedCopies;
     }
 
-    /** @return a builder with the defaults (the command line's too): 30 epochs, batch 32, Adam at 0.001, seed 42, default head and cut */
+    /**
+     * @return a builder with the defaults (the command line's too): the quick head search, which for a frozen backbone
+     *     chooses the head, optimizer, learning rate and epochs by cross-validation on the training images (see
+     *     {@link HeadSearch}); where it does not run, the fixed defaults: 30 epochs, batch 32, Adam at 0.001, seed
+     *     42, default head and cut
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -221,13 +226,13 @@ public final class FineTune {
         private double labelSmoothing;
         private LrSchedule schedule = LrSchedule.constant();
         private Unfreeze unfreeze;
-        private HeadSearch search = HeadSearch.off();
+        private HeadSearch search = HeadSearch.quick();
 
         private Builder() {
         }
 
         /**
-         * @param s the head search: {@link HeadSearch#off()} (default), {@link HeadSearch#quick()} or
+         * @param s the head search: {@link HeadSearch#quick()} (default), {@link HeadSearch#off()} or
          *     {@link HeadSearch#thorough()}
          * @return this
          */

@@ -217,7 +217,7 @@ public final class FineTuner {
         }
 
         /**
-         * @param s the head search by cross-validation on the training images (default {@link HeadSearch#off()};
+         * @param s the head search by cross-validation on the training images (default {@link HeadSearch#quick()};
          *     it runs when the searched settings are left at their defaults, see {@link HeadSearch})
          * @return this
          */

@@ -129,6 +129,24 @@ final class Trainer {
         }
         // the head search sees the training features only (never the validation images, never augmented copies)
         HeadSearch.Result search = search(backbone, settings, original, task, labels.size(), featureShape, weights);
+        if (InputPolicies.apply(search, settings) && settings.augmentation() == null) {
+            DatasetSplit parts = data;
+            try (Runner again = new Runner(graph, featureVertex,
+                    x -> helper.featurize(new DataSet(x, null)).getFeatures(), env.runtime().engine())) {
+                InputPolicies.Outcome p = InputPolicies.compare(search, settings, pre, original,
+                        alt -> Featurizer.featurize(again, backbone, cut, at, alt, parts.train(), settings, env, null, 0,
+                                new ArrayList<>(), reusedComputed, listener),
+                        task, labels.size(), featureShape, weights);
+                search = p.result();
+                if (p.preprocessing() != pre) { // train, validate and save with the chosen policy
+                    pre = p.preprocessing();
+                    original = p.train();
+                    train = original;
+                    val = val == null ? null : Featurizer.featurize(again, backbone, cut, at, pre, parts.val(),
+                            settings, env, null, 0, new ArrayList<>(), reusedComputed, listener);
+                }
+            }
+        }
         FineTune run = settings;
         TransferLearningHelper headHelper = helper;
         if (search != null && search.ran()) {
@@ -197,10 +215,13 @@ final class Trainer {
             RunEnvironment env, String fingerprint, TrainingListener listener) throws TransferKitException {
         Checkpoints checkpoints = env.checkpointDir() == null ? null
                 : new Checkpoints(env.checkpointDir().resolve("head"), fingerprint);
-        EpochLoop.Outcome outcome = EpochLoop.run(phase, new EpochLoop.Plan(1, ft.epochs(),
-                e -> ft.schedule().at(ft.learningRate(), e, ft.epochs()), Double.NaN,
-                ft.patience(), List.of(), Double.NEGATIVE_INFINITY, 0), task, ft.seed(), checkpoints,
-                env.resume(), listener);
+        EpochLoop.Outcome outcome;
+        try (OpThreads small = OpThreads.forHead(phase.network().numParams())) {
+            outcome = EpochLoop.run(phase, new EpochLoop.Plan(1, ft.epochs(),
+                    e -> ft.schedule().at(ft.learningRate(), e, ft.epochs()), Double.NaN,
+                    ft.patience(), List.of(), Double.NEGATIVE_INFINITY, 0), task, ft.seed(), checkpoints,
+                    env.resume(), listener);
+        }
         if (outcome.improved()) {
             phase.network().setParams(outcome.best());
         }

@@ -77,7 +77,7 @@ class HeadSearchTest {
         try (TrainedModel m = FineTuner.builder(new TinyBackbone(3)).search(tight).build().fit(train, val)) {
             assertEquals(1, m.search().tried().size());
             assertTrue(m.search().budgetExceeded());
-            assertTrue(m.search().toTable().contains("tried 1 of 8 candidates"), m.search().toTable());
+            assertTrue(m.search().toTable().contains("tried 1 of 6 candidates"), m.search().toTable());
         }
     }
 
@@ -137,13 +137,38 @@ class HeadSearchTest {
             HeadSearch.Result r = CrossValidation.run(SMALL, base, data, task, 2, new long[] {8}, null);
             assertTrue(r.ran(), r.why());
             assertEquals(task.metricName(), r.metric());
-            assertEquals(7, r.tried().size()); // no label smoothing outside single-label
+            assertEquals(5, r.tried().size()); // no label smoothing outside single-label
             assertTrue(r.chosen().score() > -1, r.toTable());
             assertEquals(task, r.settings().head().task());
             HeadSearch.Result again = CrossValidation.run(SMALL, base, data, task, 2, new long[] {8}, null);
             assertEquals(scores(r), scores(again));
             assertFalse(CrossValidation.run(SMALL, base, synthetic(task, 3, 5), task, 2, new long[] {8}, null).ran());
         }
+    }
+
+    @Test
+    void theScoresDoNotDependOnHowManyThreadsTrainTheFolds() throws Exception {
+        Task task = Task.REGRESSION;
+        FineTune base = FineTune.builder().head(HeadSpec.builder().task(task).build()).build();
+        DataSet data = synthetic(task, 30, 9);
+        HeadSearch three = SMALL.withFolds(3);
+        HeadSearch.Result one = CrossValidation.run(three.withThreads(1), base, data, task, 2, new long[] {8}, null);
+        HeadSearch.Result many = CrossValidation.run(three.withThreads(3), base, data, task, 2, new long[] {8}, null);
+        assertEquals(scores(one), scores(many));
+        assertEquals(one.chosen().candidate().name(), many.chosen().candidate().name());
+    }
+
+    @Test
+    void batchesAreConsecutiveSlicesLikeBatchBy() {
+        DataSet d = synthetic(Task.REGRESSION, 11, 3);
+        List<DataSet> ours = HeadPhase.batches(d, 4);
+        List<DataSet> theirs = d.batchBy(4);
+        assertEquals(theirs.size(), ours.size());
+        for (int i = 0; i < ours.size(); i++) {
+            assertEquals(theirs.get(i).getFeatures(), ours.get(i).getFeatures());
+            assertEquals(theirs.get(i).getLabels(), ours.get(i).getLabels());
+        }
+        assertArrayEquals(d.getLabels().toFloatMatrix(), HeadPhase.matrix(d.getLabels()));
     }
 
     @Test

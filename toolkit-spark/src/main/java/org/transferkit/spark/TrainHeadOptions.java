@@ -104,7 +104,7 @@ public record TrainHeadOptions(String features, Path out, String backbone, Strin
                 .schedule(new LrSchedule(LrSchedule.parseType(a.text("--schedule", "constant")),
                         (int) a.integer("--step-every", 7), a.number("--step-gamma", 0.1),
                         (int) a.integer("--warmup", 0)));
-        HeadSearch search = HeadSearch.parse(a.text("--search", "off")).withFolds((int) a.integer("--search-folds", 5));
+        HeadSearch search = HeadSearch.parse(a.text("--search", "quick")).withFolds((int) a.integer("--search-folds", 5));
         if (a.has("--search-budget")) {
             search = search.withBudget(Duration.ofSeconds(a.integer("--search-budget", 0)));
         }

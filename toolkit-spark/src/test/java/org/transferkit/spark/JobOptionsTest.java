@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.train.FineTune;
-import org.transferkit.train.HeadSearch;
 import org.transferkit.train.Optimizer;
 
 /** The train-head and predict jobs' arguments, and the launcher's one-line mistakes (no Spark is started). */
@@ -43,7 +42,7 @@ class JobOptionsTest {
         assertEquals(train.learningRate(), d.learningRate());
         assertEquals(train.batchSize(), d.batchSize());
         assertEquals(train.seed(), d.seed());
-        assertEquals(HeadSearch.Mode.OFF, d.search().mode());
+        assertEquals(train.search().mode(), d.search().mode()); // quick, as for train
     }
 
     @Test

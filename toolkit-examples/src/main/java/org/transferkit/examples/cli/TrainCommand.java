@@ -182,11 +182,12 @@ public final class TrainCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE}, none)")
     int augment;
 
-    @Option(names = "--search", paramLabel = "MODE", defaultValue = "off", description = "head search by k-fold "
-            + "cross-validation on the training images only (never the validation or test images): off, quick or "
-            + "thorough (default: ${DEFAULT-VALUE}). It runs when --hidden, --dropout, --optimizer, --lr, --epochs, "
-            + "--weight-decay, --label-smoothing, --patience and --schedule are left at their defaults; the winner "
-            + "is trained on all training images")
+    @Option(names = "--search", paramLabel = "MODE", defaultValue = "quick", description = "head search by k-fold "
+            + "cross-validation on the training images only (never the validation or test images): quick, "
+            + "thorough (more heads, and the input policy: squash or centre crop, with or without the mirror image) "
+            + "or off (default: ${DEFAULT-VALUE}). It runs for a frozen backbone when --hidden, --dropout, "
+            + "--optimizer, --lr, --epochs, --weight-decay, --label-smoothing, --patience and --schedule are left at "
+            + "their defaults; the winner is trained on all training images. --search off trains the fixed defaults")
     String search;
 
     @Option(names = "--search-folds", paramLabel = "K", defaultValue = "5", description = "folds of the head search; "

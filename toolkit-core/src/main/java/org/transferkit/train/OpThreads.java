@@ -1,0 +1,66 @@
+package org.transferkit.train;
+
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOps;
+import org.nd4j.nativeblas.NativeOpsHolder;
+
+/**
+ * ND4J's op and BLAS thread counts held at one while a small head trains on cached features, restored on
+ * {@link #close()}. A head's ops (a 32 x 512 by 512 x 2 product, a softmax over two columns) are so small that splitting
+ * each over threads costs more in start-up and waiting than it saves, much more when the other core is busy
+ * (docs/benchmarks.md, "Head search ... faster"); the head search uses the cores by training folds at once instead.
+ * The counts are ND4J's process-wide settings: other ND4J work in the same JVM during that time also runs on one
+ * thread per op. OpenMP's own count is per thread: it is set for the calling thread here, and by
+ * {@link #onThisThread()} for threads of the caller's own (the search's fold threads).
+ * Not for big heads (see {@link #SMALL_HEAD_PARAMS}).
+ */
+final class OpThreads implements AutoCloseable {
+    /** Heads with fewer parameters than this train with one thread per op. */
+    static final long SMALL_HEAD_PARAMS = 2_000_000;
+
+    private final int ops;
+    private final int master;
+    private final int blas;
+    private final int omp;
+
+    private OpThreads() {
+        ops = Nd4j.getEnvironment().maxThreads();
+        master = Nd4j.getEnvironment().maxMasterThreads();
+        blas = Nd4j.factory().blas().getMaxThreads();
+        omp = native_().ompGetMaxThreads();
+        Nd4j.getEnvironment().setMaxThreads(1);
+        Nd4j.getEnvironment().setMaxMasterThreads(1);
+        Nd4j.factory().blas().setMaxThreads(1);
+        onThisThread();
+    }
+
+    /** Sets OpenMP's thread count of the calling thread to one (for a thread that ends with its task). */
+    static void onThisThread() {
+        native_().setOmpNumThreads(1);
+    }
+
+    private static NativeOps native_() {
+        return NativeOpsHolder.getInstance().getDeviceNativeOps();
+    }
+
+    /** @return one thread per op until closed */
+    static OpThreads one() {
+        return new OpThreads();
+    }
+
+    /**
+     * @param headParams the head's parameter count
+     * @return one thread per op until closed if the head is small, else null (nothing to close)
+     */
+    static OpThreads forHead(long headParams) {
+        return headParams < SMALL_HEAD_PARAMS ? new OpThreads() : null;
+    }
+
+    @Override
+    public void close() {
+        Nd4j.getEnvironment().setMaxThreads(ops);
+        Nd4j.getEnvironment().setMaxMasterThreads(master);
+        Nd4j.factory().blas().setMaxThreads(blas);
+        native_().setOmpNumThreads(omp);
+    }
+}
