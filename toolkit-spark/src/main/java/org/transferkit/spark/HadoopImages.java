@@ -192,6 +192,32 @@ final class HadoopImages {
     }
 
     /**
+     * @param dir a folder's URI
+     * @param conf the Hadoop configuration
+     * @return the URIs of every file with an image name below it, sorted
+     * @throws DatasetException if it cannot be listed
+     */
+    static List<String> imageFiles(String dir, Configuration conf) throws DatasetException {
+        org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(dir);
+        List<String> files = new ArrayList<>();
+        try {
+            FileSystem fs = root.getFileSystem(conf);
+            RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
+            while (it.hasNext()) {
+                org.apache.hadoop.fs.Path p = it.next().getPath();
+                if (ImageDataset.isImageName(Path.of(p.getName()))) {
+                    files.add(p.toString());
+                }
+            }
+        } catch (IOException e) {
+            throw new DatasetException("cannot list the images under " + dir + " through Hadoop's file system: "
+                    + e.getMessage(), e);
+        }
+        files.sort(null);
+        return files;
+    }
+
+    /**
      * Copies an image to a local file, keeping its name's extension (the decoder reads it).
      *
      * @param name the image's URI
