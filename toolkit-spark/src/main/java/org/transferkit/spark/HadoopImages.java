@@ -78,7 +78,8 @@ final class HadoopImages {
      *
      * @param source the folder's or the CSV's URI
      * @param conf the job's Hadoop configuration
-     * @param manifestSplits receives the CSV rows' split column (null entries where a row has none); unused for a folder
+     * @param manifestSplits receives the CSV's split column, one entry per listed image (null where its row has
+     *     none); unused for a folder
      * @return the listing
      * @throws DatasetException if the source cannot be read, has no class folder, or the CSV is malformed
      */

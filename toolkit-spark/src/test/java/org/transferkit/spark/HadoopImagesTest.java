@@ -63,7 +63,8 @@ class HadoopImagesTest {
     @Test
     void featuresFromHdfsEqualTheLocalRunsWithTheSameSkippedFile(@TempDir Path dir) throws Exception {
         Path data = DemoShapes.writeDataset(dir.resolve("shapes"), DemoShapes.Task.TARGET, 4, 11);
-        Files.write(data.resolve("ring").resolve("ring_broken.png"), "not an image".getBytes(StandardCharsets.US_ASCII));
+        Files.write(data.resolve("ring").resolve("ring_broken.png"),
+                "not an image".getBytes(StandardCharsets.US_ASCII));
         Files.write(data.resolve("ring").resolve("notes.txt"), "a note".getBytes(StandardCharsets.US_ASCII));
         List<String> csv = new ArrayList<>(List.of("path,label"));
         try (var files = Files.walk(data)) {
