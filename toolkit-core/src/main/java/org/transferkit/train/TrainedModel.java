@@ -144,7 +144,8 @@ public final class TrainedModel implements AutoCloseable {
      * running the backbone: the report {@link #evaluate(ImageDataset)} gives on the images the vectors came from.
      *
      * @param features vectors made by the model's backbone at its cut point and pooling, of the model's classes, in
-     *     memory ({@link FeatureSet}) or read batch by batch (only the outputs, one value per class and image, are kept)
+     *     memory ({@link FeatureSet}) or read batch by batch (only the outputs, one value per class and image, are
+     *     kept)
      * @return the single-label report; the set's skipped files are listed in it
      * @throws IllegalArgumentException if the labels or the vectors' length do not fit the model
      * @throws IllegalStateException if the model is closed

@@ -87,6 +87,22 @@ class StreamingTrainingTest {
     }
 
     @Test
+    void theHeadSearchCrossValidatesOnTheSampleThenTheWinnerTrainsStreaming() throws Exception {
+        FeatureSet train = vectors(60, 5, 0.8);
+        CountingSource counted = new CountingSource(train);
+        FineTuner tuner = FineTuner.builder(new TinyBackbone(3))
+                .search(HeadSearch.quick().withFolds(2).withMaxEpochs(3))
+                .settings(s -> s.cutPoint("dense").batchSize(20)).build();
+        try (TrainedModel m = tuner.fitStreaming(counted, vectors(20, 6, 0.8), 60)) {
+            assertTrue(m.search().ran(), m.search().toMap().toString());
+            assertEquals(m.settings().epochs(), m.history().size(), "the winner's epochs, trained streaming");
+            assertEquals(m.history().size(), counted.shuffledPasses, "one shuffled pass per epoch");
+            assertEquals(1 + m.history().size(), counted.inOrderPasses,
+                    "one pass to draw the sample, then one per epoch to measure the training vectors");
+        }
+    }
+
+    @Test
     void theSampleIsSeededStratifiedBoundedAndInSourceOrder() {
         FeatureSet.Builder b = FeatureSet.builder(List.of("a", "b"), 2);
         for (int i = 0; i < 300; i++) {
@@ -110,6 +126,7 @@ class StreamingTrainingTest {
         private final FeatureSet inner;
         int largestBatch;
         int shuffledPasses;
+        int inOrderPasses;
 
         CountingSource(FeatureSet inner) {
             this.inner = inner;
@@ -142,6 +159,7 @@ class StreamingTrainingTest {
 
         @Override
         public Batches inOrder(int batchSize) {
+            inOrderPasses++;
             return inner.inOrder(batchSize);
         }
 

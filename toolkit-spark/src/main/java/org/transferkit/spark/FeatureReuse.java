@@ -67,7 +67,8 @@ final class FeatureReuse {
     static FeaturizeReport rerun(SparkSession spark, String output, List<Row> input, int partitions, String with,
             FlatMapFunction<Iterator<Row>, Row> featurizer, HadoopImages.Conf conf) throws TransferKitException {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Dataset<Row> hashed = spark.createDataFrame(jsc.parallelize(input, partitions).mapPartitions(rows -> hash(rows, conf)),
+        Dataset<Row> hashed = spark.createDataFrame(jsc.parallelize(input, partitions)
+                .mapPartitions(rows -> hash(rows, conf)),
                 HASHED).persist();
         Dataset<Row> previous = previous(spark, output, with);
         Dataset<Row> joined = hashed.join(previous, hashed.col(FeatureRows.CONTENT_SHA256).equalTo(col(OLD_HASH)),

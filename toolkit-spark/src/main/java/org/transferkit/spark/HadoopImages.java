@@ -78,7 +78,8 @@ final class HadoopImages {
      *
      * @param source the folder's or the CSV's URI
      * @param conf the job's Hadoop configuration
-     * @param manifestSplits receives the CSV rows' split column (null entries where a row has none); unused for a folder
+     * @param manifestSplits receives the CSV's split column, one entry per listed image (null where its row has
+     *     none); unused for a folder
      * @return the listing
      * @throws DatasetException if the source cannot be read, has no class folder, or the CSV is malformed
      */
@@ -189,6 +190,32 @@ final class HadoopImages {
         }
         images.add(new LabelledImage(f, label));
         return true;
+    }
+
+    /**
+     * @param dir a folder's URI
+     * @param conf the Hadoop configuration
+     * @return the URIs of every file with an image name below it, sorted
+     * @throws DatasetException if it cannot be listed
+     */
+    static List<String> imageFiles(String dir, Configuration conf) throws DatasetException {
+        org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(dir);
+        List<String> files = new ArrayList<>();
+        try {
+            FileSystem fs = root.getFileSystem(conf);
+            RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
+            while (it.hasNext()) {
+                org.apache.hadoop.fs.Path p = it.next().getPath();
+                if (ImageDataset.isImageName(Path.of(p.getName()))) {
+                    files.add(p.toString());
+                }
+            }
+        } catch (IOException e) {
+            throw new DatasetException("cannot list the images under " + dir + " through Hadoop's file system: "
+                    + e.getMessage(), e);
+        }
+        files.sort(null);
+        return files;
     }
 
     /**

@@ -49,7 +49,8 @@ record HeadMemory(boolean inMemory, long vectors, int length, long budget, int r
                 size(vectors * length * TrainHeadOptions.BYTES_PER_VALUE), inMemory ? "<=" : ">", size(budget));
         return inMemory ? "head training in memory (as train): " + need
                 : String.format(Locale.ROOT, "head training streams from Parquet every epoch: %s; at most %,d vectors "
-                        + "of a Spark partition plus one batch (training's, or 256 when measuring) on the driver at once",
+                        + "of a Spark partition plus one batch (training's, or 256 when measuring) on the driver at "
+                        + "once",
                         need, rowsAtOnce);
     }
 

@@ -101,8 +101,8 @@ final class PartitionFeaturizer implements FlatMapFunction<Iterator<Row>, Row> {
         return out.iterator();
     }
 
-    /** Deletes the partition's copies of images read through Hadoop's file system. */
-    private static void deleteQuietly(Path dir) {
+    /** Deletes a partition's copies of images read through Hadoop's file system. */
+    static void deleteQuietly(Path dir) {
         if (dir == null) {
             return;
         }

@@ -1,5 +1,7 @@
 package org.transferkit.spark;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -25,14 +27,17 @@ final class PartitionPredictor implements FlatMapFunction<Iterator<Row>, Row> {
 
     private final String modelName;
     private final int batchSize;
+    private final HadoopImages.Conf hadoop;
 
     /**
      * @param modelName the classifier's file name as {@code SparkContext.addFile} shipped it
      * @param batchSize images per network pass
+     * @param hadoop the Hadoop configuration images named by URI are read with (copied to a local folder first)
      */
-    PartitionPredictor(String modelName, int batchSize) {
+    PartitionPredictor(String modelName, int batchSize, HadoopImages.Conf hadoop) {
         this.modelName = modelName;
         this.batchSize = batchSize;
+        this.hadoop = hadoop;
     }
 
     @Override
@@ -41,32 +46,52 @@ final class PartitionPredictor implements FlatMapFunction<Iterator<Row>, Row> {
         if (!input.hasNext()) {
             return out.iterator();
         }
+        Path staging = null;
         try (ImageClassifier classifier = ImageClassifier.load(Path.of(SparkFiles.get(modelName)))) {
             List<Row> batch = new ArrayList<>();
+            List<Path> local = new ArrayList<>();
             while (input.hasNext()) {
                 Row r = input.next();
                 if (!r.isNullAt(2)) {
                     out.add(skipped(r, r.getString(2)));
                     continue;
                 }
+                Path file = Path.of(r.getString(0));
+                if (HadoopImages.isUri(r.getString(0))) {
+                    staging = staging != null ? staging : Files.createTempDirectory("transferkit-predict");
+                    try {
+                        file = HadoopImages.stage(r.getString(0), hadoop.get(), staging, local.size());
+                    } catch (IOException | RuntimeException e) {
+                        out.add(skipped(r, "cannot be read: " + e.getMessage()));
+                        continue;
+                    }
+                }
                 batch.add(r);
+                local.add(file);
                 if (batch.size() == batchSize) {
-                    predict(classifier, batch, out);
+                    predict(classifier, batch, local, out);
                 }
             }
-            predict(classifier, batch, out);
+            predict(classifier, batch, local, out);
+        } catch (IOException e) {
+            throw new TransferKitException("cannot make a local folder for the partition's images: " + e.getMessage(),
+                    e);
+        } finally {
+            PartitionFeaturizer.deleteQuietly(staging);
         }
         return out.iterator();
     }
 
-    private static void predict(ImageClassifier classifier, List<Row> batch, List<Row> out) {
+    /** Predicts a batch (its images at {@code local}), then empties both lists and deletes staged copies. */
+    private static void predict(ImageClassifier classifier, List<Row> batch, List<Path> local, List<Row> out)
+            throws IOException {
         if (batch.isEmpty()) {
             return;
         }
         int k = classifier.labels().size();
         List<Prediction> predictions;
         try {
-            predictions = classifier.predictPaths(batch.stream().map(r -> Path.of(r.getString(0))).toList(), k);
+            predictions = classifier.predictPaths(local, k);
         } catch (TransferKitException e) {
             predictions = null; // a file of the batch does not decode: image by image below
         }
@@ -77,12 +102,19 @@ final class PartitionPredictor implements FlatMapFunction<Iterator<Row>, Row> {
                 continue;
             }
             try {
-                out.add(predicted(r, classifier.predict(Path.of(r.getString(0)), k), k));
+                out.add(predicted(r, classifier.predict(local.get(i), k), k));
             } catch (TransferKitException e) {
-                out.add(skipped(r, e.getMessage()));
+                // a staged copy's message names the image as the rows do, not by its local copy
+                out.add(skipped(r, String.valueOf(e.getMessage()).replace(local.get(i).toString(), r.getString(0))));
+            }
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            if (HadoopImages.isUri(batch.get(i).getString(0))) {
+                Files.deleteIfExists(local.get(i)); // a staged copy
             }
         }
         batch.clear();
+        local.clear();
     }
 
     /** @return the row of a predicted image: the prediction in words and the raw outputs in label order */

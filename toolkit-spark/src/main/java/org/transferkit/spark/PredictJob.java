@@ -9,6 +9,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -72,22 +73,37 @@ public final class PredictJob {
      */
     public static PredictReport run(SparkSession spark, PredictOptions options) throws TransferKitException {
         Path model = Path.of(options.model()).toAbsolutePath();
+        HadoopImages.Conf conf = new HadoopImages.Conf(spark.sparkContext().hadoopConfiguration());
         try (ImageClassifier classifier = ImageClassifier.load(model)) {
-            ImageDataset labelled = options.source() == null ? null
-                    : ImageSource.at(Path.of(options.source()), classifier.task(), true).dataset(classifier.labels());
-            List<Row> input = labelled == null ? unlabelled(Path.of(options.images()))
-                    : labelledRows(labelled, classifier.task());
+            ImageDataset labelled = null;
+            Function<Path, String> name = Path::toString;
+            if (options.source() != null && HadoopImages.isUri(options.source())) {
+                if (classifier.task() != Task.SINGLE_LABEL) {
+                    throw new IllegalArgumentException("--source " + options.source() + ": images on a Hadoop file "
+                            + "system are listed for single-label classifiers; this one is " + classifier.task().id());
+                }
+                HadoopImages.Listing listing = HadoopImages.list(options.source(), conf.get(), new ArrayList<>());
+                labelled = listing.listing().toDataset(classifier.labels());
+                name = listing::name;
+            } else if (options.source() != null) {
+                labelled = ImageSource.at(Path.of(options.source()), classifier.task(), true)
+                        .dataset(classifier.labels());
+            }
+            List<Row> input = labelled != null ? labelledRows(labelled, classifier.task(), name)
+                    : HadoopImages.isUri(options.images()) ? HadoopImages.imageFiles(options.images(), conf.get())
+                            .stream().map(f -> RowFactory.create(f, null, null)).toList()
+                    : unlabelled(Path.of(options.images()));
             spark.sparkContext().addFile(model.toUri().toString());
             int partitions = options.partitions() > 0 ? options.partitions()
                     : spark.sparkContext().defaultParallelism();
             JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(input, partitions)
-                    .mapPartitions(new PartitionPredictor(model.getFileName().toString(), options.batchSize()));
+                    .mapPartitions(new PartitionPredictor(model.getFileName().toString(), options.batchSize(), conf));
             spark.createDataFrame(rows, PredictionRows.OUTPUT).write().mode(SaveMode.Overwrite)
                     .parquet(options.output());
             Dataset<Row> written = spark.read().parquet(options.output());
             List<SkippedFile> skipped = skipped(written);
             long predicted = written.count() - skipped.size();
-            TaskReport report = labelled == null ? null : evaluate(written, labelled, classifier, skipped);
+            TaskReport report = labelled == null ? null : evaluate(written, labelled, name, classifier, skipped);
             if (report != null && options.metrics() != null) {
                 writeMetrics(Path.of(options.metrics()), report, options);
             }
@@ -95,13 +111,13 @@ public final class PredictJob {
         }
     }
 
-    private static List<Row> labelledRows(ImageDataset images, Task task) {
+    private static List<Row> labelledRows(ImageDataset images, Task task, Function<Path, String> name) {
         List<Row> rows = new ArrayList<>();
         for (LabelledImage img : images.images()) {
-            rows.add(RowFactory.create(img.path().toString(), labelText(img, images.labels(), task), null));
+            rows.add(RowFactory.create(name.apply(img.path()), labelText(img, images.labels(), task), null));
         }
         for (SkippedFile s : images.skipped()) {
-            rows.add(RowFactory.create(s.path().toString(), null, s.reason()));
+            rows.add(RowFactory.create(name.apply(s.path()), null, s.reason()));
         }
         return rows;
     }
@@ -144,10 +160,10 @@ public final class PredictJob {
     }
 
     /** @return the task's report on the written predictions, streamed to the driver partition by partition */
-    private static TaskReport evaluate(Dataset<Row> written, ImageDataset images, ImageClassifier classifier,
-            List<SkippedFile> skipped) {
+    private static TaskReport evaluate(Dataset<Row> written, ImageDataset images, Function<Path, String> name,
+            ImageClassifier classifier, List<SkippedFile> skipped) {
         Map<String, LabelledImage> byPath = new HashMap<>();
-        images.images().forEach(i -> byPath.put(i.path().toString(), i));
+        images.images().forEach(i -> byPath.put(name.apply(i.path()), i));
         int k = classifier.labels().size();
         List<float[]> outputs = new ArrayList<>();
         List<float[]> targets = new ArrayList<>();

@@ -23,6 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.transferkit.engine.EngineMode;
 import org.transferkit.head.HeadSpec;
+import org.transferkit.model.SkippedFile;
+import org.transferkit.train.FineTune;
+import org.transferkit.train.TrainingListener;
 import org.transferkit.zoo.DemoShapes;
 
 /**
@@ -31,7 +34,9 @@ import org.transferkit.zoo.DemoShapes;
  * generated shapes and one file that does not decode, uploaded to HDFS; a class-folder tree and a CSV manifest named
  * by {@code hdfs://} URIs, the Parquet output written to HDFS too. Every vector equals the local run's within 1e-5,
  * each image has the same split, and the skipped files are the same (by their place in the tree) with the same
- * reason. Tagged {@code real-data} like the module's other Spark tests.
+ * reason. A head trained from the HDFS rows then predicts the HDFS images (labelled folder, and an unlabelled folder)
+ * with the evaluation and skipped file of the same images from local paths. Tagged {@code real-data} like the
+ * module's other Spark tests.
  */
 @Tag("real-data")
 class HadoopImagesTest {
@@ -58,7 +63,8 @@ class HadoopImagesTest {
     @Test
     void featuresFromHdfsEqualTheLocalRunsWithTheSameSkippedFile(@TempDir Path dir) throws Exception {
         Path data = DemoShapes.writeDataset(dir.resolve("shapes"), DemoShapes.Task.TARGET, 4, 11);
-        Files.write(data.resolve("ring").resolve("ring_broken.png"), "not an image".getBytes(StandardCharsets.US_ASCII));
+        Files.write(data.resolve("ring").resolve("ring_broken.png"),
+                "not an image".getBytes(StandardCharsets.US_ASCII));
         Files.write(data.resolve("ring").resolve("notes.txt"), "a note".getBytes(StandardCharsets.US_ASCII));
         List<String> csv = new ArrayList<>(List.of("path,label"));
         try (var files = Files.walk(data)) {
@@ -86,6 +92,22 @@ class HadoopImagesTest {
         Map<String, Row> want = rows(dir.resolve("local.parquet").toUri().toString(), data.toString());
         assertSame(want, rows(root + "-features.parquet", root));
         assertSame(want, rows(root + "-csv-features.parquet", root));
+
+        // a head trained from the HDFS rows predicts the HDFS images as it predicts the same images from local paths
+        Path classifier = dir.resolve("run").resolve("classifier.zip");
+        TrainHeadJob.run(spark, new TrainHeadOptions(root + "-features.parquet", classifier, "demo", null,
+                FineTune.builder().cutPoint("conv4").epochs(2).build()), TrainingListener.NONE);
+        PredictReport fromHdfs = PredictJob.run(spark, new PredictOptions(classifier.toString(), root, null,
+                root + "-predictions.parquet", null, 4, 2));
+        PredictReport fromLocal = PredictJob.run(spark, new PredictOptions(classifier.toString(), data.toString(),
+                null, dir.resolve("predictions.parquet").toUri().toString(), null, 4, 2));
+        assertEquals(fromLocal.evaluation().headline(), fromHdfs.evaluation().headline(), 1e-9);
+        assertEquals(16, fromHdfs.predicted());
+        assertEquals(skipped(fromLocal.skipped(), data.toString()), skipped(fromHdfs.skipped(), root));
+        PredictReport unlabelled = PredictJob.run(spark, new PredictOptions(classifier.toString(), null,
+                root + "/ring", root + "-ring.parquet", null, 4, 2));
+        assertEquals(4, unlabelled.predicted(), "the four rings; the broken one skipped: " + unlabelled.skipped());
+        assertEquals(1, unlabelled.skipped().size());
     }
 
     private static FeaturizeOptions options(String source, String output) {
@@ -95,8 +117,12 @@ class HadoopImagesTest {
 
     /** @return the skipped files by their place under {@code root}, with their reasons */
     private static Map<String, String> skipped(FeaturizeReport report, String root) {
+        return skipped(report.skipped(), root);
+    }
+
+    private static Map<String, String> skipped(List<SkippedFile> files, String root) {
         Map<String, String> out = new HashMap<>();
-        report.skipped().forEach(s -> out.put(relative(s.path().toString(), root), s.reason()));
+        files.forEach(s -> out.put(relative(s.path().toString(), root), s.reason().replace(root, "ROOT")));
         return out;
     }
 
