@@ -109,7 +109,12 @@ final class CrossValidation {
         return Executors.newFixedThreadPool(Math.min(k, search.threads()), r -> {
             Thread t = new Thread(() -> {
                 OpThreads.onThisThread();
-                r.run();
+                try {
+                    r.run();
+                } finally {
+                    // the fold networks' workspaces belong to this thread: free their native memory with it
+                    Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+                }
             }, "transferkit-head-search");
             t.setDaemon(true);
             return t;

@@ -36,7 +36,9 @@ import org.transferkit.task.Task;
  * too; on hymenoptera with 10, 30 and all training images per class and on the demo shapes neither was ever the best
  * candidate, AdamW always scored exactly as Adam, so they are left to thorough.) Thorough tries heads {linear, 128/0.2, 128/0.5, 256/0.5} x {Adam 1e-3,
  * Adam 3e-4, SGD 1e-3, SGD 1e-2} x weight decay {0, 0.01} x label smoothing {0, 0.1 (single-label)}, up to 150
- * epochs (patience 20). The score is the task's selection metric ({@link Task#score}: accuracy, micro-F1 or R²)
+ * epochs (patience 20); from images, thorough then also compares the input policies squash and centre crop for the
+ * winner ({@link Result#inputPolicy()}, see {@code InputPolicies}) and trains, validates and saves with the chosen
+ * one. The score is the task's selection metric ({@link Task#score}: accuracy, micro-F1 or R²)
  * averaged over the folds at each epoch; the epoch count is the latest epoch whose mean is within one standard error
  * of the best mean (the folds cannot tell those epochs apart, and the first maximum of a noisy curve comes early), and
  * the candidate's score is the mean there. The winner is the simplest candidate (fewest hidden units) whose score is

@@ -40,7 +40,7 @@ public record TrainHeadOptions(String features, Path out, String backbone, Strin
             + "[--pooling avg|max|flatten] [--epochs 30] [--batch 32] [--lr 0.001] [--optimizer adam|sgd|rmsprop] "
             + "[--hidden 128[,64...]|0] [--dropout 0.2] [--seed 42] [--patience 0] [--weight-decay 0] "
             + "[--label-smoothing 0] [--class-weights false] [--schedule constant|step|cosine] [--step-every 7] "
-            + "[--step-gamma 0.1] [--warmup 0] [--search off|quick|thorough] [--search-folds 5] "
+            + "[--step-gamma 0.1] [--warmup 0] [--search quick|thorough|off] [--search-folds 5] "
             + "[--search-budget SECONDS] [--memory-budget SIZE]";
 
     private static final Set<String> OPTIONS = Set.of("--features", "--out", "--backbone", "--weights", "--cut",
