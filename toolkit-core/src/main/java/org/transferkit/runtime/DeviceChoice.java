@@ -61,7 +61,9 @@ public record DeviceChoice(Device requested, Device chosen, String warning) {
     /**
      * Decides the backend for {@link RuntimeOptions#device()}, initialises ND4J, and checks that the backend
      * ND4J loaded is the chosen one. Call it once, at start, before other ND4J use. This is the only place in
-     * the library that changes JVM-wide state, and it touches exactly:
+     * the library that changes JVM-wide state for good (the one temporary exception: while a small head trains on
+     * cached features, the training package holds ND4J's op and BLAS thread counts at one and restores them when the
+     * last such training ends), and it touches exactly:
      * <ul>
      *   <li>the system property {@value CudaStatus#PLATFORM_EXTENSION} (JavaCPP's natives variant): set to
      *       {@code -cudnn} when nd4j-cuda's cuDNN natives are on the classpath and it is unset (a value already

@@ -7,7 +7,8 @@
  * <p>Contract: nothing in the library reads system properties or environment variables for these options
  * ({@link org.transferkit.runtime.RuntimeOptions#defaults()} reads only the user's home folder); a command line
  * fills a {@link org.transferkit.runtime.RuntimeOptions.Builder} from its environment. ND4J's and JavaCPP's
- * JVM-wide state is touched in one place, {@link org.transferkit.runtime.DeviceChoice#initialize(org.transferkit.runtime.RuntimeOptions)}.
+ * JVM-wide state is set for good in one place, {@link org.transferkit.runtime.DeviceChoice#initialize(org.transferkit.runtime.RuntimeOptions)}
+ * (the training package holds ND4J's op thread counts at one only while small heads train, then restores them).
  * This package may depend on {@code org.transferkit.engine} and {@code org.transferkit.model}, never the other way.
  */
 package org.transferkit.runtime;

@@ -10,7 +10,8 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * each over threads costs more in start-up and waiting than it saves, much more when the other core is busy
  * (docs/benchmarks.md, "Head search ... faster"); the head search uses the cores by training folds at once instead.
  * The counts are ND4J's process-wide settings: other ND4J work in the same JVM during that time also runs on one
- * thread per op. OpenMP's own count is per thread: it is set for the calling thread here, and by
+ * thread per op. Trainers on several threads share them: the first open instance saves them and sets one, the last
+ * one closed restores them, so concurrent trainings never leave the process at one thread. OpenMP's own count is per thread: it is set for the calling thread here, and by
  * {@link #onThisThread()} for threads of the caller's own (the search's fold threads).
  * Not for big heads (see {@link #SMALL_HEAD_PARAMS}).
  */
@@ -18,19 +19,29 @@ final class OpThreads implements AutoCloseable {
     /** Heads with fewer parameters than this train with one thread per op. */
     static final long SMALL_HEAD_PARAMS = 2_000_000;
 
-    private final int ops;
-    private final int master;
-    private final int blas;
+    /** Guards {@link #holders} and the saved counts: trainers on several threads share one process-wide setting. */
+    private static final Object LOCK = new Object();
+    /** Open instances in the process; the first saves ND4J's counts and sets one, the last restores them. */
+    private static int holders;
+    private static int savedOps;
+    private static int savedMaster;
+    private static int savedBlas;
+
     private final int omp;
+    private boolean closed;
 
     private OpThreads() {
-        ops = Nd4j.getEnvironment().maxThreads();
-        master = Nd4j.getEnvironment().maxMasterThreads();
-        blas = Nd4j.factory().blas().getMaxThreads();
+        synchronized (LOCK) {
+            if (holders++ == 0) {
+                savedOps = Nd4j.getEnvironment().maxThreads();
+                savedMaster = Nd4j.getEnvironment().maxMasterThreads();
+                savedBlas = Nd4j.factory().blas().getMaxThreads();
+                Nd4j.getEnvironment().setMaxThreads(1);
+                Nd4j.getEnvironment().setMaxMasterThreads(1);
+                Nd4j.factory().blas().setMaxThreads(1);
+            }
+        }
         omp = native_().ompGetMaxThreads();
-        Nd4j.getEnvironment().setMaxThreads(1);
-        Nd4j.getEnvironment().setMaxMasterThreads(1);
-        Nd4j.factory().blas().setMaxThreads(1);
         onThisThread();
     }
 
@@ -56,11 +67,30 @@ final class OpThreads implements AutoCloseable {
         return headParams < SMALL_HEAD_PARAMS ? new OpThreads() : null;
     }
 
+    /**
+     * Restores the calling thread's OpenMP count; the last open instance in the process restores ND4J's counts. Closing
+     * twice does nothing more. Close on the thread that opened it.
+     */
     @Override
     public void close() {
-        Nd4j.getEnvironment().setMaxThreads(ops);
-        Nd4j.getEnvironment().setMaxMasterThreads(master);
-        Nd4j.factory().blas().setMaxThreads(blas);
+        if (closed) {
+            return;
+        }
+        closed = true;
         native_().setOmpNumThreads(omp);
+        synchronized (LOCK) {
+            if (--holders == 0) {
+                Nd4j.getEnvironment().setMaxThreads(savedOps);
+                Nd4j.getEnvironment().setMaxMasterThreads(savedMaster);
+                Nd4j.factory().blas().setMaxThreads(savedBlas);
+            }
+        }
+    }
+
+    /** @return how many instances are open in the process (for tests) */
+    static int holders() {
+        synchronized (LOCK) {
+            return holders;
+        }
     }
 }
