@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.conf.dropout.Dropout;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
@@ -71,8 +72,8 @@ final class TrainChecks {
         if (!known) {
             throw unsupported(name, c.getSimpleName());
         }
-        if (lc.getIDropout() != null) {
-            throw unsupported(name, "dropout");
+        if (lc.getIDropout() != null && dropout(lc) == null) {
+            throw unsupported(name, "dropout other than plain dropout on a dense layer's input");
         }
         if (lc instanceof BaseLayer b && b.getGradientNormalization() != null
                 && b.getGradientNormalization() != GradientNormalization.None) {
@@ -93,6 +94,15 @@ final class TrainChecks {
         } else if (isOutput) {
             throw unsupported(name, "an output that is not a dense output layer");
         }
+    }
+
+    /** @return the retain probability of a dense layer's plain (inverted) dropout, or null if it has none */
+    static Double dropout(Layer lc) {
+        boolean dense = lc.getClass() == DenseLayer.class || lc.getClass() == OutputLayer.class;
+        if (dense && lc.getIDropout() instanceof Dropout d && d.getPSchedule() == null && d.getP() > 0 && d.getP() < 1) {
+            return d.getP();
+        }
+        return null;
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.bytedeco.dnnl.global.dnnl.*;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -62,12 +63,21 @@ final class TrainPlan implements AutoCloseable {
     private final Map<String, Tensor> tensors = new HashMap<>();
     private final Map<String, dnnl_primitive_desc> hints = new HashMap<>();
     private final Map<String, dnnl_memory> workspaces = new HashMap<>();
+    private final Map<String, Double> dropout;
+    private final String logitsOp;
+    /** Dropout on a dense layer's input: the masks (filled per step), in operation order. */
+    private final Map<String, FloatPointer> masks = new LinkedHashMap<>();
+    private final Map<String, Tensor> maskTensors = new HashMap<>();
+    /** The output layer's logits without its input dropout (the training metric, as DL4J's path reports it). */
+    private Tensor clean;
     private final String input;
     private final dnnl_memory in;
     private final Tensor logits;
 
-    TrainPlan(Lowering.Program program, String logitsTensor, Map<String, TrainableGraph.Weighted> weighted, int batch,
-            dnnl_engine engine, dnnl_stream stream) {
+    TrainPlan(Lowering.Program program, String logitsTensor, Map<String, TrainableGraph.Weighted> weighted,
+            Map<String, Double> dropout, int batch, dnnl_engine engine, dnnl_stream stream) {
+        this.dropout = dropout;
+        this.logitsOp = logitsTensor;
         this.engine = engine;
         this.stream = stream;
         this.batch = batch;
@@ -101,13 +111,35 @@ final class TrainPlan implements AutoCloseable {
         return batch;
     }
 
-    /** Runs the forward pass on {@code images} (batch x C x H x W floats) and returns the logits, batch x classes. */
-    float[] forward(Pointer images) {
+    /** @return the dense operations whose input is dropped out, in execution order, with their mask sizes */
+    Map<String, Long> masks() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        maskTensors.forEach((k, t) -> m.put(k, Lowering.product(t.dims)));
+        return m;
+    }
+
+    /**
+     * Runs the forward pass on {@code images} (batch x C x H x W floats).
+     *
+     * @param masks the dropout mask of each operation {@link #masks()} names (0 or 1/p per value), in that order
+     * @return the logits, batch x classes, and (second) the output layer's logits without its input's dropout, or
+     *     null when it has none
+     */
+    float[][] forward(Pointer images, List<float[]> masks) {
         Dnnl.check(dnnl_memory_set_data_handle(in, images), "input");
+        int i = 0;
+        for (FloatPointer m : this.masks.values()) {
+            m.put(masks.get(i++));
+        }
         run(forward);
         float[] z = new float[(int) (logits.dims[0] * logits.dims[1])];
         new FloatPointer(handle(logits.value)).get(z);
-        return z;
+        float[] c = null;
+        if (clean != null) {
+            c = new float[z.length];
+            new FloatPointer(handle(clean.value)).get(c);
+        }
+        return new float[][] {z, c};
     }
 
     /** Runs the backward pass from the loss's gradient with respect to the logits; fills every weight gradient. */
@@ -141,8 +173,37 @@ final class TrainPlan implements AutoCloseable {
         }
     }
 
-    private void weightedForward(Op op) {
+    /** @return the tensor an operation reads: its input, or its input after dropout */
+    private String source(Op op) {
+        return maskTensors.containsKey(op.name) ? op.name + "/dropped" : op.inputs.get(0);
+    }
+
+    /** Dropout of a dense layer's input, as DL4J's inverted dropout: input times a mask of 0 and 1/p. */
+    private void dropoutForward(Op op) {
         Tensor src = tensors.get(op.inputs.get(0));
+        dnnl_memory_desc_t md = src.md;
+        FloatPointer data = floats(md);
+        dnnl_memory mask = Dnnl.wrap(md, engine, data);
+        owned.add(mask);
+        masks.put(op.name, data);
+        maskTensors.put(op.name, new Tensor(md, src.dims, mask));
+        Tensor dropped = tensor(op.name + "/dropped", src.dims);
+        multiply(forward, src.md, src.value, mask, dropped.value);
+    }
+
+    private void multiply(List<Step> into, dnnl_memory_desc_t md, dnnl_memory a, dnnl_memory b, dnnl_memory dst) {
+        dnnl_binary_desc_t d = new dnnl_binary_desc_t();
+        Dnnl.check(dnnl_binary_desc_init(d, dnnl_binary_mul, md, md, md), "dropout");
+        dnnl_primitive_desc pd = Dnnl.describe(d, null, engine, "dropout");
+        descs.add(pd);
+        step(into, pd, new int[] {DNNL_ARG_SRC_0, DNNL_ARG_SRC_1, DNNL_ARG_DST}, a, b, dst);
+    }
+
+    private void weightedForward(Op op) {
+        if (op.kind == Op.Kind.DENSE && dropout.containsKey(op.name)) {
+            dropoutForward(op);
+        }
+        Tensor src = tensors.get(source(op));
         TrainableGraph.Weighted w = weighted.get(op.name);
         long[] dstDims = full(op.dims);
         Pointer desc;
@@ -164,6 +225,17 @@ final class TrainPlan implements AutoCloseable {
         Tensor dst = tensor(op.name, dstDims);
         step(forward, pd, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST}, src.value,
                 wrap(w.wDims(), w.w()), wrap(w.bDims(), w.b()), dst.value);
+        if (op.name.equals(logitsOp) && maskTensors.containsKey(op.name)) {
+            Tensor plainIn = tensors.get(op.inputs.get(0));
+            dnnl_inner_product_desc_t d = new dnnl_inner_product_desc_t();
+            Dnnl.check(dnnl_inner_product_forward_desc_init(d, dnnl_forward_inference, plainIn.md, plain(w.wDims()),
+                    plain(w.bDims()), plain(dstDims)), "dense " + op.name);
+            dnnl_primitive_desc cpd = Dnnl.describe(d, null, engine, op.name);
+            descs.add(cpd);
+            clean = tensor(op.name + "/clean", dstDims);
+            step(forward, cpd, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST}, plainIn.value,
+                    wrap(w.wDims(), w.w()), wrap(w.bDims(), w.b()), clean.value);
+        }
     }
 
     private void poolForward(Op op) {
@@ -259,7 +331,7 @@ final class TrainPlan implements AutoCloseable {
     }
 
     private void weightedBackward(Op op, Tensor out) {
-        Tensor src = tensors.get(op.inputs.get(0));
+        Tensor src = tensors.get(source(op));
         TrainableGraph.Weighted w = weighted.get(op.name);
         dnnl_primitive_desc hint = hints.get(op.name);
         Pointer wd;
@@ -278,7 +350,7 @@ final class TrainPlan implements AutoCloseable {
         descs.add(wpd);
         step(backward, wpd, new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS},
                 src.value, out.grad, wrap(w.wDims(), w.dw()), wrap(w.bDims(), w.db()));
-        Target t = target(op.inputs.get(0));
+        Target t = target(source(op));
         if (t == null) {
             return; // the network's input: no gradient needed
         }
@@ -299,6 +371,14 @@ final class TrainPlan implements AutoCloseable {
         step(backward, dpd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC}, out.grad,
                 wrap(w.wDims(), w.w()), t.memory);
         t.finish();
+        Tensor mask = maskTensors.get(op.name);
+        if (mask != null) { // through the dropout: the same mask
+            Target before = target(op.inputs.get(0));
+            if (before != null) {
+                multiply(backward, mask.md, t.tensor.grad, mask.value, before.memory);
+                before.finish();
+            }
+        }
     }
 
     private void poolBackward(Op op, Tensor out) {

@@ -22,6 +22,7 @@ import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.random.impl.DropOutInverted;
 import org.nd4j.linalg.factory.Nd4j;
 import org.transferkit.model.InputShape;
 
@@ -54,6 +55,8 @@ public final class TrainableGraph implements AutoCloseable {
     private final Lowering.Program program;
     private final String logits;
     private final Map<String, Weighted> weighted = new HashMap<>();
+    /** Dense operations with dropout on their input: the retain probability. */
+    private final Map<String, Double> dropout = new HashMap<>();
     private final List<Updates.Param> params = new ArrayList<>();
     private final List<FloatPointer> buffers = new ArrayList<>();
     private final dnnl_engine engine;
@@ -83,8 +86,27 @@ public final class TrainableGraph implements AutoCloseable {
      * @throws UnsupportedOperationException naming what the training path does not cover (then train on DL4J)
      */
     public static TrainableGraph compile(ComputationGraph graph, InputShape input, EngineMode mode) {
-        Objects.requireNonNull(graph, "graph");
         Objects.requireNonNull(input, "input");
+        return compile(graph, new long[] {input.channels(), input.height(), input.width()}, mode);
+    }
+
+    /**
+     * As {@link #compile(ComputationGraph, InputShape, EngineMode)} for any feature-map input (the part of a graph
+     * above a boundary takes the boundary's channels).
+     *
+     * @param graph an initialized graph
+     * @param input the per-example input shape {channels, height, width}
+     * @param mode the engine mode; training runs on oneDNN only
+     * @return the graph compiled for training, loaded with the graph's current state (close it)
+     * @throws IllegalArgumentException if {@code input} is not three positive sizes
+     * @throws UnsupportedOperationException naming what the training path does not cover (then train on DL4J)
+     */
+    public static TrainableGraph compile(ComputationGraph graph, long[] input, EngineMode mode) {
+        Objects.requireNonNull(graph, "graph");
+        if (input == null || input.length != 3 || input[0] < 1 || input[1] < 1 || input[2] < 1) {
+            throw new IllegalArgumentException("input shape must be {channels, height, width}, all >= 1, got "
+                    + java.util.Arrays.toString(input));
+        }
         if (!Engine.enabled(mode) || Engine.executor(mode) != Engine.Executor.ONEDNN) {
             throw new UnsupportedOperationException("engine mode " + mode.id() + " does not train on oneDNN");
         }
@@ -92,7 +114,7 @@ public final class TrainableGraph implements AutoCloseable {
             throw new UnsupportedOperationException("oneDNN is not available here: " + Engine.unavailableReason());
         }
         String output = TrainChecks.check(graph);
-        Lowering.Program p = Lowering.lower(graph, output, new long[] {input.channels(), input.height(), input.width()});
+        Lowering.Program p = Lowering.lower(graph, output, input.clone());
         String logits = TrainChecks.logits(p, output);
         TrainableGraph t = new TrainableGraph(graph, p, logits);
         try {
@@ -145,6 +167,10 @@ public final class TrainableGraph implements AutoCloseable {
             }
             if (Lowering.product(wDims) != w.length() || op.shape[0] != b.length()) {
                 throw new UnsupportedOperationException("vertex '" + vertex + "': parameters of unexpected size");
+            }
+            Double keep = TrainChecks.dropout(graph.getLayer(vertex).conf().getLayer());
+            if (keep != null) {
+                dropout.put(op.name, keep);
             }
             weighted.put(op.name, new Weighted(wDims, new long[] {op.shape[0]}, w.value(), b.value(), w.grad(), b.grad()));
         }
@@ -212,7 +238,15 @@ public final class TrainableGraph implements AutoCloseable {
                 ? images : images.castTo(DataType.FLOAT).dup('c');
         int n = (int) s[0];
         TrainPlan plan = plan(n);
-        float[] z = plan.forward(x.data().addressPointer());
+        List<float[]> masks = new ArrayList<>();
+        for (Map.Entry<String, Long> m : plan.masks().entrySet()) { // DL4J's draws, in its order, from ND4J's generator
+            INDArray mask = Nd4j.createUninitialized(DataType.FLOAT, new long[] {n, m.getValue() / n}, 'c');
+            mask.assign(1.0);
+            Nd4j.getExecutioner().exec(new DropOutInverted(mask, mask, dropout.get(m.getKey())));
+            masks.add(mask.reshape(mask.length()).toFloatVector());
+        }
+        float[][] out = plan.forward(x.data().addressPointer(), masks);
+        float[] z = out[0];
         float[] y = labels.castTo(DataType.FLOAT).dup('c').reshape(labels.length()).toFloatVector();
         int k = z.length / n;
         if (y.length != z.length) {
@@ -221,7 +255,12 @@ public final class TrainableGraph implements AutoCloseable {
         // z becomes the softmax, y the logits' gradient; the loss is reported as DL4J's score is, with weight decay's term
         double loss = Updates.softmaxCrossEntropy(z, y, n, k) + Updates.regularizationScore(params, iteration, epoch);
         plan.backward(y);
-        return new Step(Nd4j.create(z, new long[] {n, k}, 'c'), loss);
+        float[] shown = z;
+        if (out[1] != null) { // the outputs without the output layer's input dropout, as DL4J's path reports them
+            shown = out[1];
+            Updates.softmaxCrossEntropy(shown, new float[shown.length], n, k);
+        }
+        return new Step(Nd4j.create(shown, new long[] {n, k}, 'c'), loss);
     }
 
     /** @return every parameter's gradient of the latest step, in the graph's flat parameter order */
@@ -241,7 +280,7 @@ public final class TrainableGraph implements AutoCloseable {
     private TrainPlan plan(int batch) {
         TrainPlan p = plans.get(batch);
         if (p == null) {
-            p = new TrainPlan(program, logits, weighted, batch, engine, stream);
+            p = new TrainPlan(program, logits, weighted, dropout, batch, engine, stream);
             plans.put(batch, p);
             if (plans.size() > PLANS_KEPT) {
                 Iterator<Map.Entry<Integer, TrainPlan>> it = plans.entrySet().iterator();
