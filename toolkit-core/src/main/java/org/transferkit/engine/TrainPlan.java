@@ -165,7 +165,8 @@ final class TrainPlan implements AutoCloseable {
 
     private void forward(Op op) {
         switch (op.kind) {
-            case CONV, DENSE -> weightedForward(op);
+            case CONV -> convForward(op);
+            case DENSE -> denseForward(op);
             case POOL, GLOBAL_POOL -> poolForward(op);
             case ELTWISE -> eltwiseForward(op);
             case CONCAT -> concatForward(op);
@@ -173,22 +174,99 @@ final class TrainPlan implements AutoCloseable {
         }
     }
 
-    /** @return the tensor an operation reads: its input, or its input after dropout */
-    private String source(Op op) {
-        return maskTensors.containsKey(op.name) ? op.name + "/dropped" : op.inputs.get(0);
+    /** What a convolution's backward pass reuses from its forward pass. */
+    private record ConvState(Tensor src, dnnl_memory_desc_t wMd, dnnl_memory weights) {
     }
 
-    /** Dropout of a dense layer's input, as DL4J's inverted dropout: input times a mask of 0 and 1/p. */
-    private void dropoutForward(Op op) {
+    private final Map<String, ConvState> convs = new HashMap<>();
+
+    /**
+     * A convolution in the layouts oneDNN picks (blocked): its input reordered when it was produced in another, its
+     * weights reordered from the plain parameters before every forward pass (they change after every step).
+     */
+    private void convForward(Op op) {
         Tensor src = tensors.get(op.inputs.get(0));
-        dnnl_memory_desc_t md = src.md;
-        FloatPointer data = floats(md);
-        dnnl_memory mask = Dnnl.wrap(md, engine, data);
-        owned.add(mask);
-        masks.put(op.name, data);
-        maskTensors.put(op.name, new Tensor(md, src.dims, mask));
-        Tensor dropped = tensor(op.name + "/dropped", src.dims);
-        multiply(forward, src.md, src.value, mask, dropped.value);
+        TrainableGraph.Weighted w = weighted.get(op.name);
+        long[] dstDims = full(op.dims);
+        dnnl_convolution_desc_t d = new dnnl_convolution_desc_t();
+        Dnnl.check(dnnl_convolution_forward_desc_init(d, dnnl_forward_training, dnnl_convolution_direct,
+                Dnnl.md(src.dims, dnnl_format_tag_any), Dnnl.md(w.wDims(), dnnl_format_tag_any), plain(w.bDims()),
+                Dnnl.md(dstDims, dnnl_format_tag_any), toLong(op.stride), toLong(op.padL), toLong(op.padR)),
+                "convolution " + op.name);
+        dnnl_primitive_desc pd = Dnnl.describe(d, op.post, engine, op.name);
+        descs.add(pd);
+        hints.put(op.name, pd);
+        Tensor in = convert(src, Dnnl.query(pd, dnnl_query_src_md), op.name + "/src");
+        dnnl_memory_desc_t wMd = Dnnl.query(pd, dnnl_query_weights_md);
+        dnnl_memory weights = blockedWeights(forward, w, wMd);
+        Tensor dst = tensor(op.name, Dnnl.query(pd, dnnl_query_dst_md), dstDims);
+        convs.put(op.name, new ConvState(in, wMd, weights));
+        step(forward, pd, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST}, in.value, weights,
+                wrap(w.bDims(), w.b()), dst.value);
+    }
+
+    /** @return a buffer in layout {@code md} that a reorder added to {@code into} fills from the plain weights */
+    private dnnl_memory blockedWeights(List<Step> into, TrainableGraph.Weighted w, dnnl_memory_desc_t md) {
+        dnnl_memory plainW = wrap(w.wDims(), w.w());
+        if (Dnnl.same(md, plain(w.wDims()))) {
+            return plainW;
+        }
+        dnnl_memory m = buffer(md);
+        reorder(into, plain(w.wDims()), plainW, md, m);
+        return m;
+    }
+
+    /** @return {@code t}, or a copy of it in layout {@code want} made by a reorder in the forward pass */
+    private Tensor convert(Tensor t, dnnl_memory_desc_t want, String name) {
+        if (Dnnl.same(t.md, want)) {
+            return t;
+        }
+        Tensor c = tensor(name, want, t.dims);
+        reorder(forward, t.md, t.value, want, c.value);
+        return c;
+    }
+
+    /** @return the tensor a dense operation reads: its input (in plain layout), or that after dropout */
+    private String source(Op op) {
+        return maskTensors.containsKey(op.name) ? op.name + "/dropped" : op.name + "/plain";
+    }
+
+    /** A dense layer, in plain layouts throughout (its input reordered to plain when produced blocked). */
+    private void denseForward(Op op) {
+        Tensor orig = tensors.get(op.inputs.get(0));
+        Tensor src = convert(orig, plain(orig.dims), op.name + "/plain");
+        tensors.put(op.name + "/plain", src);
+        if (dropout.containsKey(op.name)) {
+            FloatPointer data = floats(src.md);
+            dnnl_memory mask = Dnnl.wrap(src.md, engine, data);
+            owned.add(mask);
+            masks.put(op.name, data);
+            maskTensors.put(op.name, new Tensor(src.md, src.dims, mask));
+            Tensor dropped = tensor(op.name + "/dropped", src.md, src.dims);
+            multiply(forward, src.md, src.value, mask, dropped.value);
+        }
+        Tensor in = tensors.get(source(op));
+        TrainableGraph.Weighted w = weighted.get(op.name);
+        long[] dstDims = full(op.dims);
+        dnnl_inner_product_desc_t d = new dnnl_inner_product_desc_t();
+        Dnnl.check(dnnl_inner_product_forward_desc_init(d, dnnl_forward_training, in.md, plain(w.wDims()),
+                plain(w.bDims()), plain(dstDims)), "dense " + op.name);
+        dnnl_primitive_desc pd = Dnnl.describe(d, op.post, engine, op.name);
+        descs.add(pd);
+        hints.put(op.name, pd);
+        Tensor dst = tensor(op.name, plain(dstDims), dstDims);
+        step(forward, pd, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST}, in.value,
+                wrap(w.wDims(), w.w()), wrap(w.bDims(), w.b()), dst.value);
+        if (op.name.equals(logitsOp) && maskTensors.containsKey(op.name)) {
+            dnnl_inner_product_desc_t c = new dnnl_inner_product_desc_t();
+            Dnnl.check(dnnl_inner_product_forward_desc_init(c, dnnl_forward_inference, src.md, plain(w.wDims()),
+                    plain(w.bDims()), plain(dstDims)), "dense " + op.name);
+            dnnl_primitive_desc cpd = Dnnl.describe(c, null, engine, op.name);
+            descs.add(cpd);
+            clean = tensor(op.name + "/clean", plain(dstDims), dstDims);
+            step(forward, cpd, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST}, src.value,
+                    wrap(w.wDims(), w.w()), wrap(w.bDims(), w.b()), clean.value);
+        }
     }
 
     private void multiply(List<Step> into, dnnl_memory_desc_t md, dnnl_memory a, dnnl_memory b, dnnl_memory dst) {
@@ -199,55 +277,17 @@ final class TrainPlan implements AutoCloseable {
         step(into, pd, new int[] {DNNL_ARG_SRC_0, DNNL_ARG_SRC_1, DNNL_ARG_DST}, a, b, dst);
     }
 
-    private void weightedForward(Op op) {
-        if (op.kind == Op.Kind.DENSE && dropout.containsKey(op.name)) {
-            dropoutForward(op);
-        }
-        Tensor src = tensors.get(source(op));
-        TrainableGraph.Weighted w = weighted.get(op.name);
-        long[] dstDims = full(op.dims);
-        Pointer desc;
-        if (op.kind == Op.Kind.CONV) {
-            dnnl_convolution_desc_t d = new dnnl_convolution_desc_t();
-            Dnnl.check(dnnl_convolution_forward_desc_init(d, dnnl_forward_training, dnnl_convolution_direct, src.md,
-                    plain(w.wDims()), plain(w.bDims()), plain(dstDims), toLong(op.stride), toLong(op.padL),
-                    toLong(op.padR)), "convolution " + op.name);
-            desc = d;
-        } else {
-            dnnl_inner_product_desc_t d = new dnnl_inner_product_desc_t();
-            Dnnl.check(dnnl_inner_product_forward_desc_init(d, dnnl_forward_training, src.md, plain(w.wDims()),
-                    plain(w.bDims()), plain(dstDims)), "dense " + op.name);
-            desc = d;
-        }
-        dnnl_primitive_desc pd = Dnnl.describe(desc, op.post, engine, op.name);
-        descs.add(pd);
-        hints.put(op.name, pd);
-        Tensor dst = tensor(op.name, dstDims);
-        step(forward, pd, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST}, src.value,
-                wrap(w.wDims(), w.w()), wrap(w.bDims(), w.b()), dst.value);
-        if (op.name.equals(logitsOp) && maskTensors.containsKey(op.name)) {
-            Tensor plainIn = tensors.get(op.inputs.get(0));
-            dnnl_inner_product_desc_t d = new dnnl_inner_product_desc_t();
-            Dnnl.check(dnnl_inner_product_forward_desc_init(d, dnnl_forward_inference, plainIn.md, plain(w.wDims()),
-                    plain(w.bDims()), plain(dstDims)), "dense " + op.name);
-            dnnl_primitive_desc cpd = Dnnl.describe(d, null, engine, op.name);
-            descs.add(cpd);
-            clean = tensor(op.name + "/clean", dstDims);
-            step(forward, cpd, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST}, plainIn.value,
-                    wrap(w.wDims(), w.w()), wrap(w.bDims(), w.b()), clean.value);
-        }
-    }
-
     private void poolForward(Op op) {
         Tensor src = tensors.get(op.inputs.get(0));
         long[] dstDims = full(op.dims);
         dnnl_pooling_v2_desc_t d = new dnnl_pooling_v2_desc_t();
-        Dnnl.check(dnnl_pooling_v2_forward_desc_init(d, dnnl_forward_training, poolAlg(op), src.md, plain(dstDims),
-                toLong(op.stride), toLong(op.kernel), new long[2], toLong(op.padL), toLong(op.padR)), "pooling " + op.name);
+        Dnnl.check(dnnl_pooling_v2_forward_desc_init(d, dnnl_forward_training, poolAlg(op), src.md,
+                Dnnl.md(dstDims, dnnl_format_tag_any), toLong(op.stride), toLong(op.kernel), new long[2], toLong(op.padL),
+                toLong(op.padR)), "pooling " + op.name);
         dnnl_primitive_desc pd = Dnnl.describe(d, null, engine, op.name);
         descs.add(pd);
         hints.put(op.name, pd);
-        Tensor dst = tensor(op.name, dstDims);
+        Tensor dst = tensor(op.name, Dnnl.query(pd, dnnl_query_dst_md), dstDims);
         dnnl_memory_desc_t ws = dnnl_primitive_desc_query_md(pd, dnnl_query_workspace_md, 0);
         if (ws != null && !ws.isNull() && dnnl_memory_desc_get_size(ws) > 0) {
             dnnl_memory wsMem = buffer(Dnnl.copy(ws));
@@ -265,10 +305,11 @@ final class TrainPlan implements AutoCloseable {
                 op.act.beta()), "activation " + op.name);
         dnnl_primitive_desc pd = Dnnl.describe(d, null, engine, op.name);
         descs.add(pd);
-        Tensor dst = tensor(op.name, src.dims);
+        Tensor dst = tensor(op.name, Dnnl.copy(src.md), src.dims);
         step(forward, pd, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, src.value, dst.value);
     }
 
+    /** A concatenation into a plain NCHW output, so that its gradient's channel slices are plain views. */
     private void concatForward(Op op) {
         int n = op.inputs.size();
         dnnl_memory_desc_t srcs = new dnnl_memory_desc_t(n);
@@ -284,7 +325,7 @@ final class TrainPlan implements AutoCloseable {
         dnnl_primitive_desc pd = new dnnl_primitive_desc();
         Dnnl.check(dnnl_concat_primitive_desc_create(pd, plain(dstDims), n, 1, srcs, null, engine), "merge " + op.name);
         descs.add(pd);
-        Tensor dst = tensor(op.name, dstDims);
+        Tensor dst = tensor(op.name, plain(dstDims), dstDims);
         mems[n] = dst.value;
         args[n] = DNNL_ARG_DST;
         step(forward, pd, args, mems);
@@ -299,10 +340,11 @@ final class TrainPlan implements AutoCloseable {
             eltwiseBackward(op.name + "/act", p.act(), out, out.grad);
         }
         switch (op.kind) {
-            case CONV, DENSE -> weightedBackward(op, out);
+            case CONV -> convBackward(op, out);
+            case DENSE -> denseBackward(op, out);
             case POOL, GLOBAL_POOL -> poolBackward(op, out);
             case ELTWISE -> {
-                Target t = target(op.inputs.get(0));
+                Target t = target(op.inputs.get(0), out.md);
                 if (t != null) {
                     eltwiseBackward(op.name, op.act, out, t.memory);
                     t.finish();
@@ -330,68 +372,88 @@ final class TrainPlan implements AutoCloseable {
         step(backward, pd, new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC}, out.value, out.grad, gradIn);
     }
 
-    private void weightedBackward(Op op, Tensor out) {
+    private void convBackward(Op op, Tensor out) {
+        ConvState st = convs.get(op.name);
+        TrainableGraph.Weighted w = weighted.get(op.name);
+        dnnl_primitive_desc hint = hints.get(op.name);
+        dnnl_convolution_desc_t wd = new dnnl_convolution_desc_t();
+        Dnnl.check(dnnl_convolution_backward_weights_desc_init(wd, dnnl_convolution_direct, st.src().md,
+                Dnnl.md(w.wDims(), dnnl_format_tag_any), plain(w.bDims()), out.md, toLong(op.stride), toLong(op.padL),
+                toLong(op.padR)), "weights gradient " + op.name);
+        dnnl_primitive_desc wpd = Dnnl.describeBackward(wd, engine, hint, op.name);
+        descs.add(wpd);
+        dnnl_memory_desc_t dwMd = Dnnl.query(wpd, dnnl_query_diff_weights_md);
+        dnnl_memory plainDw = wrap(w.wDims(), w.dw());
+        boolean direct = Dnnl.same(dwMd, plain(w.wDims()));
+        dnnl_memory dw = direct ? plainDw : buffer(dwMd);
+        step(backward, wpd, new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS},
+                st.src().value, out.grad, dw, wrap(w.bDims(), w.db()));
+        if (!direct) {
+            reorder(backward, dwMd, dw, plain(w.wDims()), plainDw);
+        }
+        if (op.inputs.get(0).equals(input)) {
+            return; // the network's input: no gradient needed
+        }
+        dnnl_convolution_desc_t dd = new dnnl_convolution_desc_t();
+        Dnnl.check(dnnl_convolution_backward_data_desc_init(dd, dnnl_convolution_direct,
+                Dnnl.md(st.src().dims, dnnl_format_tag_any), Dnnl.md(w.wDims(), dnnl_format_tag_any), out.md,
+                toLong(op.stride), toLong(op.padL), toLong(op.padR)), "input gradient " + op.name);
+        dnnl_primitive_desc dpd = Dnnl.describeBackward(dd, engine, hint, op.name);
+        descs.add(dpd);
+        dnnl_memory_desc_t bwMd = Dnnl.query(dpd, dnnl_query_weights_md);
+        dnnl_memory weights = Dnnl.same(bwMd, st.wMd()) ? st.weights() : blockedWeights(backward, w, bwMd);
+        Target t = target(op.inputs.get(0), Dnnl.query(dpd, dnnl_query_diff_src_md));
+        step(backward, dpd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC}, out.grad, weights,
+                t.memory);
+        t.finish();
+    }
+
+    private void denseBackward(Op op, Tensor out) {
         Tensor src = tensors.get(source(op));
         TrainableGraph.Weighted w = weighted.get(op.name);
         dnnl_primitive_desc hint = hints.get(op.name);
-        Pointer wd;
-        if (op.kind == Op.Kind.CONV) {
-            dnnl_convolution_desc_t d = new dnnl_convolution_desc_t();
-            Dnnl.check(dnnl_convolution_backward_weights_desc_init(d, dnnl_convolution_direct, src.md, plain(w.wDims()),
-                    plain(w.bDims()), out.md, toLong(op.stride), toLong(op.padL), toLong(op.padR)), "weights gradient " + op.name);
-            wd = d;
-        } else {
-            dnnl_inner_product_desc_t d = new dnnl_inner_product_desc_t();
-            Dnnl.check(dnnl_inner_product_backward_weights_desc_init(d, src.md, plain(w.wDims()), plain(w.bDims()), out.md),
-                    "weights gradient " + op.name);
-            wd = d;
-        }
+        dnnl_inner_product_desc_t wd = new dnnl_inner_product_desc_t();
+        Dnnl.check(dnnl_inner_product_backward_weights_desc_init(wd, src.md, plain(w.wDims()), plain(w.bDims()), out.md),
+                "weights gradient " + op.name);
         dnnl_primitive_desc wpd = Dnnl.describeBackward(wd, engine, hint, op.name);
         descs.add(wpd);
         step(backward, wpd, new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS},
                 src.value, out.grad, wrap(w.wDims(), w.dw()), wrap(w.bDims(), w.db()));
-        Target t = target(source(op));
-        if (t == null) {
-            return; // the network's input: no gradient needed
+        if (op.inputs.get(0).equals(input)) {
+            return;
         }
-        Pointer dd;
-        if (op.kind == Op.Kind.CONV) {
-            dnnl_convolution_desc_t d = new dnnl_convolution_desc_t();
-            Dnnl.check(dnnl_convolution_backward_data_desc_init(d, dnnl_convolution_direct, src.md, plain(w.wDims()), out.md,
-                    toLong(op.stride), toLong(op.padL), toLong(op.padR)), "input gradient " + op.name);
-            dd = d;
-        } else {
-            dnnl_inner_product_desc_t d = new dnnl_inner_product_desc_t();
-            Dnnl.check(dnnl_inner_product_backward_data_desc_init(d, src.md, plain(w.wDims()), out.md),
-                    "input gradient " + op.name);
-            dd = d;
-        }
+        dnnl_inner_product_desc_t dd = new dnnl_inner_product_desc_t();
+        Dnnl.check(dnnl_inner_product_backward_data_desc_init(dd, src.md, plain(w.wDims()), out.md),
+                "input gradient " + op.name);
         dnnl_primitive_desc dpd = Dnnl.describeBackward(dd, engine, hint, op.name);
         descs.add(dpd);
-        step(backward, dpd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC}, out.grad,
-                wrap(w.wDims(), w.w()), t.memory);
-        t.finish();
         Tensor mask = maskTensors.get(op.name);
-        if (mask != null) { // through the dropout: the same mask
-            Target before = target(op.inputs.get(0));
-            if (before != null) {
-                multiply(backward, mask.md, t.tensor.grad, mask.value, before.memory);
-                before.finish();
-            }
+        if (mask == null) {
+            Target t = target(op.inputs.get(0), src.md);
+            step(backward, dpd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC}, out.grad,
+                    wrap(w.wDims(), w.w()), t.memory);
+            t.finish();
+            return;
         }
+        gradOf(src); // through the dropout: the gradient of the dropped input, times the same mask
+        step(backward, dpd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC}, out.grad,
+                wrap(w.wDims(), w.w()), src.grad);
+        Target t = target(op.inputs.get(0), src.md);
+        multiply(backward, src.md, src.grad, mask.value, t.memory);
+        t.finish();
     }
 
     private void poolBackward(Op op, Tensor out) {
-        Target t = target(op.inputs.get(0));
-        if (t == null) {
+        Tensor src = tensors.get(op.inputs.get(0));
+        if (op.inputs.get(0).equals(input)) {
             return;
         }
-        Tensor src = tensors.get(op.inputs.get(0));
         dnnl_pooling_v2_desc_t d = new dnnl_pooling_v2_desc_t();
         Dnnl.check(dnnl_pooling_v2_backward_desc_init(d, poolAlg(op), src.md, out.md, toLong(op.stride), toLong(op.kernel),
                 new long[2], toLong(op.padL), toLong(op.padR)), "pooling gradient " + op.name);
         dnnl_primitive_desc pd = Dnnl.describeBackward(d, engine, hints.get(op.name), op.name);
         descs.add(pd);
+        Target t = target(op.inputs.get(0), src.md);
         dnnl_memory ws = workspaces.get(op.name);
         if (ws != null) {
             step(backward, pd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WORKSPACE, DNNL_ARG_DIFF_SRC}, out.grad, ws, t.memory);
@@ -401,38 +463,54 @@ final class TrainPlan implements AutoCloseable {
         t.finish();
     }
 
-    /** A concatenation's gradient is its output gradient's channel slices, one per input. */
+    /** A concatenation's gradient is its (plain) output gradient's channel slices, one per input. */
     private void concatBackward(Op op, Tensor out) {
         long offset = 0;
         for (String in : op.inputs) {
             Tensor src = tensors.get(in);
-            Target t = target(in);
-            if (t != null) {
+            if (!in.equals(input)) {
                 dnnl_memory_desc_t sub = new dnnl_memory_desc_t();
                 Dnnl.check(dnnl_memory_desc_init_submemory(sub, out.md, src.dims, new long[] {0, offset, 0, 0}),
                         "gradient slice " + op.name);
                 dnnl_memory slice = Dnnl.wrap(sub, engine, out.gradData);
                 owned.add(slice);
-                reorder(sub, slice, src.md, t.memory);
+                Target t = target(in, plain(src.dims));
+                reorder(backward, sub, slice, plain(src.dims), t.memory);
                 t.finish();
             }
             offset += src.dims[1];
         }
     }
 
-    /** Where an operation writes the gradient of its input: the tensor's own, or a temporary added into it. */
+    /**
+     * Where an operation writes the gradient of its input, in the layout {@code md} it writes: the tensor's own
+     * gradient buffer when it is the first writer and the layouts agree, else a temporary that is reordered and/or
+     * added into it.
+     */
     private final class Target {
         final dnnl_memory memory;
+        final dnnl_memory_desc_t md;
         final Tensor tensor;
         final boolean add;
+        final boolean direct;
 
-        Target(Tensor tensor, boolean add) {
+        Target(Tensor tensor, dnnl_memory_desc_t md, boolean add) {
             this.tensor = tensor;
+            this.md = md;
             this.add = add;
-            this.memory = add ? buffer(tensor.md) : tensor.grad;
+            this.direct = !add && Dnnl.same(md, tensor.md);
+            this.memory = direct ? tensor.grad : buffer(md);
         }
 
         void finish() {
+            if (direct) {
+                return;
+            }
+            dnnl_memory same = memory;
+            if (!Dnnl.same(md, tensor.md)) {
+                same = add ? buffer(tensor.md) : tensor.grad;
+                reorder(backward, md, memory, tensor.md, same);
+            }
             if (!add) {
                 return;
             }
@@ -440,12 +518,12 @@ final class TrainPlan implements AutoCloseable {
             Dnnl.check(dnnl_binary_desc_init(d, dnnl_binary_add, tensor.md, tensor.md, tensor.md), "gradient sum");
             dnnl_primitive_desc pd = Dnnl.describe(d, null, engine, "gradient sum");
             descs.add(pd);
-            step(backward, pd, new int[] {DNNL_ARG_SRC_0, DNNL_ARG_SRC_1, DNNL_ARG_DST}, tensor.grad, memory, tensor.grad);
+            step(backward, pd, new int[] {DNNL_ARG_SRC_0, DNNL_ARG_SRC_1, DNNL_ARG_DST}, tensor.grad, same, tensor.grad);
         }
     }
 
-    /** @return where to write the gradient of {@code name}, or null for the network's input (not needed) */
-    private Target target(String name) {
+    /** @return where to write the gradient of {@code name} in layout {@code md}, or null for the network's input */
+    private Target target(String name, dnnl_memory_desc_t md) {
         if (name.equals(input)) {
             return null;
         }
@@ -453,7 +531,7 @@ final class TrainPlan implements AutoCloseable {
         gradOf(t);
         boolean add = t.written;
         t.written = true;
-        return new Target(t, add);
+        return new Target(t, md, add);
     }
 
     private final Set<Tensor> withGrad = new HashSet<>();
@@ -468,8 +546,7 @@ final class TrainPlan implements AutoCloseable {
 
     // ---- memory --------------------------------------------------------------------------------------------
 
-    private Tensor tensor(String name, long[] dims) {
-        dnnl_memory_desc_t md = plain(dims);
+    private Tensor tensor(String name, dnnl_memory_desc_t md, long[] dims) {
         Tensor t = new Tensor(md, dims, buffer(md));
         tensors.put(name, t);
         return t;
@@ -495,11 +572,12 @@ final class TrainPlan implements AutoCloseable {
         return m;
     }
 
-    private void reorder(dnnl_memory_desc_t fromMd, dnnl_memory from, dnnl_memory_desc_t toMd, dnnl_memory to) {
+    private void reorder(List<Step> into, dnnl_memory_desc_t fromMd, dnnl_memory from, dnnl_memory_desc_t toMd,
+            dnnl_memory to) {
         dnnl_primitive_desc pd = new dnnl_primitive_desc();
         Dnnl.check(dnnl_reorder_primitive_desc_create(pd, fromMd, engine, toMd, engine, null), "reorder");
         descs.add(pd);
-        step(backward, pd, new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, from, to);
+        step(into, pd, new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, from, to);
     }
 
     private void step(List<Step> into, dnnl_primitive_desc pd, int[] kinds, dnnl_memory... memories) {

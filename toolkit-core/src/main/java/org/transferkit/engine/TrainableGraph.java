@@ -224,19 +224,48 @@ public final class TrainableGraph implements AutoCloseable {
         return s;
     }
 
+    /**
+     * The network's outputs with the current weights, as DL4J's {@code output(false, x)} computes them (no dropout),
+     * on the training plan's forward pass: nothing is compiled again after the weights change.
+     *
+     * @param images batch x C x H x W (NCHW) of the compiled input shape
+     * @return batch x classes softmax outputs
+     * @throws IllegalArgumentException if the shape does not match
+     */
+    public INDArray output(INDArray images) {
+        requireOpen();
+        INDArray x = checked(images, images.size(0));
+        int n = (int) images.size(0);
+        TrainPlan plan = plan(n);
+        List<float[]> masks = new ArrayList<>();
+        for (Map.Entry<String, Long> m : plan.masks().entrySet()) {
+            float[] ones = new float[m.getValue().intValue()];
+            java.util.Arrays.fill(ones, 1f);
+            masks.add(ones);
+        }
+        float[] z = plan.forward(x.data().addressPointer(), masks)[0];
+        int k = z.length / n;
+        Updates.softmaxCrossEntropy(z, new float[z.length], n, k);
+        return Nd4j.create(z, new long[] {n, k}, 'c');
+    }
+
+    private INDArray checked(INDArray images, long labelRows) {
+        long[] s = images.shape();
+        long[] want = program.inputShape();
+        if (s.length != 4 || s[1] != want[0] || s[2] != want[1] || s[3] != want[2] || labelRows != s[0]) {
+            throw new IllegalArgumentException("images " + java.util.Arrays.toString(s) + " with " + labelRows
+                    + " label rows; expected [batch, " + want[0] + ", " + want[1] + ", " + want[2] + "] and one label row "
+                    + "per image");
+        }
+        return images.dataType() == DataType.FLOAT && images.ordering() == 'c' && !images.isView() && images.offset() == 0
+                ? images : images.castTo(DataType.FLOAT).dup('c');
+    }
+
     /** Forward and backward only: leaves the batch-mean gradients in each parameter's gradient buffer. */
     Step gradients(INDArray images, INDArray labels) {
         requireOpen();
-        long[] s = images.shape();
-        long[] want = program.inputShape();
-        if (s.length != 4 || s[1] != want[0] || s[2] != want[1] || s[3] != want[2] || labels.size(0) != s[0]) {
-            throw new IllegalArgumentException("images " + java.util.Arrays.toString(s) + " with labels "
-                    + java.util.Arrays.toString(labels.shape()) + "; expected [batch, " + want[0] + ", " + want[1] + ", "
-                    + want[2] + "] and [batch, classes]");
-        }
-        INDArray x = images.dataType() == DataType.FLOAT && images.ordering() == 'c' && !images.isView() && images.offset() == 0
-                ? images : images.castTo(DataType.FLOAT).dup('c');
-        int n = (int) s[0];
+        INDArray x = checked(images, labels.size(0));
+        int n = (int) images.size(0);
         TrainPlan plan = plan(n);
         List<float[]> masks = new ArrayList<>();
         for (Map.Entry<String, Long> m : plan.masks().entrySet()) { // DL4J's draws, in its order, from ND4J's generator

@@ -323,18 +323,20 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
                         TrainingListener.NONE);
             }
             return measure(valCache.batches(valCache.images(), settings.batchSize()).stream()
-                    .map(b -> new DataSet(head.outputSingle(false, b.getFeatures()), b.getLabels())).toList());
+                    .map(b -> new DataSet(headOutput(b.getFeatures()), b.getLabels())).toList());
         }
         List<INDArray> outs = new ArrayList<>();
         List<INDArray> targets = new ArrayList<>();
         // the weights are fixed for this pass: the whole graph runs on the compiled engine where it can (with a
         // frozen backbone, that part already does)
+        // the engine's training path, when it trains this graph, also measures it (nothing compiled per epoch)
+        TrainableGraph trained = head == null && trainedOn == graph ? trainable : null;
         try (ImagePipeline p = pipeline(data.val(), Long.MIN_VALUE);
-                Runner all = head == null ? Runner.ofOutput(graph, env.runtime().engine()) : null) {
+                Runner all = head == null && trained == null ? Runner.ofOutput(graph, env.runtime().engine()) : null) {
             while (p.hasNext()) {
                 DataSet ds = p.next();
-                outs.add(all != null ? all.output(ds.getFeatures())
-                        : head.outputSingle(false, backbone.output(ds.getFeatures())));
+                outs.add(trained != null ? trained.output(ds.getFeatures()) : all != null ? all.output(ds.getFeatures())
+                        : headOutput(backbone.output(ds.getFeatures())));
                 targets.add(ds.getLabels());
             }
             p.skipped().forEach(f -> skipped.put(f.path().toString(), f));
@@ -344,6 +346,11 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
             measured.add(new DataSet(outs.get(i), targets.get(i)));
         }
         return measure(measured);
+    }
+
+    /** @return the trainable part's outputs on boundary features: on the engine's training path when it trains it */
+    private INDArray headOutput(INDArray features) {
+        return trainable != null && trainedOn == head ? trainable.output(features) : head.outputSingle(false, features);
     }
 
     /** @return the validation figures of (outputs, targets) pairs */
