@@ -14,12 +14,14 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.learning.regularization.L2Regularization;
 import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.learning.regularization.WeightDecay;
 
 /**
  * The optimizer steps of the training path, applied in place as DL4J M2.1 computes them (its {@code adam_updater},
- * {@code nesterovs_updater} and {@code sgd_updater} operations, then {@link WeightDecay} after the updater), on
+ * {@code nesterovs_updater} and {@code sgd_updater} operations; {@link L2Regularization} added to the gradient
+ * before the updater, {@link WeightDecay} after it), on
  * batch-mean gradients; and the softmax cross-entropy loss. The updater state lives in DL4J's layout (per updater
  * block: Adam's m then v, Nesterov's v), so it moves to and from the graph's updater view unchanged. Stateless.
  */
@@ -91,8 +93,9 @@ final class Updates {
             return "updater " + updater.getClass().getSimpleName() + " (the training path runs Adam, Nesterovs and Sgd)";
         }
         for (Regularization r : regularization == null ? List.<Regularization>of() : regularization) {
-            if (!(r instanceof WeightDecay)) {
-                return "regularization " + r.getClass().getSimpleName() + " (the training path runs WeightDecay)";
+            if (!(r instanceof WeightDecay || r instanceof L2Regularization)) {
+                return "regularization " + r.getClass().getSimpleName()
+                        + " (the training path runs WeightDecay and L2Regularization)";
             }
         }
         return null;
@@ -152,10 +155,21 @@ final class Updates {
             IUpdater u = p.updater();
             double lr = u.getLearningRate(iteration, epoch);
             double decay = 0;
+            double l2 = 0;
             for (Regularization r : p.regularization() == null ? List.<Regularization>of() : p.regularization()) {
-                WeightDecay wd = (WeightDecay) r;
-                double c = wd.getCoeff().valueAt(iteration, epoch);
-                decay += wd.isApplyLR() ? c * lr : c;
+                if (r instanceof L2Regularization l) {
+                    l2 += l.getL2().valueAt(iteration, epoch);
+                } else {
+                    WeightDecay wd = (WeightDecay) r;
+                    double c = wd.getCoeff().valueAt(iteration, epoch);
+                    decay += wd.isApplyLR() ? c * lr : c;
+                }
+            }
+            if (l2 != 0) { // before the updater, as DL4J applies it: the gradient plus l2 times the weight
+                float fl2 = (float) l2;
+                for (int i = 0; i < p.length; i++) {
+                    p.grads.put(i, p.grads.get(i) + fl2 * p.values.get(i));
+                }
             }
             if (u instanceof Adam a) {
                 adam(p, lr, a.getBeta1(), a.getBeta2(), a.getEpsilon(), iteration, decay);
@@ -167,7 +181,7 @@ final class Updates {
         }
     }
 
-    /** @return DL4J's regularization score: {@code 0.5 * coeff * ||w||^2} per parameter with weight decay */
+    /** @return DL4J's regularization score: {@code 0.5 * coeff * ||w||^2} per parameter with weight decay or L2 */
     static double regularizationScore(List<Param> params, int iteration, int epoch) {
         double score = 0;
         for (Param p : params) {
@@ -181,7 +195,9 @@ final class Updates {
                 sq += w * w;
             }
             for (Regularization r : rs) {
-                score += 0.5 * ((WeightDecay) r).getCoeff().valueAt(iteration, epoch) * sq;
+                double c = r instanceof L2Regularization l ? l.getL2().valueAt(iteration, epoch)
+                        : ((WeightDecay) r).getCoeff().valueAt(iteration, epoch);
+                score += 0.5 * c * sq;
             }
         }
         return score;

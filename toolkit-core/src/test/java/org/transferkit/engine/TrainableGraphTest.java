@@ -32,8 +32,9 @@ import org.transferkit.model.InputShape;
 
 /**
  * The oneDNN training path against DL4J's own backprop and updaters, on tiny graphs: the from-scratch CNN's
- * operations (convolution + ReLU, max pooling, flatten, dense + ReLU, softmax output) and a SqueezeNet fire block
- * (1x1 squeeze, 1x1 and padded 3x3 expands, merge, standalone ReLU layers, average and global average pooling).
+ * operations (convolution + ReLU, max pooling, flatten, dense + ReLU, softmax output; decoupled weight decay) and a
+ * SqueezeNet fire block as DL4J imports it from Keras (1x1 squeeze, 1x1 and padded 3x3 expands, merge, standalone
+ * ReLU layers, average and global average pooling, L2 regularization).
  */
 class TrainableGraphTest {
     private static final InputShape IN = new InputShape(3, 12, 12);
@@ -58,8 +59,8 @@ class TrainableGraphTest {
     }
 
     /** A fire block as the Keras SqueezeNet DL4J imports has it: convolutions, then separate ReLU layers. */
-    static ComputationGraph fire(IUpdater updater) {
-        var b = new NeuralNetConfiguration.Builder().seed(4).updater(updater).weightInit(WeightInit.RELU)
+    static ComputationGraph fire(IUpdater updater, double l2) {
+        var b = new NeuralNetConfiguration.Builder().seed(4).updater(updater).weightInit(WeightInit.RELU).l2(l2)
                 .activation(Activation.IDENTITY).convolutionMode(ConvolutionMode.Truncate).graphBuilder().addInputs("in")
                 .setInputTypes(InputType.convolutional(12, 12, 3))
                 .addLayer("pool", new SubsamplingLayer.Builder(PoolingType.AVG).kernelSize(2, 2).stride(2, 2).build(), "in")
@@ -127,12 +128,12 @@ class TrainableGraphTest {
 
     @Test
     void fireBlockGradientsMatchDl4jBackprop() {
-        sameGradients(fire(new Adam(1e-3)));
+        sameGradients(fire(new Adam(1e-3), 1e-2));
     }
 
     @Test
     void gradientsMatchFiniteDifferences() {
-        ComputationGraph g = fire(new Adam(1e-3));
+        ComputationGraph g = fire(new Adam(1e-3), 0);
         INDArray x = images(3, 12);
         INDArray y = labels(3);
         try (TrainableGraph t = TrainableGraph.compile(g, IN, EngineMode.ONEDNN)) {
@@ -185,7 +186,7 @@ class TrainableGraphTest {
 
     @Test
     void fireBlockNesterovRunMatchesDl4j() {
-        sameRun(fire(new Nesterovs(1e-2, 0.9)), fire(new Nesterovs(1e-2, 0.9)));
+        sameRun(fire(new Nesterovs(1e-2, 0.9), 1e-2), fire(new Nesterovs(1e-2, 0.9), 1e-2));
     }
 
     @Test
