@@ -117,6 +117,13 @@ final class Dnnl {
         return pd;
     }
 
+    /** @return a primitive descriptor of a backward operation, guided by its forward primitive's descriptor */
+    static dnnl_primitive_desc describeBackward(Pointer opDesc, dnnl_engine engine, dnnl_primitive_desc forward, String what) {
+        dnnl_primitive_desc pd = new dnnl_primitive_desc();
+        check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(opDesc), null, engine, forward), "backward of " + what);
+        return pd;
+    }
+
     /** @return the primitive of a primitive descriptor */
     static dnnl_primitive primitive(dnnl_primitive_desc pd, String what) {
         dnnl_primitive p = new dnnl_primitive();

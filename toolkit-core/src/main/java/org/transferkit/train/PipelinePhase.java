@@ -12,7 +12,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.data.ImagePipeline;
+import org.transferkit.engine.Engine;
 import org.transferkit.engine.Runner;
+import org.transferkit.engine.TrainableGraph;
 import org.transferkit.runtime.CpuHelpers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +57,10 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
     private BoundaryCache.Spec cacheSpec;
     private BoundaryCache trainCache;
     private BoundaryCache valCache;
+    /** The engine's training path for {@link #trainedOn}, or why that network trains on DL4J (null: not yet known). */
+    private ComputationGraph trainedOn;
+    private TrainableGraph trainable;
+    private String engineFailed;
 
     PipelinePhase(ComputationGraph graph, DatasetSplit data, InputShape shape, Preprocessing pre, FineTune settings,
             RunEnvironment env, Task task) {
@@ -148,6 +154,17 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
     @Override
     public EpochLoop.Measured trainEpoch(int epoch, TrainingListener listener) {
         ComputationGraph net = network();
+        if (trainedOn != net) {
+            trainedOn = net;
+            engineFailed = !Engine.enabled(env.runtime().engine()) ? "the engine is off" : null;
+            closeTrainable();
+            if (engineFailed != null) {
+                listener.onTrainingPath("dl4j: " + engineFailed);
+            }
+        }
+        if (engineFailed == null) {
+            return trainEpochOnEngine(epoch, listener, net);
+        }
         FitOutputs fitOutputs = FitOutputs.of(net);
         List<INDArray> outs = new ArrayList<>();
         List<INDArray> targets = new ArrayList<>();
@@ -178,6 +195,74 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
             return EpochLoop.Measured.NONE;
         }
         return new EpochLoop.Measured(lossSum / seen, task.score(stack(outs), stack(targets)), seen);
+    }
+
+    /**
+     * One epoch on the engine's training path ({@link TrainableGraph}), compiled on the first batch: the graph's
+     * weights and updater state are taken at the start and written back at the end, so the epoch loop, checkpoints
+     * and validation see the graph as DL4J would have left it. A graph the path does not cover trains on DL4J from
+     * here on, with the reason logged once.
+     */
+    private EpochLoop.Measured trainEpochOnEngine(int epoch, TrainingListener listener, ComputationGraph net) {
+        List<INDArray> outs = new ArrayList<>();
+        List<INDArray> targets = new ArrayList<>();
+        double lossSum = 0;
+        int seen = 0;
+        int batches = (data.train().size() + settings.batchSize() - 1) / settings.batchSize();
+        boolean loaded = false;
+        try (Batches train = trainBatches(epoch, listener)) {
+            for (DataSet batch = train.next(); batch != null; batch = train.next()) {
+                INDArray x = batch.getFeatures();
+                if (trainable == null) {
+                    if (x.rank() != 4) {
+                        engineFailed = "its input is not a feature map";
+                    } else {
+                        try {
+                            trainable = TrainableGraph.compile(net, new long[] {x.size(1), x.size(2), x.size(3)},
+                                    env.runtime().engine());
+                            LOG.info("training on the engine: {} operations on oneDNN", trainable.operations().size());
+                            listener.onTrainingPath("engine");
+                        } catch (UnsupportedOperationException e) {
+                            engineFailed = e.getMessage();
+                        }
+                    }
+                    if (engineFailed != null) {
+                        LOG.info("training on DL4J: the engine's training path does not cover this network: {}", engineFailed);
+                        listener.onTrainingPath("dl4j: " + engineFailed);
+                        if (seen > 0) {
+                            throw new IllegalStateException("engine training failed mid-epoch: " + engineFailed);
+                        }
+                        return trainEpoch(epoch, listener); // nothing trained yet this epoch: redo it on DL4J
+                    }
+                }
+                if (!loaded) {
+                    trainable.load();
+                    loaded = true;
+                }
+                TrainableGraph.Step step = trainable.fit(x, batch.getLabels());
+                outs.add(step.outputs());
+                targets.add(batch.getLabels());
+                lossSum += step.loss() * batch.numExamples();
+                seen += batch.numExamples();
+                listener.onBatchEnd(epoch, outs.size(), batches, step.loss());
+            }
+        } finally {
+            if (loaded) {
+                trainable.store();
+            }
+        }
+        trainImages = seen;
+        if (seen == 0) {
+            return EpochLoop.Measured.NONE;
+        }
+        return new EpochLoop.Measured(lossSum / seen, task.score(stack(outs), stack(targets)), seen);
+    }
+
+    private void closeTrainable() {
+        if (trainable != null) {
+            trainable.close();
+            trainable = null;
+        }
     }
 
     /** One epoch's training batches, as the trainable network takes them (boundary features after a split). */
@@ -238,18 +323,20 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
                         TrainingListener.NONE);
             }
             return measure(valCache.batches(valCache.images(), settings.batchSize()).stream()
-                    .map(b -> new DataSet(head.outputSingle(false, b.getFeatures()), b.getLabels())).toList());
+                    .map(b -> new DataSet(headOutput(b.getFeatures()), b.getLabels())).toList());
         }
         List<INDArray> outs = new ArrayList<>();
         List<INDArray> targets = new ArrayList<>();
         // the weights are fixed for this pass: the whole graph runs on the compiled engine where it can (with a
         // frozen backbone, that part already does)
+        // the engine's training path, when it trains this graph, also measures it (nothing compiled per epoch)
+        TrainableGraph trained = head == null && trainedOn == graph ? trainable : null;
         try (ImagePipeline p = pipeline(data.val(), Long.MIN_VALUE);
-                Runner all = head == null ? Runner.ofOutput(graph, env.runtime().engine()) : null) {
+                Runner all = head == null && trained == null ? Runner.ofOutput(graph, env.runtime().engine()) : null) {
             while (p.hasNext()) {
                 DataSet ds = p.next();
-                outs.add(all != null ? all.output(ds.getFeatures())
-                        : head.outputSingle(false, backbone.output(ds.getFeatures())));
+                outs.add(trained != null ? trained.output(ds.getFeatures()) : all != null ? all.output(ds.getFeatures())
+                        : headOutput(backbone.output(ds.getFeatures())));
                 targets.add(ds.getLabels());
             }
             p.skipped().forEach(f -> skipped.put(f.path().toString(), f));
@@ -259,6 +346,11 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
             measured.add(new DataSet(outs.get(i), targets.get(i)));
         }
         return measure(measured);
+    }
+
+    /** @return the trainable part's outputs on boundary features: on the engine's training path when it trains it */
+    private INDArray headOutput(INDArray features) {
+        return trainable != null && trainedOn == head ? trainable.output(features) : head.outputSingle(false, features);
     }
 
     /** @return the validation figures of (outputs, targets) pairs */
@@ -290,6 +382,7 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
 
     @Override
     public void close() {
+        closeTrainable();
         if (backbone != null) {
             backbone.close();
         }

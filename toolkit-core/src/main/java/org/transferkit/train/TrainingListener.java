@@ -65,6 +65,16 @@ public interface TrainingListener {
     default void onResumed(int completedEpochs) {
     }
 
+    /**
+     * Called once per network trained through the image pipeline (from scratch, phase 2), when its first epoch
+     * starts: where its training steps run.
+     *
+     * @param path {@code engine} (the compiled engine's oneDNN training path) or {@code dl4j: } and the reason
+     *     (the engine is off, or what the engine's training path does not cover)
+     */
+    default void onTrainingPath(String path) {
+    }
+
     /** @param stats what the epoch measured */
     default void onEpochEnd(EpochStats stats) {
     }

@@ -40,6 +40,12 @@ public final class TrainingListeners {
             }
 
             @Override
+            public void onTrainingPath(String path) {
+                a.onTrainingPath(path);
+                b.onTrainingPath(path);
+            }
+
+            @Override
             public void onResumed(int completedEpochs) {
                 a.onResumed(completedEpochs);
                 b.onResumed(completedEpochs);

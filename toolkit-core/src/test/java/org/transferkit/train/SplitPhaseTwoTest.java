@@ -122,8 +122,17 @@ class SplitPhaseTwoTest {
                         false);
                 String what = mode + (aug == null ? "" : " augmented");
                 for (int run = 0; run < 2; run++) { // the second run reads the boundary features from disk
-                    TrainingResult cut = EndToEnd.fit(backbone.get(), split, p2, env, one, TrainingListener.NONE,
-                            true);
+                    List<String> paths = new java.util.ArrayList<>();
+                    TrainingResult cut = EndToEnd.fit(backbone.get(), split, p2, env, one, new TrainingListener() {
+                        @Override
+                        public void onTrainingPath(String path) {
+                            paths.add(path);
+                        }
+                    }, true);
+                    // the part above the boundary trains on the engine's training path when the engine is on and
+                    // DL4J can cut the graph; the whole graph (frozen layers, batch norm) always trains on DL4J
+                    boolean engine = mode == EngineMode.ONEDNN && backbone.get() instanceof NoBatchNorm;
+                    assertEquals(engine ? "engine" : "dl4j", paths.get(0).split(":")[0], what + " " + paths);
                     assertSame(whole, cut, what + " run " + run, frozen, layers);
                 }
             }

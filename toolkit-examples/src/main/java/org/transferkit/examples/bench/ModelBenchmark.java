@@ -22,6 +22,7 @@ import org.transferkit.runtime.CpuHelpers;
 import org.transferkit.runtime.RuntimeOptions;
 import org.transferkit.engine.CompiledGraph;
 import org.transferkit.engine.Engine;
+import org.transferkit.engine.TrainableGraph;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.head.TransferModel;
 import org.transferkit.zoo.BackboneCatalog;
@@ -145,10 +146,16 @@ public final class ModelBenchmark {
             ComputationGraph headGraph = compiled.isPresent() && m == Mode.FROZEN_STEP
                     ? new TransferLearningHelper(g, upTo).unfrozenGraph() : null;
             double[] perIter = new double[iterations];
+            TrainableGraph trainable = m == Mode.FULL_STEP
+                    ? tryTrain(g, new long[] {batch, in.channels(), in.height(), in.width()}, options) : null;
             try {
                 for (int i = 0; i < warmup + iterations; i++) {
                     long t0 = System.nanoTime();
-                    step(m, g, compiled.orElse(null), headGraph, ds);
+                    if (trainable != null) {
+                        trainable.fit(ds.getFeatures(), ds.getLabels());
+                    } else {
+                        step(m, g, compiled.orElse(null), headGraph, ds);
+                    }
                     double s = (System.nanoTime() - t0) / 1e9;
                     if (i >= warmup) {
                         perIter[i - warmup] = batch / s;
@@ -156,13 +163,33 @@ public final class ModelBenchmark {
                 }
             } finally {
                 compiled.ifPresent(CompiledGraph::close);
+                if (trainable != null) {
+                    trainable.close();
+                }
             }
             Arrays.sort(perIter);
+            String engine = trainable != null ? "onednn-train"
+                    : compiled.map(c -> c.executor().name().toLowerCase(Locale.ROOT)).orElse("dl4j");
             out.add(new Result(model.replace("-untrained", ""), m, batch, in, perIter[iterations / 2], peakRssMb(), helpers,
-                    compiled.map(c -> c.executor().name().toLowerCase(Locale.ROOT)).orElse("dl4j"), ""));
+                    engine, ""));
             g.close();
         }
         return out;
+    }
+
+    /**
+     * @param g a graph whose every layer trains
+     * @param shape the input's shape, batch first
+     * @param options the run-time options (the engine mode)
+     * @return the engine's training path for {@code g}, or null when it does not cover it (the reason on stderr)
+     */
+    static TrainableGraph tryTrain(ComputationGraph g, long[] shape, RuntimeOptions options) {
+        try {
+            return TrainableGraph.compile(g, new long[] {shape[1], shape[2], shape[3]}, options.engine());
+        } catch (UnsupportedOperationException e) {
+            System.err.println("training step on DL4J: " + e.getMessage());
+            return null;
+        }
     }
 
     /**

@@ -17,6 +17,7 @@ import org.transferkit.TransferKitException;
 import org.transferkit.backbone.Backbone;
 import org.transferkit.backbone.CutPoint;
 import org.transferkit.engine.Runner;
+import org.transferkit.engine.TrainableGraph;
 import org.transferkit.head.HeadSpec;
 import org.transferkit.head.TransferModel;
 import org.transferkit.runtime.CpuHelpers;
@@ -29,17 +30,17 @@ import org.transferkit.train.BatchNormFreezer;
  * it: the graph is frozen up to the boundary (the end of the highest frozen block), batch normalization above it
  * becomes its frozen affine map ({@link BatchNormFreezer}), and DL4J's {@link TransferLearningHelper} cuts the
  * graph there; the frozen part runs forward on the compiled engine ({@link Runner}) and the part above it trains
- * on DL4J. Where DL4J cannot cut the graph (ResNet50: a frozen batch-norm affine above the boundary), phase 2 trains
+ * on the engine's training path ({@link TrainableGraph}) where it covers it, else on DL4J. Where DL4J cannot cut the graph (ResNet50: a frozen batch-norm affine above the boundary), phase 2 trains
  * the whole graph with the part below frozen, and so does this. Stateless.
  */
 final class PartialStep {
     /** What one measurement found: images/s of frozen forward + trainable step, and of the trainable step alone. */
-    record Timing(double imagesPerSecond, double trainableOnlyImagesPerSecond, String frozenOn, String boundary,
-            List<String> trainable) {
+    record Timing(double imagesPerSecond, double trainableOnlyImagesPerSecond, String frozenOn, String trainedOn,
+            String boundary, List<String> trainable) {
         /** @return the extra key=value pairs of the result line */
         String detail() {
-            return String.format(Locale.ROOT, "boundary=%s frozen_part=%s trainable_only_images_per_s=%s trainable=%s",
-                    boundary, frozenOn, Double.isNaN(trainableOnlyImagesPerSecond) ? "-"
+            return String.format(Locale.ROOT, "boundary=%s frozen_part=%s trainable_part=%s trainable_only_images_per_s=%s "
+                    + "trainable=%s", boundary, frozenOn, trainedOn, Double.isNaN(trainableOnlyImagesPerSecond) ? "-"
                             : String.format(Locale.ROOT, "%.2f", trainableOnlyImagesPerSecond), String.join(",", trainable));
         }
     }
@@ -136,6 +137,7 @@ final class PartialStep {
         double[] all = new double[iterations];
         double[] trainOnly = new double[iterations];
         int index = g.getVertex(boundary).getVertexIndex();
+        TrainableGraph onEngine = null;
         try (Runner frozen = part == null ? null : new Runner(g, boundary,
                 x -> g.feedForward(new INDArray[] {x}, index, false).get(boundary), options.engine())) {
             for (int i = 0; i < warmup + iterations; i++) {
@@ -146,7 +148,14 @@ final class PartialStep {
                 } else {
                     INDArray features = frozen.output(ds.getFeatures());
                     t1 = System.nanoTime();
-                    part.fit(new DataSet(features, ds.getLabels()));
+                    if (i == 0) {
+                        onEngine = ModelBenchmark.tryTrain(part, features.shape(), options);
+                    }
+                    if (onEngine != null) {
+                        onEngine.fit(features, ds.getLabels());
+                    } else {
+                        part.fit(new DataSet(features, ds.getLabels()));
+                    }
                 }
                 long t2 = System.nanoTime();
                 if (i >= warmup) {
@@ -155,8 +164,11 @@ final class PartialStep {
                 }
             }
             String on = frozen == null ? "dl4j-whole-graph" : frozen.compiled() ? "engine" : "dl4j";
-            return new Timing(median(all), median(trainOnly), on, boundary, trainable);
+            return new Timing(median(all), median(trainOnly), on, onEngine != null ? "engine" : "dl4j", boundary, trainable);
         } finally {
+            if (onEngine != null) {
+                onEngine.close();
+            }
             g.close();
         }
     }

@@ -299,7 +299,7 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 TaskReport report = model.evaluate(evalSet);
                 boolean withBaseline = baseline != null ? baseline : demo && DemoBackbone.ID.equals(backbone);
-                Double baselineScore = withBaseline ? baseline(bb, split, evalSet, model, out) : null;
+                Double baselineScore = withBaseline ? baseline(bb, split, evalSet, model, runtime, out) : null;
                 finish(model, report, evaluatedOn, baselineScore, out);
             }
         }
@@ -343,12 +343,18 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** @return the score of the small CNN trained from scratch on the same images, epochs and task */
     private double baseline(Backbone bb, DatasetSplit split, ImageDataset evalSet, TrainedModel transfer,
-            PrintWriter out) throws TransferKitException {
+            RuntimeOptions runtime, PrintWriter out) throws TransferKitException {
         out.println("baseline: the small CNN trained from scratch on the same images ...");
         FineTuner scratch = FineTuner.builder(ConvNet.smallCnn(bb.inputShape(), seed)).epochs(epochs).learningRate(lr)
                 .seed(seed).settings(b -> b.batchSize(batch).optimizer(Optimizer.parse(optimizer)).patience(patience))
                 .head(HeadSpec.builder().task(transfer.task()).loss(transfer.settings().head().loss()).hidden()
                         .dropout(0).build())
+                .runtime(runtime).listener(new TrainingListener() {
+                    @Override
+                    public void onTrainingPath(String path) {
+                        out.println("baseline training steps run on " + (path.equals("engine") ? "the engine (oneDNN)" : path));
+                    }
+                })
                 .build();
         try (TrainedModel base = scratch.fit(split.train(), split.val())) {
             return base.evaluate(evalSet).headline();
@@ -427,6 +433,11 @@ public final class TrainCommand implements Callable<Integer> {
             @Override
             public void onResumed(int completedEpochs) {
                 out.printf(Locale.ROOT, "resumed from the checkpoint after epoch %d%n", completedEpochs);
+            }
+
+            @Override
+            public void onTrainingPath(String path) {
+                out.println("training steps run on " + (path.equals("engine") ? "the engine (oneDNN)" : path));
             }
 
             @Override

@@ -29,6 +29,8 @@ public final class TransferKitCli implements Runnable {
      * @param args command-line arguments
      */
     public static void main(String... args) {
+        // before anything loads ND4J or oneDNN: their OpenMP threads wait passively (see NativeThreads)
+        org.transferkit.runtime.NativeThreads.waitPassively(System.getenv());
         System.exit(run(args));
     }
 

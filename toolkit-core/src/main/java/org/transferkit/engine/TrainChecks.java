@@ -1,0 +1,136 @@
+package org.transferkit.engine;
+
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.conf.dropout.Dropout;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.Convolution2D;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.FrozenLayer;
+import org.deeplearning4j.nn.layers.FrozenLayerWithBackprop;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+
+/** What the training path covers, checked on a DL4J graph and on its lowered program. Stateless. */
+final class TrainChecks {
+    private TrainChecks() {
+    }
+
+    /**
+     * @return the graph's output vertex
+     * @throws UnsupportedOperationException naming the first vertex or setting the training path does not cover
+     */
+    static String check(ComputationGraph graph) {
+        ComputationGraphConfiguration conf = graph.getConfiguration();
+        if (conf.getNetworkInputs().size() != 1 || conf.getNetworkOutputs().size() != 1) {
+            throw new UnsupportedOperationException("the training path runs graphs with one input and one output");
+        }
+        String output = conf.getNetworkOutputs().get(0);
+        for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
+            String name = e.getKey();
+            GraphVertex v = e.getValue();
+            if (v instanceof MergeVertex) {
+                continue;
+            }
+            if (!(v instanceof LayerVertex)) {
+                throw unsupported(name, v.getClass().getSimpleName());
+            }
+            org.deeplearning4j.nn.api.Layer l = graph.getLayer(name);
+            if (l instanceof FrozenLayer || l instanceof FrozenLayerWithBackprop) {
+                throw unsupported(name, "a frozen layer");
+            }
+            layer(name, l.conf().getLayer(), l, name.equals(output));
+            if (l.conf().getLayer() instanceof ActivationLayer) {
+                String in = conf.getVertexInputs().get(name).get(0);
+                long readers = conf.getVertexInputs().values().stream().filter(ins -> ins.contains(in)).count();
+                if (readers > 1) {
+                    throw unsupported(name, "an activation layer whose input other vertices read too");
+                }
+            }
+        }
+        return output;
+    }
+
+    private static void layer(String name, Layer lc, org.deeplearning4j.nn.api.Layer l, boolean isOutput) {
+        Class<?> c = lc.getClass();
+        boolean known = c == ConvolutionLayer.class || c == Convolution2D.class || c == SubsamplingLayer.class
+                || c == DenseLayer.class || c == OutputLayer.class || c == GlobalPoolingLayer.class
+                || c == ActivationLayer.class || c == ZeroPaddingLayer.class;
+        if (!known) {
+            throw unsupported(name, c.getSimpleName());
+        }
+        if (lc.getIDropout() != null && dropout(lc) == null) {
+            throw unsupported(name, "dropout other than plain dropout on a dense layer's input");
+        }
+        if (lc instanceof BaseLayer b && b.getGradientNormalization() != null
+                && b.getGradientNormalization() != GradientNormalization.None) {
+            throw unsupported(name, "gradient normalization " + b.getGradientNormalization());
+        }
+        for (String key : l.paramTable().keySet()) {
+            String why = Updates.unsupported(l.getConfig().getUpdaterByParam(key), l.getConfig().getRegularizationByParam(key));
+            if (why != null) {
+                throw unsupported(name, why);
+            }
+        }
+        if (lc instanceof OutputLayer o) {
+            boolean ok = isOutput && o.getActivationFn() instanceof ActivationSoftmax
+                    && o.getLossFn() instanceof LossMCXENT x && x.getWeights() == null;
+            if (!ok) {
+                throw unsupported(name, "an output layer other than softmax with unweighted multi-class cross-entropy");
+            }
+        } else if (isOutput) {
+            throw unsupported(name, "an output that is not a dense output layer");
+        }
+    }
+
+    /** @return the retain probability of a dense layer's plain (inverted) dropout, or null if it has none */
+    static Double dropout(Layer lc) {
+        boolean dense = lc.getClass() == DenseLayer.class || lc.getClass() == OutputLayer.class;
+        if (dense && lc.getIDropout() instanceof Dropout d && d.getPSchedule() == null && d.getP() > 0 && d.getP() < 1) {
+            return d.getP();
+        }
+        return null;
+    }
+
+    /**
+     * @return the tensor of the logits (the output layer's linear part) in the lowered program
+     * @throws UnsupportedOperationException if an operation does not train on the engine
+     */
+    static String logits(Lowering.Program p, String output) {
+        List<Op> ops = p.ops();
+        for (int i = 0; i < ops.size(); i++) {
+            Op op = ops.get(i);
+            boolean ok = switch (op.kind) {
+                case CONV -> op.groups == 1 && op.sumWith() == null;
+                case DENSE, POOL, GLOBAL_POOL, CONCAT, ELTWISE -> op.sumWith() == null;
+                case SOFTMAX -> i == ops.size() - 1;
+                default -> false;
+            };
+            if (!ok) {
+                throw unsupported(op.name, "operation " + op);
+            }
+        }
+        Op last = ops.get(ops.size() - 1);
+        if (last.kind != Op.Kind.SOFTMAX || !last.inputs.get(0).equals(output + ":linear")) {
+            throw unsupported(output, "an output other than a dense softmax layer");
+        }
+        return last.inputs.get(0);
+    }
+
+    static UnsupportedOperationException unsupported(String vertex, String what) {
+        return new UnsupportedOperationException("vertex '" + vertex + "': " + what + " does not train on the engine");
+    }
+}

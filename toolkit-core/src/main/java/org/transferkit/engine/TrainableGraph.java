@@ -1,0 +1,343 @@
+package org.transferkit.engine;
+
+import static org.bytedeco.dnnl.global.dnnl.dnnl_cpu;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_engine_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_engine_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_default_flags;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_destroy;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.bytedeco.dnnl.dnnl_engine;
+import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.FloatPointer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.random.impl.DropOutInverted;
+import org.nd4j.linalg.factory.Nd4j;
+import org.transferkit.model.InputShape;
+
+/**
+ * The training path of the compiled engine: a whole DL4J graph (everything trainable, one input, a softmax output
+ * with cross-entropy) trained step by step on oneDNN primitives built from the same lowering as inference
+ * ({@link TrainPlan}), with the optimizer DL4J's configuration names (SGD, Nesterov momentum, Adam; decoupled
+ * weight decay) applied in place. The DL4J graph stays the model of record: {@link #load} takes its parameters,
+ * updater state and iteration count, {@link #store} writes them back (so checkpoints, evaluation and saving work
+ * on the graph as before); between the two, only this object changes them.
+ *
+ * <p>{@link #compile} refuses (with the reason) what it does not cover; callers then train on DL4J. What it
+ * covers: convolution (no groups, no dilation) and dense layers with ReLU or no activation, max and average
+ * pooling, global pooling, ReLU layers, merge (concatenation), zero padding before a convolution, and a dense
+ * softmax output layer with multi-class cross-entropy and no class weights; no dropout, batch normalization,
+ * frozen layers or gradient normalization. Not thread-safe; holds native memory: close it.
+ */
+public final class TrainableGraph implements AutoCloseable {
+    private static final int PLANS_KEPT = 2;
+
+    /** A convolution's or dense layer's parameters and gradients in plain layouts, for {@link TrainPlan}. */
+    record Weighted(long[] wDims, long[] bDims, FloatPointer w, FloatPointer b, FloatPointer dw, FloatPointer db) {
+    }
+
+    /** What one step returns: the outputs of its forward pass (before the update) and the mean loss. */
+    public record Step(INDArray outputs, double loss) {
+    }
+
+    private final ComputationGraph graph;
+    private final Lowering.Program program;
+    private final String logits;
+    private final Map<String, Weighted> weighted = new HashMap<>();
+    /** Dense operations with dropout on their input: the retain probability. */
+    private final Map<String, Double> dropout = new HashMap<>();
+    private final List<Updates.Param> params = new ArrayList<>();
+    private final List<FloatPointer> buffers = new ArrayList<>();
+    private final dnnl_engine engine;
+    private final dnnl_stream stream;
+    private final Map<Integer, TrainPlan> plans = new LinkedHashMap<>(4, 0.75f, true);
+    private int iteration;
+    private int epoch;
+    private boolean closed;
+
+    private TrainableGraph(ComputationGraph graph, Lowering.Program program, String logits) {
+        this.graph = graph;
+        this.program = program;
+        this.logits = logits;
+        dnnl_engine e = new dnnl_engine();
+        Dnnl.check(dnnl_engine_create(e, dnnl_cpu, 0), "CPU engine");
+        dnnl_stream s = new dnnl_stream();
+        Dnnl.check(dnnl_stream_create(s, e, dnnl_stream_default_flags), "stream");
+        this.engine = e;
+        this.stream = s;
+    }
+
+    /**
+     * @param graph an initialized graph, trained from here through this object; its weights are read by {@link #load}
+     * @param input the per-example input shape
+     * @param mode the engine mode; training runs on oneDNN only
+     * @return the graph compiled for training, loaded with the graph's current state (close it)
+     * @throws UnsupportedOperationException naming what the training path does not cover (then train on DL4J)
+     */
+    public static TrainableGraph compile(ComputationGraph graph, InputShape input, EngineMode mode) {
+        Objects.requireNonNull(input, "input");
+        return compile(graph, new long[] {input.channels(), input.height(), input.width()}, mode);
+    }
+
+    /**
+     * As {@link #compile(ComputationGraph, InputShape, EngineMode)} for any feature-map input (the part of a graph
+     * above a boundary takes the boundary's channels).
+     *
+     * @param graph an initialized graph
+     * @param input the per-example input shape {channels, height, width}
+     * @param mode the engine mode; training runs on oneDNN only
+     * @return the graph compiled for training, loaded with the graph's current state (close it)
+     * @throws IllegalArgumentException if {@code input} is not three positive sizes
+     * @throws UnsupportedOperationException naming what the training path does not cover (then train on DL4J)
+     */
+    public static TrainableGraph compile(ComputationGraph graph, long[] input, EngineMode mode) {
+        Objects.requireNonNull(graph, "graph");
+        if (input == null || input.length != 3 || input[0] < 1 || input[1] < 1 || input[2] < 1) {
+            throw new IllegalArgumentException("input shape must be {channels, height, width}, all >= 1, got "
+                    + java.util.Arrays.toString(input));
+        }
+        if (!Engine.enabled(mode) || Engine.executor(mode) != Engine.Executor.ONEDNN) {
+            throw new UnsupportedOperationException("engine mode " + mode.id() + " does not train on oneDNN");
+        }
+        if (!Engine.available()) {
+            throw new UnsupportedOperationException("oneDNN is not available here: " + Engine.unavailableReason());
+        }
+        String output = TrainChecks.check(graph);
+        Lowering.Program p = Lowering.lower(graph, output, input.clone());
+        String logits = TrainChecks.logits(p, output);
+        TrainableGraph t = new TrainableGraph(graph, p, logits);
+        try {
+            t.bind();
+            t.load();
+            t.plan(1); // every primitive once: what oneDNN refuses shows up here
+        } catch (RuntimeException e) {
+            t.close();
+            throw e instanceof UnsupportedOperationException u ? u
+                    : new UnsupportedOperationException("the training path cannot build this graph: " + e.getMessage(), e);
+        }
+        return t;
+    }
+
+    /** Maps every convolution and dense operation to its layer's parameters in the graph's flat parameter vector. */
+    private void bind() {
+        Map<String, Updates.Param> byName = new HashMap<>();
+        BaseMultiLayerUpdater<?> updater = (BaseMultiLayerUpdater<?>) graph.getUpdater();
+        for (UpdaterBlock block : updater.getUpdaterBlocks()) {
+            for (UpdaterBlock.ParamState ps : block.getLayersAndVariablesInBlock()) {
+                String layer = ps.getLayer().getConfig().getLayerName();
+                int length = ps.getParamOffsetEnd() - ps.getParamOffsetStart();
+                Updates.Param prm = new Updates.Param(layer + "/" + ps.getParamName(), ps.getParamOffsetStart(), length,
+                        floats(length), floats(length), ps.getLayer().getConfig(), ps.getParamName(), block);
+                params.add(prm);
+                byName.put(prm.name(), prm);
+            }
+        }
+        Map<String, long[]> shapes = new HashMap<>();
+        shapes.put(program.input(), program.inputShape());
+        for (Op op : program.ops()) {
+            shapes.put(op.name, op.dims);
+            if (op.kind != Op.Kind.CONV && op.kind != Op.Kind.DENSE) {
+                continue;
+            }
+            String vertex = op.name.endsWith(":linear") ? op.name.substring(0, op.name.length() - 7) : op.name;
+            Updates.Param w = byName.get(vertex + "/W");
+            Updates.Param b = byName.get(vertex + "/b");
+            if (w == null || b == null) {
+                throw new UnsupportedOperationException("vertex '" + vertex + "': a layer without trainable W and b");
+            }
+            long[] in = shapes.get(op.inputs.get(0));
+            long[] wDims;
+            if (op.kind == Op.Kind.CONV) {
+                wDims = new long[] {op.shape[0], in[0], op.kernel[0], op.kernel[1]};
+            } else {
+                wDims = new long[in.length + 1];
+                wDims[0] = op.shape[0];
+                System.arraycopy(in, 0, wDims, 1, in.length);
+            }
+            if (Lowering.product(wDims) != w.length() || op.shape[0] != b.length()) {
+                throw new UnsupportedOperationException("vertex '" + vertex + "': parameters of unexpected size");
+            }
+            Double keep = TrainChecks.dropout(graph.getLayer(vertex).conf().getLayer());
+            if (keep != null) {
+                dropout.put(op.name, keep);
+            }
+            weighted.put(op.name, new Weighted(wDims, new long[] {op.shape[0]}, w.value(), b.value(), w.grad(), b.grad()));
+        }
+    }
+
+    private FloatPointer floats(long n) {
+        FloatPointer p = new FloatPointer(Math.max(1, n));
+        p.zero();
+        buffers.add(p);
+        return p;
+    }
+
+    /** Takes the graph's current parameters, updater state and iteration count (call after it changed them). */
+    public void load() {
+        requireOpen();
+        float[] all = graph.params().castTo(DataType.FLOAT).toFloatVector();
+        for (Updates.Param p : params) {
+            p.value().put(all, p.offset(), p.length());
+        }
+        Updates.loadState(params);
+        iteration = graph.getConfiguration().getIterationCount();
+        epoch = graph.getConfiguration().getEpochCount();
+    }
+
+    /** Writes the parameters, updater state and iteration count back into the graph. */
+    public void store() {
+        requireOpen();
+        INDArray flat = graph.params();
+        float[] all = flat.castTo(DataType.FLOAT).toFloatVector();
+        for (Updates.Param p : params) {
+            p.value().get(all, p.offset(), p.length());
+        }
+        flat.assign(Nd4j.createFromArray(all).reshape(flat.shape()).castTo(flat.dataType()));
+        Updates.storeState(params);
+        graph.getConfiguration().setIterationCount(iteration);
+    }
+
+    /**
+     * One training step: forward, softmax cross-entropy against {@code labels}, backward, and the optimizer's update
+     * of every parameter in place.
+     *
+     * @param images batch x C x H x W (NCHW) of the compiled input shape
+     * @param labels batch x classes targets (one-hot or smoothed)
+     * @return the softmax outputs of this step's forward pass (weights before the update) and the mean loss
+     * @throws IllegalArgumentException if the shapes do not match
+     */
+    public Step fit(INDArray images, INDArray labels) {
+        Step s = gradients(images, labels);
+        Updates.apply(params, iteration, epoch);
+        iteration++;
+        return s;
+    }
+
+    /**
+     * The network's outputs with the current weights, as DL4J's {@code output(false, x)} computes them (no dropout),
+     * on the training plan's forward pass: nothing is compiled again after the weights change.
+     *
+     * @param images batch x C x H x W (NCHW) of the compiled input shape
+     * @return batch x classes softmax outputs
+     * @throws IllegalArgumentException if the shape does not match
+     */
+    public INDArray output(INDArray images) {
+        requireOpen();
+        INDArray x = checked(images, images.size(0));
+        int n = (int) images.size(0);
+        TrainPlan plan = plan(n);
+        List<float[]> masks = new ArrayList<>();
+        for (Map.Entry<String, Long> m : plan.masks().entrySet()) {
+            float[] ones = new float[m.getValue().intValue()];
+            java.util.Arrays.fill(ones, 1f);
+            masks.add(ones);
+        }
+        float[] z = plan.forward(x.data().addressPointer(), masks)[0];
+        int k = z.length / n;
+        Updates.softmaxCrossEntropy(z, new float[z.length], n, k);
+        return Nd4j.create(z, new long[] {n, k}, 'c');
+    }
+
+    private INDArray checked(INDArray images, long labelRows) {
+        long[] s = images.shape();
+        long[] want = program.inputShape();
+        if (s.length != 4 || s[1] != want[0] || s[2] != want[1] || s[3] != want[2] || labelRows != s[0]) {
+            throw new IllegalArgumentException("images " + java.util.Arrays.toString(s) + " with " + labelRows
+                    + " label rows; expected [batch, " + want[0] + ", " + want[1] + ", " + want[2] + "] and one label row "
+                    + "per image");
+        }
+        return images.dataType() == DataType.FLOAT && images.ordering() == 'c' && !images.isView() && images.offset() == 0
+                ? images : images.castTo(DataType.FLOAT).dup('c');
+    }
+
+    /** Forward and backward only: leaves the batch-mean gradients in each parameter's gradient buffer. */
+    Step gradients(INDArray images, INDArray labels) {
+        requireOpen();
+        INDArray x = checked(images, labels.size(0));
+        int n = (int) images.size(0);
+        TrainPlan plan = plan(n);
+        List<float[]> masks = new ArrayList<>();
+        for (Map.Entry<String, Long> m : plan.masks().entrySet()) { // DL4J's draws, in its order, from ND4J's generator
+            INDArray mask = Nd4j.createUninitialized(DataType.FLOAT, new long[] {n, m.getValue() / n}, 'c');
+            mask.assign(1.0);
+            Nd4j.getExecutioner().exec(new DropOutInverted(mask, mask, dropout.get(m.getKey())));
+            masks.add(mask.reshape(mask.length()).toFloatVector());
+        }
+        float[][] out = plan.forward(x.data().addressPointer(), masks);
+        float[] z = out[0];
+        float[] y = labels.castTo(DataType.FLOAT).dup('c').reshape(labels.length()).toFloatVector();
+        int k = z.length / n;
+        if (y.length != z.length) {
+            throw new IllegalArgumentException("labels have " + labels.size(1) + " classes; the network outputs " + k);
+        }
+        // z becomes the softmax, y the logits' gradient; the loss is reported as DL4J's score is, with weight decay's term
+        double loss = Updates.softmaxCrossEntropy(z, y, n, k) + Updates.regularizationScore(params, iteration, epoch);
+        plan.backward(y);
+        float[] shown = z;
+        if (out[1] != null) { // the outputs without the output layer's input dropout, as DL4J's path reports them
+            shown = out[1];
+            Updates.softmaxCrossEntropy(shown, new float[shown.length], n, k);
+        }
+        return new Step(Nd4j.create(shown, new long[] {n, k}, 'c'), loss);
+    }
+
+    /** @return every parameter's gradient of the latest step, in the graph's flat parameter order */
+    float[] flatGradients() {
+        float[] g = new float[(int) graph.numParams()];
+        for (Updates.Param p : params) {
+            p.grad().get(g, p.offset(), p.length());
+        }
+        return g;
+    }
+
+    /** @return the lowered operations, one line each */
+    public List<String> operations() {
+        return program.ops().stream().map(Op::toString).toList();
+    }
+
+    private TrainPlan plan(int batch) {
+        TrainPlan p = plans.get(batch);
+        if (p == null) {
+            p = new TrainPlan(program, logits, weighted, dropout, batch, engine, stream);
+            plans.put(batch, p);
+            if (plans.size() > PLANS_KEPT) {
+                Iterator<Map.Entry<Integer, TrainPlan>> it = plans.entrySet().iterator();
+                it.next().getValue().close();
+                it.remove();
+            }
+        }
+        return p;
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("trainable graph is closed");
+        }
+    }
+
+    /** Frees the native memory; later calls throw. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        plans.values().forEach(TrainPlan::close);
+        plans.clear();
+        buffers.forEach(FloatPointer::deallocate);
+        buffers.clear();
+        dnnl_stream_destroy(stream);
+        dnnl_engine_destroy(engine);
+    }
+}

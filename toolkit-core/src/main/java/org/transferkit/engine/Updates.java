@@ -1,0 +1,283 @@
+package org.transferkit.engine;
+
+import java.nio.FloatBuffer;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.FloatPointer;
+import org.deeplearning4j.nn.api.TrainingConfig;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.learning.regularization.L2Regularization;
+import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.learning.regularization.WeightDecay;
+
+/**
+ * The optimizer steps of the training path, applied in place as DL4J M2.1 computes them (its {@code adam_updater},
+ * {@code nesterovs_updater} and {@code sgd_updater} operations; {@link L2Regularization} added to the gradient
+ * before the updater, {@link WeightDecay} after it), on
+ * batch-mean gradients; and the softmax cross-entropy loss. The updater state lives in DL4J's layout (per updater
+ * block: Adam's m then v, Nesterov's v), so it moves to and from the graph's updater view unchanged. Stateless.
+ */
+final class Updates {
+    private Updates() {
+    }
+
+    /** One parameter array: where it sits in the graph's flat vector, its buffers, its configuration and state. */
+    static final class Param {
+        private final String name;
+        private final int offset;
+        private final int length;
+        private final FloatPointer value;
+        private final FloatPointer grad;
+        private final TrainingConfig conf;
+        private final String key;
+        private final UpdaterBlock block;
+        private final FloatBuffer values;
+        private final FloatBuffer grads;
+        private float[] first;
+        private float[] second;
+
+        Param(String name, int offset, int length, FloatPointer value, FloatPointer grad, TrainingConfig conf, String key,
+                UpdaterBlock block) {
+            this.name = name;
+            this.offset = offset;
+            this.length = length;
+            this.value = value;
+            this.grad = grad;
+            this.conf = conf;
+            this.key = key;
+            this.block = block;
+            this.values = value.asBuffer();
+            this.grads = grad.asBuffer();
+        }
+
+        String name() {
+            return name;
+        }
+
+        int offset() {
+            return offset;
+        }
+
+        int length() {
+            return length;
+        }
+
+        FloatPointer value() {
+            return value;
+        }
+
+        FloatPointer grad() {
+            return grad;
+        }
+
+        IUpdater updater() {
+            return conf.getUpdaterByParam(key);
+        }
+
+        List<Regularization> regularization() {
+            return conf.getRegularizationByParam(key);
+        }
+    }
+
+    /** @return null if DL4J's {@code updater} and {@code regularization} are covered, else what is not */
+    static String unsupported(IUpdater updater, List<Regularization> regularization) {
+        if (!(updater instanceof Adam || updater instanceof Nesterovs || updater instanceof Sgd)) {
+            return "updater " + updater.getClass().getSimpleName() + " (the training path runs Adam, Nesterovs and Sgd)";
+        }
+        for (Regularization r : regularization == null ? List.<Regularization>of() : regularization) {
+            if (!(r instanceof WeightDecay || r instanceof L2Regularization)) {
+                return "regularization " + r.getClass().getSimpleName()
+                        + " (the training path runs WeightDecay and L2Regularization)";
+            }
+        }
+        return null;
+    }
+
+    /** Reads every parameter's updater state from its block's view in the graph. */
+    static void loadState(List<Param> params) {
+        Map<UpdaterBlock, float[]> views = new IdentityHashMap<>();
+        for (Param p : params) {
+            float[] st = views.computeIfAbsent(p.block, Updates::view);
+            int n = p.block.getParamOffsetEnd() - p.block.getParamOffsetStart();
+            int off = p.offset - p.block.getParamOffsetStart();
+            IUpdater u = p.updater();
+            p.first = u instanceof Sgd ? null : slice(st, off, p.length);
+            p.second = u instanceof Adam ? slice(st, n + off, p.length) : null;
+        }
+    }
+
+    /** Writes every parameter's updater state back into its block's view in the graph. */
+    static void storeState(List<Param> params) {
+        Map<UpdaterBlock, float[]> views = new IdentityHashMap<>();
+        for (Param p : params) {
+            float[] st = views.computeIfAbsent(p.block, Updates::view);
+            int n = p.block.getParamOffsetEnd() - p.block.getParamOffsetStart();
+            int off = p.offset - p.block.getParamOffsetStart();
+            if (p.first != null) {
+                System.arraycopy(p.first, 0, st, off, p.length);
+            }
+            if (p.second != null) {
+                System.arraycopy(p.second, 0, st, n + off, p.length);
+            }
+        }
+        views.forEach((b, st) -> {
+            INDArray v = b.getUpdaterView();
+            if (v != null && st.length > 0) {
+                v.assign(Nd4j.createFromArray(st).reshape(v.shape()).castTo(v.dataType()));
+            }
+        });
+    }
+
+    private static float[] view(UpdaterBlock b) {
+        INDArray v = b.getUpdaterView();
+        return v == null ? new float[0] : v.castTo(DataType.FLOAT).toFloatVector();
+    }
+
+    private static float[] slice(float[] st, int from, int length) {
+        float[] s = new float[length];
+        if (from + length <= st.length) {
+            System.arraycopy(st, from, s, 0, length);
+        }
+        return s;
+    }
+
+    /** Applies each parameter's updater (and weight decay) to its gradient and subtracts the update in place. */
+    static void apply(List<Param> params, int iteration, int epoch) {
+        for (Param p : params) {
+            IUpdater u = p.updater();
+            double lr = u.getLearningRate(iteration, epoch);
+            double decay = 0;
+            double l2 = 0;
+            for (Regularization r : p.regularization() == null ? List.<Regularization>of() : p.regularization()) {
+                if (r instanceof L2Regularization l) {
+                    l2 += l.getL2().valueAt(iteration, epoch);
+                } else {
+                    WeightDecay wd = (WeightDecay) r;
+                    double c = wd.getCoeff().valueAt(iteration, epoch);
+                    decay += wd.isApplyLR() ? c * lr : c;
+                }
+            }
+            if (l2 != 0) { // before the updater, as DL4J applies it: the gradient plus l2 times the weight
+                float fl2 = (float) l2;
+                for (int i = 0; i < p.length; i++) {
+                    p.grads.put(i, p.grads.get(i) + fl2 * p.values.get(i));
+                }
+            }
+            if (u instanceof Adam a) {
+                adam(p, lr, a.getBeta1(), a.getBeta2(), a.getEpsilon(), iteration, decay);
+            } else if (u instanceof Nesterovs n) {
+                nesterovs(p, lr, n.currentMomentum(iteration, epoch), decay);
+            } else {
+                sgd(p, lr, decay);
+            }
+        }
+    }
+
+    /** @return DL4J's regularization score: {@code 0.5 * coeff * ||w||^2} per parameter with weight decay or L2 */
+    static double regularizationScore(List<Param> params, int iteration, int epoch) {
+        double score = 0;
+        for (Param p : params) {
+            List<Regularization> rs = p.regularization();
+            if (rs == null || rs.isEmpty()) {
+                continue;
+            }
+            double sq = 0;
+            for (int i = 0; i < p.length; i++) {
+                double w = p.values.get(i);
+                sq += w * w;
+            }
+            for (Regularization r : rs) {
+                double c = r instanceof L2Regularization l ? l.getL2().valueAt(iteration, epoch)
+                        : ((WeightDecay) r).getCoeff().valueAt(iteration, epoch);
+                score += 0.5 * c * sq;
+            }
+        }
+        return score;
+    }
+
+    private static void adam(Param p, double lr, double beta1, double beta2, double eps, int iteration, double decay) {
+        double b1t = Math.pow(beta1, iteration + 1);
+        double b2t = Math.pow(beta2, iteration + 1);
+        double epsT = lr * Math.sqrt(1 - b2t) / (1 - b1t);
+        if (Double.isNaN(epsT) || Double.isInfinite(epsT) || epsT == 0) {
+            epsT = eps;
+        }
+        float[] m = p.first;
+        float[] v = p.second;
+        FloatBuffer w = p.values;
+        FloatBuffer g = p.grads;
+        float fb1 = (float) beta1;
+        float fb2 = (float) beta2;
+        for (int i = 0; i < p.length; i++) {
+            float gi = g.get(i);
+            m[i] = fb1 * m[i] + gi * (1 - fb1);
+            v[i] = fb2 * v[i] + gi * gi * (1 - fb2);
+            float wi = w.get(i);
+            float up = (float) (m[i] * epsT / (Math.sqrt(v[i]) + eps)) + (float) (decay * wi);
+            w.put(i, wi - up);
+        }
+    }
+
+    private static void nesterovs(Param p, double lr, double mu, double decay) {
+        float[] v = p.first;
+        FloatBuffer w = p.values;
+        FloatBuffer g = p.grads;
+        float fmu = (float) mu;
+        float flr = (float) lr;
+        for (int i = 0; i < p.length; i++) {
+            float prev = v[i];
+            v[i] = fmu * prev - flr * g.get(i);
+            float wi = w.get(i);
+            float up = fmu * prev - (1 + fmu) * v[i] + (float) (decay * wi);
+            w.put(i, wi - up);
+        }
+    }
+
+    private static void sgd(Param p, double lr, double decay) {
+        FloatBuffer w = p.values;
+        FloatBuffer g = p.grads;
+        for (int i = 0; i < p.length; i++) {
+            float wi = w.get(i);
+            w.put(i, wi - (float) (lr * g.get(i) + decay * wi));
+        }
+    }
+
+    /**
+     * Softmax cross-entropy of a batch, as DL4J's {@code LossMCXENT} scores it (probabilities clipped to
+     * [1e-10, 1 - 1e-10] inside the logarithm), averaged over the batch.
+     *
+     * @param z n x k logits, replaced by their softmax
+     * @param y n x k targets, replaced by the gradient of the mean loss with respect to the logits
+     * @return the mean loss
+     */
+    static double softmaxCrossEntropy(float[] z, float[] y, int n, int k) {
+        double eps = 1e-10;
+        double total = 0;
+        for (int r = 0; r < n; r++) {
+            int o = r * k;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < k; j++) {
+                max = Math.max(max, z[o + j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < k; j++) {
+                sum += Math.exp(z[o + j] - max);
+            }
+            for (int j = 0; j < k; j++) {
+                float pj = (float) (Math.exp(z[o + j] - max) / sum);
+                z[o + j] = pj;
+                total -= y[o + j] * Math.log(Math.min(Math.max(pj, eps), 1 - eps));
+                y[o + j] = (pj - y[o + j]) / n;
+            }
+        }
+        return total / n;
+    }
+}

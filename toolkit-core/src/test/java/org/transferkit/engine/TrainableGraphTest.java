@@ -1,0 +1,208 @@
+package org.transferkit.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.regularization.WeightDecay;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.transferkit.model.InputShape;
+
+/**
+ * The oneDNN training path against DL4J's own backprop and updaters, on tiny graphs: the from-scratch CNN's
+ * operations (convolution + ReLU, max pooling, flatten, dense + ReLU, softmax output; decoupled weight decay) and a
+ * SqueezeNet fire block as DL4J imports it from Keras (1x1 squeeze, 1x1 and padded 3x3 expands, merge, standalone
+ * ReLU layers, average and global average pooling, L2 regularization).
+ */
+class TrainableGraphTest {
+    private static final InputShape IN = new InputShape(3, 12, 12);
+
+    /** The from-scratch CNN's kind of network. */
+    static ComputationGraph cnn(IUpdater updater, double decay) {
+        var b = new NeuralNetConfiguration.Builder().seed(3).updater(updater).weightInit(WeightInit.RELU)
+                .activation(Activation.RELU).convolutionMode(ConvolutionMode.Truncate).graphBuilder().addInputs("in")
+                .setInputTypes(InputType.convolutional(12, 12, 3))
+                .addLayer("c1", new ConvolutionLayer.Builder(3, 3).nOut(4).build(), "in")
+                .addLayer("p1", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build(), "c1")
+                .addLayer("c2", new ConvolutionLayer.Builder(3, 3).nOut(5).build(), "p1")
+                .addLayer("d1", new DenseLayer.Builder().nOut(6).build(), "c2");
+        OutputLayer.Builder out = new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER);
+        if (decay > 0) {
+            out.regularization(List.of(new WeightDecay(decay, true)));
+        }
+        ComputationGraph g = new ComputationGraph(b.addLayer("out", out.build(), "d1").setOutputs("out").build());
+        g.init();
+        return g;
+    }
+
+    /** A fire block as the Keras SqueezeNet DL4J imports has it: convolutions, then separate ReLU layers. */
+    static ComputationGraph fire(IUpdater updater, double l2) {
+        var b = new NeuralNetConfiguration.Builder().seed(4).updater(updater).weightInit(WeightInit.RELU).l2(l2)
+                .activation(Activation.IDENTITY).convolutionMode(ConvolutionMode.Truncate).graphBuilder().addInputs("in")
+                .setInputTypes(InputType.convolutional(12, 12, 3))
+                .addLayer("pool", new SubsamplingLayer.Builder(PoolingType.AVG).kernelSize(2, 2).stride(2, 2).build(), "in")
+                .addLayer("sq", new ConvolutionLayer.Builder(1, 1).nOut(4).build(), "pool")
+                .addLayer("sq_relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), "sq")
+                .addLayer("e1", new ConvolutionLayer.Builder(1, 1).nOut(5).build(), "sq_relu")
+                .addLayer("e1_relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), "e1")
+                .addLayer("e3", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(6).build(), "sq_relu")
+                .addLayer("e3_relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), "e3")
+                .addVertex("cat", new MergeVertex(), "e1_relu", "e3_relu")
+                .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "cat")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(), "gap")
+                .setOutputs("out");
+        ComputationGraph g = new ComputationGraph(b.build());
+        g.init();
+        return g;
+    }
+
+    private static INDArray images(int n, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        return Nd4j.rand(DataType.FLOAT, n, 3, 12, 12).subi(0.5).muli(2);
+    }
+
+    private static INDArray labels(int n) {
+        INDArray y = Nd4j.zeros(DataType.FLOAT, n, 3);
+        for (int i = 0; i < n; i++) {
+            y.putScalar(i, i % 3, 1);
+        }
+        return y;
+    }
+
+    private static void assertClose(float[] want, float[] got, double tol, String what) {
+        assertEquals(want.length, got.length, what + ": lengths");
+        for (int i = 0; i < want.length; i++) {
+            double err = Math.abs(want[i] - got[i]);
+            assertTrue(err <= tol * (1 + Math.abs(want[i])), what + "[" + i + "]: DL4J " + want[i] + ", engine " + got[i]);
+        }
+    }
+
+    /** Gradients of one batch, the engine's (batch means) scaled back to DL4J's sums. */
+    private static void sameGradients(ComputationGraph g) {
+        INDArray x = images(5, 11);
+        INDArray y = labels(5);
+        g.setInputs(x);
+        g.setLabels(y);
+        g.computeGradientAndScore();
+        float[] want = g.gradient().gradient().castTo(DataType.FLOAT).toFloatVector();
+        double score = g.score();
+        try (TrainableGraph t = TrainableGraph.compile(g, IN, EngineMode.ONEDNN)) {
+            double loss = t.gradients(x, y).loss();
+            float[] got = t.flatGradients();
+            for (int i = 0; i < got.length; i++) {
+                got[i] *= 5;
+            }
+            assertClose(want, got, 2e-4, "gradient");
+            assertEquals(score, loss, 1e-5, "loss");
+        }
+    }
+
+    @Test
+    void cnnGradientsMatchDl4jBackprop() {
+        sameGradients(cnn(new Adam(1e-3), 0));
+    }
+
+    @Test
+    void fireBlockGradientsMatchDl4jBackprop() {
+        sameGradients(fire(new Adam(1e-3), 1e-2));
+    }
+
+    @Test
+    void gradientsMatchFiniteDifferences() {
+        ComputationGraph g = fire(new Adam(1e-3), 0);
+        INDArray x = images(3, 12);
+        INDArray y = labels(3);
+        try (TrainableGraph t = TrainableGraph.compile(g, IN, EngineMode.ONEDNN)) {
+            t.gradients(x, y);
+            float[] grad = t.flatGradients();
+            INDArray params = g.params();
+            for (int i = 0; i < grad.length; i += Math.max(1, grad.length / 25)) {
+                double w = params.getDouble(i);
+                double h = 1e-2;
+                params.putScalar(i, w + h);
+                t.load();
+                double up = t.gradients(x, y).loss();
+                params.putScalar(i, w - h);
+                t.load();
+                double down = t.gradients(x, y).loss();
+                params.putScalar(i, w);
+                double fd = (up - down) / (2 * h);
+                assertEquals(fd, grad[i], 2e-3 + 0.05 * Math.abs(fd), "parameter " + i);
+            }
+        }
+    }
+
+    /** Steps on the engine against DL4J's fit: the same losses, parameters and updater state. */
+    private static void sameRun(ComputationGraph dl4j, ComputationGraph onEngine) {
+        try (TrainableGraph t = TrainableGraph.compile(onEngine, IN, EngineMode.ONEDNN)) {
+            for (int step = 0; step < 6; step++) {
+                INDArray x = images(step % 2 == 0 ? 6 : 4, 100 + step); // two batch sizes: two plans
+                INDArray y = labels((int) x.size(0));
+                dl4j.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
+                double loss = t.fit(x, y).loss();
+                assertEquals(dl4j.score(), loss, 2e-4 * (1 + loss), "loss at step " + step);
+            }
+            t.store();
+        }
+        assertClose(dl4j.params().toFloatVector(), onEngine.params().toFloatVector(), 5e-4, "parameters");
+        assertClose(dl4j.getUpdater().getStateViewArray().toFloatVector(),
+                onEngine.getUpdater().getStateViewArray().toFloatVector(), 5e-4, "updater state");
+        assertEquals(dl4j.getConfiguration().getIterationCount(), onEngine.getConfiguration().getIterationCount());
+    }
+
+    @Test
+    void adamRunMatchesDl4j() {
+        sameRun(cnn(new Adam(1e-2), 0), cnn(new Adam(1e-2), 0));
+    }
+
+    @Test
+    void nesterovRunWithWeightDecayMatchesDl4j() {
+        sameRun(cnn(new Nesterovs(1e-2, 0.9), 1e-2), cnn(new Nesterovs(1e-2, 0.9), 1e-2));
+    }
+
+    @Test
+    void fireBlockNesterovRunMatchesDl4j() {
+        sameRun(fire(new Nesterovs(1e-2, 0.9), 1e-2), fire(new Nesterovs(1e-2, 0.9), 1e-2));
+    }
+
+    @Test
+    void refusesWhatItDoesNotCoverAndTheEngineOff() {
+        ComputationGraph g = cnn(new Adam(1e-3), 0);
+        assertThrows(UnsupportedOperationException.class, () -> TrainableGraph.compile(g, IN, EngineMode.DL4J));
+        var b = new NeuralNetConfiguration.Builder().seed(3).graphBuilder().addInputs("in")
+                .setInputTypes(InputType.convolutional(12, 12, 3))
+                .addLayer("c1", new ConvolutionLayer.Builder(3, 3).nOut(4).dropOut(0.5).build(), "in")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).build(), "c1")
+                .setOutputs("out");
+        ComputationGraph dropout = new ComputationGraph(b.build());
+        dropout.init();
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                () -> TrainableGraph.compile(dropout, IN, EngineMode.ONEDNN));
+        assertTrue(e.getMessage().contains("dropout"), e.getMessage());
+    }
+}
