@@ -138,7 +138,7 @@ public final class TrainableGraph implements AutoCloseable {
                 String layer = ps.getLayer().getConfig().getLayerName();
                 int length = ps.getParamOffsetEnd() - ps.getParamOffsetStart();
                 Updates.Param prm = new Updates.Param(layer + "/" + ps.getParamName(), ps.getParamOffsetStart(), length,
-                        floats(length), floats(length), ps.getLayer().getConfig(), ps.getParamName(), block);
+                        floats(length), floats(length), ps.getLayer().getConfig(), ps.getParamName());
                 params.add(prm);
                 byName.put(prm.name(), prm);
             }
@@ -190,8 +190,9 @@ public final class TrainableGraph implements AutoCloseable {
         for (Updates.Param p : params) {
             p.value().put(all, p.offset(), p.length());
         }
-        Updates.loadState(params);
         iteration = graph.getConfiguration().getIterationCount();
+        Updates.loadState(graph, params, iteration == 0);
+
         epoch = graph.getConfiguration().getEpochCount();
     }
 
@@ -204,8 +205,9 @@ public final class TrainableGraph implements AutoCloseable {
             p.value().get(all, p.offset(), p.length());
         }
         flat.assign(Nd4j.createFromArray(all).reshape(flat.shape()).castTo(flat.dataType()));
-        Updates.storeState(params);
+        Updates.storeState(graph, params);
         graph.getConfiguration().setIterationCount(iteration);
+
     }
 
     /**

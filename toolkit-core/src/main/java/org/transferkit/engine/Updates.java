@@ -1,11 +1,12 @@
 package org.transferkit.engine;
 
 import java.nio.FloatBuffer;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.api.TrainingConfig;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -23,7 +24,8 @@ import org.nd4j.linalg.learning.regularization.WeightDecay;
  * {@code nesterovs_updater} and {@code sgd_updater} operations; {@link L2Regularization} added to the gradient
  * before the updater, {@link WeightDecay} after it), on
  * batch-mean gradients; and the softmax cross-entropy loss. The updater state lives in DL4J's layout (per updater
- * block: Adam's m then v, Nesterov's v), so it moves to and from the graph's updater view unchanged. Stateless.
+ * block: Adam's m then v, Nesterov's v), so it moves to and from the graph's updater state array unchanged.
+ * Stateless.
  */
 final class Updates {
     private Updates() {
@@ -38,14 +40,12 @@ final class Updates {
         private final FloatPointer grad;
         private final TrainingConfig conf;
         private final String key;
-        private final UpdaterBlock block;
         private final FloatBuffer values;
         private final FloatBuffer grads;
         private float[] first;
         private float[] second;
 
-        Param(String name, int offset, int length, FloatPointer value, FloatPointer grad, TrainingConfig conf, String key,
-                UpdaterBlock block) {
+        Param(String name, int offset, int length, FloatPointer value, FloatPointer grad, TrainingConfig conf, String key) {
             this.name = name;
             this.offset = offset;
             this.length = length;
@@ -53,7 +53,6 @@ final class Updates {
             this.grad = grad;
             this.conf = conf;
             this.key = key;
-            this.block = block;
             this.values = value.asBuffer();
             this.grads = grad.asBuffer();
         }
@@ -101,44 +100,65 @@ final class Updates {
         return null;
     }
 
-    /** Reads every parameter's updater state from its block's view in the graph. */
-    static void loadState(List<Param> params) {
-        Map<UpdaterBlock, float[]> views = new IdentityHashMap<>();
+    /** Where a parameter's updater state sits in the graph's whole updater state array. */
+    private record Slot(int first, int second) {
+    }
+
+    /**
+     * @return each parameter's state offsets in the graph's current updater (looked up each time: DL4J re-creates
+     *     the updater, with new blocks over the same state, whenever the learning rate is set)
+     */
+    private static Map<String, Slot> slots(ComputationGraph graph) {
+        Map<String, Slot> slots = new java.util.HashMap<>();
+        for (UpdaterBlock b : ((BaseMultiLayerUpdater<?>) graph.getUpdater()).getUpdaterBlocks()) {
+            int n = b.getParamOffsetEnd() - b.getParamOffsetStart();
+            for (UpdaterBlock.ParamState ps : b.getLayersAndVariablesInBlock()) {
+                int at = b.getUpdaterViewOffsetStart() + ps.getParamOffsetStart() - b.getParamOffsetStart();
+                slots.put(ps.getLayer().getConfig().getLayerName() + "/" + ps.getParamName(), new Slot(at, at + n));
+            }
+        }
+        return slots;
+    }
+
+    /**
+     * Reads every parameter's updater state from the graph's updater state array.
+     *
+     * @param fresh the graph has not trained yet (iteration 0): the state starts at zero, as DL4J zeroes it on its
+     *     first update (until then the array holds uninitialized memory)
+     */
+    static void loadState(ComputationGraph graph, List<Param> params, boolean fresh) {
+        INDArray view = graph.getUpdater().getStateViewArray();
+        float[] st = fresh || view == null ? new float[0] : view.castTo(DataType.FLOAT).toFloatVector();
+        Map<String, Slot> slots = slots(graph);
         for (Param p : params) {
-            float[] st = views.computeIfAbsent(p.block, Updates::view);
-            int n = p.block.getParamOffsetEnd() - p.block.getParamOffsetStart();
-            int off = p.offset - p.block.getParamOffsetStart();
+            Slot s = slots.get(p.name);
             IUpdater u = p.updater();
-            p.first = u instanceof Sgd ? null : slice(st, off, p.length);
-            p.second = u instanceof Adam ? slice(st, n + off, p.length) : null;
+            p.first = u instanceof Sgd ? null : slice(st, s.first(), p.length);
+            p.second = u instanceof Adam ? slice(st, s.second(), p.length) : null;
         }
     }
 
-    /** Writes every parameter's updater state back into its block's view in the graph. */
-    static void storeState(List<Param> params) {
-        Map<UpdaterBlock, float[]> views = new IdentityHashMap<>();
+    /** Writes every parameter's updater state back into the graph's updater state array. */
+    static void storeState(ComputationGraph graph, List<Param> params) {
+        BaseMultiLayerUpdater<?> updater = (BaseMultiLayerUpdater<?>) graph.getUpdater();
+        INDArray view = updater.getStateViewArray();
+        if (view == null || view.length() == 0) {
+            return;
+        }
+        // DL4J's own gradient updaters, made now: each zeroes its part of the array once, before the state is written
+        updater.getUpdaterBlocks().forEach(UpdaterBlock::init);
+        float[] st = view.castTo(DataType.FLOAT).toFloatVector();
+        Map<String, Slot> slots = slots(graph);
         for (Param p : params) {
-            float[] st = views.computeIfAbsent(p.block, Updates::view);
-            int n = p.block.getParamOffsetEnd() - p.block.getParamOffsetStart();
-            int off = p.offset - p.block.getParamOffsetStart();
+            Slot s = slots.get(p.name);
             if (p.first != null) {
-                System.arraycopy(p.first, 0, st, off, p.length);
+                System.arraycopy(p.first, 0, st, s.first(), p.length);
             }
             if (p.second != null) {
-                System.arraycopy(p.second, 0, st, n + off, p.length);
+                System.arraycopy(p.second, 0, st, s.second(), p.length);
             }
         }
-        views.forEach((b, st) -> {
-            INDArray v = b.getUpdaterView();
-            if (v != null && st.length > 0) {
-                v.assign(Nd4j.createFromArray(st).reshape(v.shape()).castTo(v.dataType()));
-            }
-        });
-    }
-
-    private static float[] view(UpdaterBlock b) {
-        INDArray v = b.getUpdaterView();
-        return v == null ? new float[0] : v.castTo(DataType.FLOAT).toFloatVector();
+        view.assign(Nd4j.createFromArray(st).reshape(view.shape()).castTo(view.dataType()));
     }
 
     private static float[] slice(float[] st, int from, int length) {

@@ -189,6 +189,37 @@ class TrainableGraphTest {
         sameRun(fire(new Nesterovs(1e-2, 0.9), 1e-2), fire(new Nesterovs(1e-2, 0.9), 1e-2));
     }
 
+    /**
+     * A checkpoint's state (parameters, updater state, iteration) put into a fresh graph continues the same run; so
+     * does the graph after DL4J re-created its updater (setting the learning rate does).
+     */
+    @Test
+    void aRestoredGraphContinuesTheSameRun() {
+        ComputationGraph a = cnn(new Adam(1e-2), 0);
+        ComputationGraph b = cnn(new Adam(1e-2), 0);
+        try (TrainableGraph ta = TrainableGraph.compile(a, IN, EngineMode.ONEDNN)) {
+            for (int step = 0; step < 3; step++) {
+                ta.fit(images(6, 200 + step), labels(6));
+            }
+            ta.store();
+            a.setLearningRate(1e-2); // as the epoch loop does each epoch: DL4J re-creates the updater over the same state
+            ta.load();
+            b.setParams(a.params().dup()); // as Checkpoints.State.restoreInto does
+            b.getUpdater().getStateViewArray().assign(a.getUpdater().getStateViewArray());
+            b.getConfiguration().setIterationCount(a.getConfiguration().getIterationCount());
+            try (TrainableGraph tb = TrainableGraph.compile(b, IN, EngineMode.ONEDNN)) {
+                for (int step = 3; step < 5; step++) {
+                    double la = ta.fit(images(6, 200 + step), labels(6)).loss();
+                    double lb = tb.fit(images(6, 200 + step), labels(6)).loss();
+                    assertEquals(la, lb, 1e-6, "step " + step);
+                }
+                ta.store();
+                tb.store();
+            }
+        }
+        assertClose(a.params().toFloatVector(), b.params().toFloatVector(), 1e-6, "parameters");
+    }
+
     @Test
     void refusesWhatItDoesNotCoverAndTheEngineOff() {
         ComputationGraph g = cnn(new Adam(1e-3), 0);
