@@ -162,14 +162,25 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
                 listener.onTrainingPath("dl4j: " + engineFailed);
             }
         }
-        if (engineFailed == null) {
-            return trainEpochOnEngine(epoch, listener, net);
+        // the path is decided on the epoch's first batch and that same pass goes on on DL4J if the engine cannot take
+        // the network: each training image is decoded (and augmented) once per epoch whichever path trains it
+        try (Batches train = trainBatches(epoch, listener)) {
+            DataSet first = train.next();
+            if (engineFailed == null && trainable == null && first != null) {
+                compileTrainable(net, first.getFeatures(), listener);
+            }
+            EpochLoop.Measured m = engineFailed == null ? trainOnEngine(epoch, listener, train, first)
+                    : trainOnDl4j(epoch, listener, net, train, first);
+            trainImages = m.images();
+            return m;
         }
+    }
+
+    /** One epoch's training on DL4J, from {@code first} on. */
+    private EpochLoop.Measured trainOnDl4j(int epoch, TrainingListener listener, ComputationGraph net, Batches train,
+            DataSet first) {
         FitOutputs fitOutputs = FitOutputs.of(net);
-        List<INDArray> outs = new ArrayList<>();
-        List<INDArray> targets = new ArrayList<>();
-        double lossSum = 0;
-        int seen = 0;
+        Tally tally = new Tally();
         int batches = (data.train().size() + settings.batchSize() - 1) / settings.batchSize();
         var old = new ArrayList<>(net.getListeners());
         if (fitOutputs != null) {
@@ -177,85 +188,83 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
             with.add(fitOutputs);
             net.setListeners(with);
         }
-        try (Batches train = trainBatches(epoch, listener)) {
-            for (DataSet batch = train.next(); batch != null; batch = train.next()) {
+        try {
+            for (DataSet batch = first; batch != null; batch = train.next()) {
                 net.fit(batch);
                 INDArray out = fitOutputs != null ? fitOutputs.take() : null;
-                outs.add(out != null ? out : net.outputSingle(false, batch.getFeatures()));
-                targets.add(batch.getLabels());
-                lossSum += net.score() * batch.numExamples();
-                seen += batch.numExamples();
-                listener.onBatchEnd(epoch, outs.size(), batches, net.score());
+                tally.add(out != null ? out : net.outputSingle(false, batch.getFeatures()), batch, net.score());
+                listener.onBatchEnd(epoch, tally.outs.size(), batches, net.score());
             }
         } finally {
             net.setListeners(old);
         }
-        trainImages = seen;
-        if (seen == 0) {
-            return EpochLoop.Measured.NONE;
-        }
-        return new EpochLoop.Measured(lossSum / seen, task.score(stack(outs), stack(targets)), seen);
+        return tally.measured(task);
     }
 
     /**
-     * One epoch on the engine's training path ({@link TrainableGraph}), compiled on the first batch: the graph's
-     * weights and updater state are taken at the start and written back at the end, so the epoch loop, checkpoints
-     * and validation see the graph as DL4J would have left it. A graph the path does not cover trains on DL4J from
-     * here on, with the reason logged once.
+     * Compiles the engine's training path ({@link TrainableGraph}) for {@code net} on a first batch's shape, or
+     * records why the network trains on DL4J (logged once).
      */
-    private EpochLoop.Measured trainEpochOnEngine(int epoch, TrainingListener listener, ComputationGraph net) {
-        List<INDArray> outs = new ArrayList<>();
-        List<INDArray> targets = new ArrayList<>();
-        double lossSum = 0;
-        int seen = 0;
+    private void compileTrainable(ComputationGraph net, INDArray x, TrainingListener listener) {
+        if (x.rank() != 4) {
+            engineFailed = "its input is not a feature map";
+        } else {
+            try {
+                trainable = TrainableGraph.compile(net, new long[] {x.size(1), x.size(2), x.size(3)},
+                        env.runtime().engine());
+                LOG.info("training on the engine: {} operations on oneDNN", trainable.operations().size());
+                listener.onTrainingPath("engine");
+                return;
+            } catch (UnsupportedOperationException e) {
+                engineFailed = e.getMessage();
+            }
+        }
+        LOG.info("training on DL4J: the engine's training path does not cover this network: {}", engineFailed);
+        listener.onTrainingPath("dl4j: " + engineFailed);
+    }
+
+    /**
+     * One epoch on the engine's training path, from {@code first} on: the graph's weights and updater state are taken
+     * at the start and written back at the end, so the epoch loop, checkpoints and validation see the graph as DL4J
+     * would have left it.
+     */
+    private EpochLoop.Measured trainOnEngine(int epoch, TrainingListener listener, Batches train, DataSet first) {
+        Tally tally = new Tally();
         int batches = (data.train().size() + settings.batchSize() - 1) / settings.batchSize();
-        boolean loaded = false;
-        try (Batches train = trainBatches(epoch, listener)) {
-            for (DataSet batch = train.next(); batch != null; batch = train.next()) {
-                INDArray x = batch.getFeatures();
-                if (trainable == null) {
-                    if (x.rank() != 4) {
-                        engineFailed = "its input is not a feature map";
-                    } else {
-                        try {
-                            trainable = TrainableGraph.compile(net, new long[] {x.size(1), x.size(2), x.size(3)},
-                                    env.runtime().engine());
-                            LOG.info("training on the engine: {} operations on oneDNN", trainable.operations().size());
-                            listener.onTrainingPath("engine");
-                        } catch (UnsupportedOperationException e) {
-                            engineFailed = e.getMessage();
-                        }
-                    }
-                    if (engineFailed != null) {
-                        LOG.info("training on DL4J: the engine's training path does not cover this network: {}", engineFailed);
-                        listener.onTrainingPath("dl4j: " + engineFailed);
-                        if (seen > 0) {
-                            throw new IllegalStateException("engine training failed mid-epoch: " + engineFailed);
-                        }
-                        return trainEpoch(epoch, listener); // nothing trained yet this epoch: redo it on DL4J
-                    }
-                }
-                if (!loaded) {
-                    trainable.load();
-                    loaded = true;
-                }
-                TrainableGraph.Step step = trainable.fit(x, batch.getLabels());
-                outs.add(step.outputs());
-                targets.add(batch.getLabels());
-                lossSum += step.loss() * batch.numExamples();
-                seen += batch.numExamples();
-                listener.onBatchEnd(epoch, outs.size(), batches, step.loss());
+        if (first == null) {
+            return tally.measured(task);
+        }
+        trainable.load();
+        try {
+            for (DataSet batch = first; batch != null; batch = train.next()) {
+                TrainableGraph.Step step = trainable.fit(batch.getFeatures(), batch.getLabels());
+                tally.add(step.outputs(), batch, step.loss());
+                listener.onBatchEnd(epoch, tally.outs.size(), batches, step.loss());
             }
         } finally {
-            if (loaded) {
-                trainable.store();
-            }
+            trainable.store();
         }
-        trainImages = seen;
-        if (seen == 0) {
-            return EpochLoop.Measured.NONE;
+        return tally.measured(task);
+    }
+
+    /** An epoch's outputs, targets and loss, batch by batch. */
+    private static final class Tally {
+        final List<INDArray> outs = new ArrayList<>();
+        final List<INDArray> targets = new ArrayList<>();
+        double lossSum;
+        int seen;
+
+        void add(INDArray out, DataSet batch, double loss) {
+            outs.add(out);
+            targets.add(batch.getLabels());
+            lossSum += loss * batch.numExamples();
+            seen += batch.numExamples();
         }
-        return new EpochLoop.Measured(lossSum / seen, task.score(stack(outs), stack(targets)), seen);
+
+        EpochLoop.Measured measured(Task task) {
+            return seen == 0 ? EpochLoop.Measured.NONE
+                    : new EpochLoop.Measured(lossSum / seen, task.score(stack(outs), stack(targets)), seen);
+        }
     }
 
     private void closeTrainable() {
