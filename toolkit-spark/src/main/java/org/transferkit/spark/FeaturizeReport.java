@@ -30,7 +30,7 @@ public record FeaturizeReport(String output, long featurized, long reused, List<
         sb.append(", skipped ").append(skipped.size())
                 .append("; rows in ").append(output);
         for (SkippedFile s : skipped) {
-            sb.append("\n  skipped ").append(s);
+            sb.append("\n  skipped ").append(HadoopImages.shown(s));
         }
         return sb.toString();
     }

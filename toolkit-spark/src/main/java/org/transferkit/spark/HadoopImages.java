@@ -51,6 +51,21 @@ final class HadoopImages {
     private HadoopImages() {
     }
 
+    /**
+     * @param path a skipped file's path, a local path or a URI a {@code java.nio} path collapsed
+     * @return the name to show a person: the URI with its {@code //} restored ({@code hdfs://nn:8020/x}), a local
+     *     path as it is
+     */
+    static String shown(Path path) {
+        var m = COLLAPSED.matcher(path.toString());
+        return m.matches() ? m.group(1) + "://" + m.group(2) : path.toString();
+    }
+
+    /** @return a skipped file as a report line: its {@linkplain #shown shown} name and its reason */
+    static String shown(SkippedFile s) {
+        return shown(s.path()) + ": " + s.reason();
+    }
+
     /** @return true if {@code name} is a URI with a scheme (two letters or more, so {@code C:/x} is a path) */
     static boolean isUri(String name) {
         return URI_SCHEME.matcher(name).matches();

@@ -193,7 +193,7 @@ public final class PredictJob {
         m.putAll(report.toMap());
         m.put("images_skipped", report.skipped().size());
         m.put("skipped", report.skipped().stream()
-                .map(s -> Map.of("path", s.path().toString(), "reason", s.reason())).toList());
+                .map(s -> Map.of("path", HadoopImages.shown(s.path()), "reason", s.reason())).toList());
         Path abs = file.toAbsolutePath();
         TrainedModel.writeJson(abs, m);
         HtmlReport.write(abs.resolveSibling("report.html"), Path.of(options.model()).getFileName() + " on "

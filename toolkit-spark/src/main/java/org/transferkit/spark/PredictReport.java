@@ -31,7 +31,7 @@ public record PredictReport(String output, long predicted, List<SkippedFile> ski
                     "headline %.4f on %d images", evaluation.headline(), evaluation.total()));
         }
         for (SkippedFile s : skipped) {
-            sb.append("\n  skipped ").append(s);
+            sb.append("\n  skipped ").append(HadoopImages.shown(s));
         }
         return sb.toString();
     }
