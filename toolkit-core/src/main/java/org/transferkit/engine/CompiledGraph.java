@@ -8,10 +8,7 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_default_flags;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_destroy;
 
 import java.util.Arrays;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_stream;
@@ -41,7 +38,7 @@ public final class CompiledGraph implements AutoCloseable {
     private final Weights weights;
     private final OpsProgram ops;
     private final long[] outputShape;
-    private final Map<Integer, Plan> plans = new LinkedHashMap<>(4, 0.75f, true);
+    private final PlanCache<Plan> plans = new PlanCache<>(PLANS_KEPT);
     private boolean closed;
 
     private CompiledGraph(Lowering.Program program, String vertex, Engine.Executor executor) {
@@ -209,17 +206,7 @@ public final class CompiledGraph implements AutoCloseable {
     }
 
     private Plan plan(int batch) {
-        Plan p = plans.get(batch);
-        if (p == null) {
-            p = new Plan(program, batch, engine, stream, weights);
-            plans.put(batch, p);
-            if (plans.size() > PLANS_KEPT) {
-                Iterator<Map.Entry<Integer, Plan>> it = plans.entrySet().iterator();
-                it.next().getValue().close();
-                it.remove();
-            }
-        }
-        return p;
+        return plans.get(batch, b -> new Plan(program, b, engine, stream, weights));
     }
 
     /** Frees the native memory; later calls to {@link #output} throw. Idempotent. */
@@ -229,8 +216,7 @@ public final class CompiledGraph implements AutoCloseable {
             return;
         }
         closed = true;
-        plans.values().forEach(Plan::close);
-        plans.clear();
+        plans.close();
         if (weights != null) {
             weights.close();
             dnnl_stream_destroy(stream);

@@ -302,7 +302,8 @@ final class Plan implements AutoCloseable {
         implementations.add(name + ": " + Dnnl.implementation(pd));
     }
 
-    private static long[] toLong(int[] a) {
+    /** @return {@code a} widened to longs (oneDNN's dimensions) */
+    static long[] toLong(int[] a) {
         long[] l = new long[a.length];
         for (int i = 0; i < a.length; i++) {
             l[i] = a[i];

@@ -191,7 +191,7 @@ final class TrainPlan implements AutoCloseable {
         dnnl_convolution_desc_t d = new dnnl_convolution_desc_t();
         Dnnl.check(dnnl_convolution_forward_desc_init(d, dnnl_forward_training, dnnl_convolution_direct,
                 Dnnl.md(src.dims, dnnl_format_tag_any), Dnnl.md(w.wDims(), dnnl_format_tag_any), plain(w.bDims()),
-                Dnnl.md(dstDims, dnnl_format_tag_any), toLong(op.stride), toLong(op.padL), toLong(op.padR)),
+                Dnnl.md(dstDims, dnnl_format_tag_any), Plan.toLong(op.stride), Plan.toLong(op.padL), Plan.toLong(op.padR)),
                 "convolution " + op.name);
         dnnl_primitive_desc pd = Dnnl.describe(d, op.post, engine, op.name);
         descs.add(pd);
@@ -282,8 +282,8 @@ final class TrainPlan implements AutoCloseable {
         long[] dstDims = full(op.dims);
         dnnl_pooling_v2_desc_t d = new dnnl_pooling_v2_desc_t();
         Dnnl.check(dnnl_pooling_v2_forward_desc_init(d, dnnl_forward_training, poolAlg(op), src.md,
-                Dnnl.md(dstDims, dnnl_format_tag_any), toLong(op.stride), toLong(op.kernel), new long[2], toLong(op.padL),
-                toLong(op.padR)), "pooling " + op.name);
+                Dnnl.md(dstDims, dnnl_format_tag_any), Plan.toLong(op.stride), Plan.toLong(op.kernel), new long[2], Plan.toLong(op.padL),
+                Plan.toLong(op.padR)), "pooling " + op.name);
         dnnl_primitive_desc pd = Dnnl.describe(d, null, engine, op.name);
         descs.add(pd);
         hints.put(op.name, pd);
@@ -378,8 +378,8 @@ final class TrainPlan implements AutoCloseable {
         dnnl_primitive_desc hint = hints.get(op.name);
         dnnl_convolution_desc_t wd = new dnnl_convolution_desc_t();
         Dnnl.check(dnnl_convolution_backward_weights_desc_init(wd, dnnl_convolution_direct, st.src().md,
-                Dnnl.md(w.wDims(), dnnl_format_tag_any), plain(w.bDims()), out.md, toLong(op.stride), toLong(op.padL),
-                toLong(op.padR)), "weights gradient " + op.name);
+                Dnnl.md(w.wDims(), dnnl_format_tag_any), plain(w.bDims()), out.md, Plan.toLong(op.stride), Plan.toLong(op.padL),
+                Plan.toLong(op.padR)), "weights gradient " + op.name);
         dnnl_primitive_desc wpd = Dnnl.describeBackward(wd, engine, hint, op.name);
         descs.add(wpd);
         dnnl_memory_desc_t dwMd = Dnnl.query(wpd, dnnl_query_diff_weights_md);
@@ -397,7 +397,7 @@ final class TrainPlan implements AutoCloseable {
         dnnl_convolution_desc_t dd = new dnnl_convolution_desc_t();
         Dnnl.check(dnnl_convolution_backward_data_desc_init(dd, dnnl_convolution_direct,
                 Dnnl.md(st.src().dims, dnnl_format_tag_any), Dnnl.md(w.wDims(), dnnl_format_tag_any), out.md,
-                toLong(op.stride), toLong(op.padL), toLong(op.padR)), "input gradient " + op.name);
+                Plan.toLong(op.stride), Plan.toLong(op.padL), Plan.toLong(op.padR)), "input gradient " + op.name);
         dnnl_primitive_desc dpd = Dnnl.describeBackward(dd, engine, hint, op.name);
         descs.add(dpd);
         dnnl_memory_desc_t bwMd = Dnnl.query(dpd, dnnl_query_weights_md);
@@ -449,8 +449,8 @@ final class TrainPlan implements AutoCloseable {
             return;
         }
         dnnl_pooling_v2_desc_t d = new dnnl_pooling_v2_desc_t();
-        Dnnl.check(dnnl_pooling_v2_backward_desc_init(d, poolAlg(op), src.md, out.md, toLong(op.stride), toLong(op.kernel),
-                new long[2], toLong(op.padL), toLong(op.padR)), "pooling gradient " + op.name);
+        Dnnl.check(dnnl_pooling_v2_backward_desc_init(d, poolAlg(op), src.md, out.md, Plan.toLong(op.stride), Plan.toLong(op.kernel),
+                new long[2], Plan.toLong(op.padL), Plan.toLong(op.padR)), "pooling gradient " + op.name);
         dnnl_primitive_desc pd = Dnnl.describeBackward(d, engine, hints.get(op.name), op.name);
         descs.add(pd);
         Target t = target(op.inputs.get(0), src.md);
@@ -609,14 +609,6 @@ final class TrainPlan implements AutoCloseable {
         d[0] = batch;
         System.arraycopy(perExample, 0, d, 1, perExample.length);
         return d;
-    }
-
-    private static long[] toLong(int[] a) {
-        long[] l = new long[a.length];
-        for (int i = 0; i < a.length; i++) {
-            l[i] = a[i];
-        }
-        return l;
     }
 
     @Override

@@ -9,8 +9,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_destroy;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -61,7 +59,7 @@ public final class TrainableGraph implements AutoCloseable {
     private final List<FloatPointer> buffers = new ArrayList<>();
     private final dnnl_engine engine;
     private final dnnl_stream stream;
-    private final Map<Integer, TrainPlan> plans = new LinkedHashMap<>(4, 0.75f, true);
+    private final PlanCache<TrainPlan> plans = new PlanCache<>(PLANS_KEPT);
     private int iteration;
     private int epoch;
     private boolean closed;
@@ -309,17 +307,7 @@ public final class TrainableGraph implements AutoCloseable {
     }
 
     private TrainPlan plan(int batch) {
-        TrainPlan p = plans.get(batch);
-        if (p == null) {
-            p = new TrainPlan(program, logits, weighted, dropout, batch, engine, stream);
-            plans.put(batch, p);
-            if (plans.size() > PLANS_KEPT) {
-                Iterator<Map.Entry<Integer, TrainPlan>> it = plans.entrySet().iterator();
-                it.next().getValue().close();
-                it.remove();
-            }
-        }
-        return p;
+        return plans.get(batch, b -> new TrainPlan(program, logits, weighted, dropout, b, engine, stream));
     }
 
     private void requireOpen() {
@@ -335,8 +323,7 @@ public final class TrainableGraph implements AutoCloseable {
             return;
         }
         closed = true;
-        plans.values().forEach(TrainPlan::close);
-        plans.clear();
+        plans.close();
         buffers.forEach(FloatPointer::deallocate);
         buffers.clear();
         dnnl_stream_destroy(stream);
