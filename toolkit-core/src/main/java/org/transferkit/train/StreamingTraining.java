@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Random;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.transferlearning.TransferLearningHelper;
+import org.nd4j.linalg.dataset.DataSet;
 import org.transferkit.DatasetException;
 import org.transferkit.TransferKitException;
 import org.transferkit.backbone.Backbone;
@@ -56,9 +57,11 @@ final class StreamingTraining {
         Featurizer.checkUsable(counts, labels, skipped);
         HeadSearch.Result search = null;
         if (settings.search().mode() != HeadSearch.Mode.OFF) {
-            FeatureSet sample = sample(train, sampleLimit, settings.seed());
-            search = Trainer.search(backbone, settings, sample.toDataSet(at.shape()), task, labels.size(), at.shape(),
-                    weights);
+            // the sample is drawn (and held) only when the search will run on it: settings given explicitly make it
+            // step aside before it reads any vector
+            DataSet searchOn = HeadSearch.explicitlySet(settings).isEmpty()
+                    ? sample(train, sampleLimit, settings.seed()).toDataSet(at.shape()) : null;
+            search = Trainer.search(backbone, settings, searchOn, task, labels.size(), at.shape(), weights);
         }
         FineTune run = search != null && search.ran() ? search.settings() : settings;
         ComputationGraph graph = Trainer.transferGraph(backbone, cut, run, labels.size(), weights, env);

@@ -243,6 +243,8 @@ final class Trainer {
     /**
      * Runs the head search where it applies (see {@link HeadSearch}).
      *
+     * @param train the training features it cross-validates on; may be null where it cannot run (off, from scratch,
+     *     phase 2, a searched setting given explicitly)
      * @return what it did, or null when it is off or does not apply (from scratch, phase 2)
      */
     static HeadSearch.Result search(Backbone backbone, FineTune settings, DataSet train, Task task, int outputs,
