@@ -1,10 +1,6 @@
 package org.transferkit.engine;
 
-import static org.bytedeco.dnnl.global.dnnl.dnnl_cpu;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_engine_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_engine_destroy;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_create;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_default_flags;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_destroy;
 
 import java.util.Arrays;
@@ -55,10 +51,8 @@ public final class CompiledGraph implements AutoCloseable {
             return;
         }
         this.ops = null;
-        dnnl_engine e = new dnnl_engine();
-        Dnnl.check(dnnl_engine_create(e, dnnl_cpu, 0), "CPU engine");
-        dnnl_stream s = new dnnl_stream();
-        Dnnl.check(dnnl_stream_create(s, e, dnnl_stream_default_flags), "stream");
+        dnnl_engine e = Dnnl.cpuEngine();
+        dnnl_stream s = Dnnl.stream(e);
         this.engine = e;
         this.stream = s;
         this.weights = new Weights(e, s);

@@ -1,5 +1,7 @@
 package org.transferkit.engine;
 
+import static org.bytedeco.dnnl.global.dnnl.dnnl_cpu;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_engine_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_equal;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_by_tag;
@@ -14,6 +16,8 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_impl_info_str;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_default_flags;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_success;
 
 import java.util.List;
@@ -25,6 +29,7 @@ import org.bytedeco.dnnl.dnnl_post_ops;
 import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
@@ -39,6 +44,20 @@ final class Dnnl {
     };
 
     private Dnnl() {
+    }
+
+    /** @return a new CPU engine (destroyed by its owner's close) */
+    static dnnl_engine cpuEngine() {
+        dnnl_engine e = new dnnl_engine();
+        check(dnnl_engine_create(e, dnnl_cpu, 0), "CPU engine");
+        return e;
+    }
+
+    /** @return a new in-order stream on {@code engine} (destroyed by its owner's close) */
+    static dnnl_stream stream(dnnl_engine engine) {
+        dnnl_stream s = new dnnl_stream();
+        check(dnnl_stream_create(s, engine, dnnl_stream_default_flags), "stream");
+        return s;
     }
 
     /** @throws IllegalStateException naming {@code what} and oneDNN's status if {@code status} is not success */
