@@ -34,11 +34,13 @@ public final class CompiledGraph implements AutoCloseable {
     private final Weights weights;
     private final OpsProgram ops;
     private final long[] outputShape;
+    private final Layout layout;
     private final PlanCache<Plan> plans = new PlanCache<>(PLANS_KEPT);
     private boolean closed;
 
-    private CompiledGraph(Lowering.Program program, String vertex, Engine.Executor executor) {
+    private CompiledGraph(Lowering.Program program, String vertex, Engine.Executor executor, Layout layout) {
         this.program = program;
+        this.layout = layout;
         this.vertex = vertex;
         this.executor = executor;
         this.outputShape = program.ops().stream().filter(o -> o.name.equals(program.output())).findFirst()
@@ -110,6 +112,11 @@ public final class CompiledGraph implements AutoCloseable {
      * @throws IllegalStateException if the oneDNN executor is asked for where it cannot run
      */
     public static CompiledGraph compile(ComputationGraph graph, String vertex, InputShape input, Engine.Executor executor) {
+        return compile(graph, vertex, input, executor, null);
+    }
+
+    /** As {@link #compile(ComputationGraph, String, InputShape, Engine.Executor)}, in {@code layout} (null: {@link Layout#of}). */
+    static CompiledGraph compile(ComputationGraph graph, String vertex, InputShape input, Engine.Executor executor, Layout layout) {
         Objects.requireNonNull(graph, "graph");
         Objects.requireNonNull(input, "input");
         Objects.requireNonNull(executor, "executor");
@@ -117,7 +124,8 @@ public final class CompiledGraph implements AutoCloseable {
             throw new IllegalStateException("the oneDNN executor is not available here: " + Engine.unavailableReason());
         }
         Lowering.Program p = Lowering.lower(graph, vertex, new long[] {input.channels(), input.height(), input.width()});
-        CompiledGraph g = new CompiledGraph(p, vertex, executor);
+        CompiledGraph g = new CompiledGraph(p, vertex, executor,
+                layout != null ? layout : executor == Engine.Executor.ONEDNN ? Layout.of(p) : Layout.CHOSEN);
         if (executor == Engine.Executor.ND4J) {
             return g;
         }
@@ -188,6 +196,11 @@ public final class CompiledGraph implements AutoCloseable {
         return plan(batch).implementations();
     }
 
+    /** @return how the oneDNN plans lay out feature maps */
+    Layout layout() {
+        return layout;
+    }
+
     /** @return what runs the compiled layers */
     public Engine.Executor executor() {
         return executor;
@@ -200,7 +213,7 @@ public final class CompiledGraph implements AutoCloseable {
     }
 
     private Plan plan(int batch) {
-        return plans.get(batch, b -> new Plan(program, b, engine, stream, weights));
+        return plans.get(batch, b -> new Plan(program, b, layout, engine, stream, weights));
     }
 
     /** Frees the native memory; later calls to {@link #output} throw. Idempotent. */

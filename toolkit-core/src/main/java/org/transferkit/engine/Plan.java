@@ -23,7 +23,8 @@ import org.bytedeco.javacpp.Pointer;
 
 /**
  * A lowered program made executable for one batch size: every primitive created, every activation
- * buffer allocated, in the layouts the primitives chose, with reorders only where a layout changes.
+ * buffer allocated, in the {@link Layout} given or the layouts the primitives chose, with reorders only where a
+ * layout changes.
  * Used under its {@link CompiledGraph}'s lock.
  */
 final class Plan implements AutoCloseable {
@@ -37,6 +38,7 @@ final class Plan implements AutoCloseable {
     private final dnnl_stream stream;
     private final Weights weights;
     private final int batch;
+    private final Layout layout;
     private final List<Step> steps = new ArrayList<>();
     private final List<dnnl_memory> owned = new ArrayList<>();
     private final List<dnnl_primitive_desc> descs = new ArrayList<>();
@@ -49,7 +51,8 @@ final class Plan implements AutoCloseable {
     private dnnl_memory in;
     private dnnl_memory out;
 
-    Plan(Lowering.Program program, int batch, dnnl_engine engine, dnnl_stream stream, Weights weights) {
+    Plan(Lowering.Program program, int batch, Layout layout, dnnl_engine engine, dnnl_stream stream, Weights weights) {
+        this.layout = layout;
         this.engine = engine;
         this.stream = stream;
         this.weights = weights;
@@ -157,10 +160,10 @@ final class Plan implements AutoCloseable {
         long[] wDims = g == 1 ? new long[] {op.shape[0], src.dims()[1], op.kernel[0], op.kernel[1]}
                 : new long[] {g, op.shape[0] / g, src.dims()[1] / g, op.kernel[0], op.kernel[1]};
         String sum = op.sumWith();
-        dnnl_memory_desc_t dstMd = sum != null ? tensors.get(sum).md() : Dnnl.md(full(op.dims), dnnl_format_tag_any);
+        dnnl_memory_desc_t dstMd = sum != null ? tensors.get(sum).md() : Dnnl.md(full(op.dims), layout.tag(op.shape[0]));
         dnnl_convolution_desc_t d = new dnnl_convolution_desc_t();
         Dnnl.check(dnnl_convolution_forward_desc_init(d, dnnl_forward_inference, dnnl_convolution_direct,
-                Dnnl.md(src.dims(), dnnl_format_tag_any), Dnnl.md(wDims, dnnl_format_tag_any), Dnnl.md(new long[] {op.shape[0]}, dnnl_x),
+                Dnnl.md(src.dims(), layout.tag(src.dims()[1])), Dnnl.md(wDims, dnnl_format_tag_any), Dnnl.md(new long[] {op.shape[0]}, dnnl_x),
                 dstMd, toLong(op.stride), toLong(op.padL), toLong(op.padR)), "convolution " + op.name);
         weighted(op, index, d, src, wDims, g == 1 ? dnnl_abcd : dnnl_goihw);
     }
