@@ -55,12 +55,13 @@ public final class TrainableGraph implements AutoCloseable {
     private final List<FloatPointer> buffers = new ArrayList<>();
     private final dnnl_engine engine;
     private final dnnl_stream stream;
-    private final PlanCache<TrainPlan> plans = new PlanCache<>(PLANS_KEPT);
+    private final PlanCache<TrainPlan> plans;
     private int iteration;
     private int epoch;
     private boolean closed;
 
-    private TrainableGraph(ComputationGraph graph, Lowering.Program program, String logits) {
+    private TrainableGraph(ComputationGraph graph, Lowering.Program program, String logits, int plansKept) {
+        this.plans = new PlanCache<>(plansKept);
         this.graph = graph;
         this.program = program;
         this.logits = logits;
@@ -94,7 +95,27 @@ public final class TrainableGraph implements AutoCloseable {
      * @throws UnsupportedOperationException naming what the training path does not cover (then train on DL4J)
      */
     public static TrainableGraph compile(ComputationGraph graph, long[] input, EngineMode mode) {
+        return compile(graph, input, mode, PLANS_KEPT);
+    }
+
+    /**
+     * As {@link #compile(ComputationGraph, long[], EngineMode)}, keeping plans for up to {@code plansKept} batch sizes
+     * (default 2): a small network fed more sizes than that (training batches, a last partial batch, held-out and
+     * training sets measured whole, as a head on cached features is) keeps them all instead of rebuilding one per call.
+     *
+     * @param graph an initialized graph
+     * @param input the per-example input shape {channels, height, width} (a vector of n values: {n, 1, 1})
+     * @param mode the engine mode; training runs on oneDNN only
+     * @param plansKept batch sizes whose plans stay built, at least 1
+     * @return the graph compiled for training, loaded with the graph's current state (close it)
+     * @throws IllegalArgumentException if {@code input} is not three positive sizes or {@code plansKept} < 1
+     * @throws UnsupportedOperationException naming what the training path does not cover (then train on DL4J)
+     */
+    public static TrainableGraph compile(ComputationGraph graph, long[] input, EngineMode mode, int plansKept) {
         Objects.requireNonNull(graph, "graph");
+        if (plansKept < 1) {
+            throw new IllegalArgumentException("plans kept must be at least 1, got " + plansKept);
+        }
         if (input == null || input.length != 3 || input[0] < 1 || input[1] < 1 || input[2] < 1) {
             throw new IllegalArgumentException("input shape must be {channels, height, width}, all >= 1, got "
                     + java.util.Arrays.toString(input));
@@ -108,7 +129,7 @@ public final class TrainableGraph implements AutoCloseable {
         String output = TrainChecks.check(graph);
         Lowering.Program p = Lowering.lower(graph, output, input.clone());
         String logits = TrainChecks.logits(p, output);
-        TrainableGraph t = new TrainableGraph(graph, p, logits);
+        TrainableGraph t = new TrainableGraph(graph, p, logits, plansKept);
         try {
             t.bind();
             t.load();

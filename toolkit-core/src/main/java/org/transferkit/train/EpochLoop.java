@@ -116,6 +116,7 @@ final class EpochLoop {
             listener.onResumed(st.epoch());
         }
         int end = plan.first() + plan.count();
+        double setRate = Double.NaN;
         for (int epoch = start; epoch < end; epoch++) {
             if (phase.choosesEpoch() && plan.patience() > 0 && epoch - 1 - bestEpoch >= plan.patience()) {
                 break; // early stopping (also when resuming a run that had already stopped)
@@ -125,7 +126,10 @@ final class EpochLoop {
             double lr = plan.loggedRate();
             if (plan.learningRate() != null) {
                 lr = plan.learningRate().applyAsDouble(epoch);
-                net.setLearningRate(lr);
+                if (lr != setRate) { // DL4J rebuilds its updater on every call: a head's step costs less than that
+                    net.setLearningRate(lr);
+                    setRate = lr;
+                }
             }
             Measured train = phase.trainEpoch(epoch, listener);
             Measured val = phase.validate();

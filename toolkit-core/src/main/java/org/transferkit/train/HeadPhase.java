@@ -7,14 +7,29 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.transferkit.engine.Engine;
+import org.transferkit.engine.EngineMode;
+import org.transferkit.engine.TrainableGraph;
 import org.transferkit.task.Loss;
 import org.transferkit.task.Task;
 
 /**
  * Phase 1: the head trains on cached backbone features, so an epoch costs a fraction of a forward pass through
  * the backbone. The features are in memory; each epoch shuffles them with the run's seed and the epoch number.
+ *
+ * <p>Given an engine mode that trains on oneDNN, the head trains on the engine's training path ({@link TrainableGraph}:
+ * the same batches, dropout draws and optimizer as DL4J's {@code fit}, without DL4J's per-call overhead, which is most
+ * of a step's time for a head this small), and is measured on it; where that path does not cover the head (a loss
+ * other than unweighted softmax cross-entropy, an optimizer it does not know) it trains on DL4J, and
+ * {@link #trainingPath()} says why. The head's DL4J network stays the model of record: its weights and updater state
+ * are loaded at each epoch's start and written back at its end. {@link #close()} frees the engine's plans.
  */
-final class HeadPhase implements EpochLoop.Phase {
+final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HeadPhase.class);
+    /** Batch sizes a head's plans are kept for: training batches, the last one, the held-out and training sets. */
+    private static final int PLANS_KEPT = 4;
     private final ComputationGraph head;
     private final boolean choosesEpoch;
     private final DataSet train;
@@ -26,6 +41,10 @@ final class HeadPhase implements EpochLoop.Phase {
     private final long seed;
     private final float[][] trainTargets;
     private final float[][] valTargets;
+    private final EngineMode engine;
+    /** The engine's training path, once compiled; {@link #path} says which path trains (null: not decided yet). */
+    private TrainableGraph trainable;
+    private String path;
 
     /**
      * @param head the head: DL4J's unfrozen part of the transfer graph at the feature vertex
@@ -43,6 +62,18 @@ final class HeadPhase implements EpochLoop.Phase {
      */
     HeadPhase(ComputationGraph head, DataSet train, DataSet fitOn, DataSet val, Task task, Loss loss,
             int batchSize, long seed, boolean choosesEpoch) {
+        this(head, train, fitOn, val, task, loss, batchSize, seed, choosesEpoch, null);
+    }
+
+    /**
+     * As the constructor without an engine mode, training on the engine's training path where {@code engine} trains on
+     * oneDNN and the path covers the head (else on DL4J, with the reason in {@link #trainingPath()}).
+     *
+     * @param engine the run's engine mode, or null to train on DL4J
+     */
+    HeadPhase(ComputationGraph head, DataSet train, DataSet fitOn, DataSet val, Task task, Loss loss,
+            int batchSize, long seed, boolean choosesEpoch, EngineMode engine) {
+        this.engine = engine;
         this.head = head;
         this.choosesEpoch = choosesEpoch;
         this.train = train;
@@ -73,22 +104,75 @@ final class HeadPhase implements EpochLoop.Phase {
 
     @Override
     public EpochLoop.Measured trainEpoch(int epoch, TrainingListener listener) {
+        if (path == null) {
+            choosePath(listener);
+        }
         DataSet shuffled = fitOn.copy();
         shuffled.shuffle(seed + epoch);
         double lossSum = 0;
         List<DataSet> batches = batches(shuffled, batchSize);
-        for (int bi = 0; bi < batches.size(); bi++) {
-            DataSet batch = batches.get(bi);
-            head.fit(batch);
-            lossSum += head.score() * batch.numExamples();
-            listener.onBatchEnd(epoch, bi + 1, batches.size(), head.score());
+        if (trainable != null) {
+            trainable.load();
+        }
+        try {
+            for (int bi = 0; bi < batches.size(); bi++) {
+                DataSet batch = batches.get(bi);
+                double score;
+                if (trainable != null) {
+                    score = trainable.fit(asMaps(batch.getFeatures()), batch.getLabels()).loss();
+                } else {
+                    head.fit(batch);
+                    score = head.score();
+                }
+                lossSum += score * batch.numExamples();
+                listener.onBatchEnd(epoch, bi + 1, batches.size(), score);
+            }
+        } finally {
+            if (trainable != null) {
+                trainable.store();
+            }
         }
         int n = fitOn.numExamples();
         if (train == null) {
             return new EpochLoop.Measured(lossSum / n, Double.NaN, n);
         }
-        INDArray out = head.outputSingle(train.getFeatures());
-        return new EpochLoop.Measured(lossSum / n, task.score(matrix(out), trainTargets), n);
+        return new EpochLoop.Measured(lossSum / n, task.score(matrix(output(train.getFeatures())), trainTargets), n);
+    }
+
+    /** @return {@code engine} or {@code dl4j: why}: the path that trains the head (null before the first epoch) */
+    String trainingPath() {
+        return path;
+    }
+
+    private void choosePath(TrainingListener listener) {
+        if (engine == null || !Engine.enabled(engine)) {
+            path = "dl4j: " + (engine == null ? "no engine mode given" : "the engine is off");
+        } else {
+            try {
+                trainable = TrainableGraph.compile(head, inputShape(fitOn.getFeatures()), engine, PLANS_KEPT);
+                path = "engine";
+            } catch (UnsupportedOperationException e) {
+                path = "dl4j: " + e.getMessage();
+            }
+        }
+        LOG.debug("head trains on {}", path);
+        listener.onTrainingPath(path);
+    }
+
+    /** @return one example's shape as the engine takes it: {C, H, W}, a vector of n values as {n, 1, 1} */
+    private static long[] inputShape(INDArray features) {
+        long[] s = features.shape();
+        return s.length == 4 ? new long[] {s[1], s[2], s[3]} : new long[] {features.length() / s[0], 1, 1};
+    }
+
+    /** @return the features as the engine takes them: rank 4, a vector per example as n x 1 x 1 */
+    private static INDArray asMaps(INDArray features) {
+        return features.rank() == 4 ? features : features.reshape('c', features.size(0), features.length() / features.size(0), 1, 1);
+    }
+
+    /** @return the head's outputs with the current weights (no dropout), on the path that trains it */
+    private INDArray output(INDArray features) {
+        return trainable != null ? trainable.output(asMaps(features)) : head.outputSingle(features);
     }
 
     /**
@@ -132,7 +216,16 @@ final class HeadPhase implements EpochLoop.Phase {
         if (val == null) {
             return EpochLoop.Measured.NONE;
         }
-        float[][] out = matrix(head.outputSingle(val.getFeatures()));
+        float[][] out = matrix(output(val.getFeatures()));
         return new EpochLoop.Measured(loss.mean(out, valTargets), task.score(out, valTargets), out.length);
+    }
+
+    /** Frees the engine's training path, if the head trained on it (the DL4J network is the caller's). Idempotent. */
+    @Override
+    public void close() {
+        if (trainable != null) {
+            trainable.close();
+            trainable = null;
+        }
     }
 }
