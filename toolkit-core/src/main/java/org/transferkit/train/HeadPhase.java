@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.slf4j.Logger;
@@ -24,7 +26,8 @@ import org.transferkit.task.Task;
  * of a step's time for a head this small), and is measured on it; where that path does not cover the head (a loss
  * other than unweighted softmax cross-entropy, an optimizer it does not know) it trains on DL4J, and
  * {@link #trainingPath()} says why. The head's DL4J network stays the model of record: its weights and updater state
- * are loaded at each epoch's start and written back at its end. {@link #close()} frees the engine's plans.
+ * are taken when the first epoch starts and written back after every epoch (so the epoch loop's kept weights and
+ * checkpoints read it as DL4J would have left it); nothing else may change them in between. {@link #close()} frees the engine's plans.
  */
 final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HeadPhase.class);
@@ -45,6 +48,11 @@ final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
     /** The engine's training path, once compiled; {@link #path} says which path trains (null: not decided yet). */
     private TrainableGraph trainable;
     private String path;
+    /** On the engine: the features and targets as plain row-major arrays, made once. */
+    private float[] fitX;
+    private float[] fitY;
+    private float[] valX;
+    private float[] trainX;
 
     /**
      * @param head the head: DL4J's unfrozen part of the transfer graph at the feature vertex
@@ -107,36 +115,85 @@ final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
         if (path == null) {
             choosePath(listener);
         }
-        DataSet shuffled = fitOn.copy();
-        shuffled.shuffle(seed + epoch);
-        double lossSum = 0;
-        List<DataSet> batches = batches(shuffled, batchSize);
-        if (trainable != null) {
-            trainable.load();
-        }
-        try {
-            for (int bi = 0; bi < batches.size(); bi++) {
-                DataSet batch = batches.get(bi);
-                double score;
-                if (trainable != null) {
-                    score = trainable.fit(asMaps(batch.getFeatures()), batch.getLabels()).loss();
-                } else {
-                    head.fit(batch);
-                    score = head.score();
-                }
-                lossSum += score * batch.numExamples();
-                listener.onBatchEnd(epoch, bi + 1, batches.size(), score);
-            }
-        } finally {
-            if (trainable != null) {
-                trainable.store();
-            }
-        }
+        double lossSum = trainable != null ? trainOnEngine(epoch, listener) : trainOnDl4j(epoch, listener);
         int n = fitOn.numExamples();
         if (train == null) {
             return new EpochLoop.Measured(lossSum / n, Double.NaN, n);
         }
-        return new EpochLoop.Measured(lossSum / n, task.score(matrix(output(train.getFeatures())), trainTargets), n);
+        return new EpochLoop.Measured(lossSum / n, task.score(output(train), trainTargets), n);
+    }
+
+    /** @return the epoch's summed loss (mean per batch times its examples), trained by DL4J's {@code fit} */
+    private double trainOnDl4j(int epoch, TrainingListener listener) {
+        DataSet shuffled = fitOn.copy();
+        shuffled.shuffle(seed + epoch);
+        double lossSum = 0;
+        List<DataSet> batches = batches(shuffled, batchSize);
+        for (int bi = 0; bi < batches.size(); bi++) {
+            DataSet batch = batches.get(bi);
+            head.fit(batch);
+            lossSum += head.score() * batch.numExamples();
+            listener.onBatchEnd(epoch, bi + 1, batches.size(), head.score());
+        }
+        return lossSum;
+    }
+
+    /**
+     * The same epoch on the engine's training path: the same shuffled order ({@link #order}) and consecutive batches,
+     * each gathered into plain arrays; the head's weights and updater state are taken from its DL4J network at the
+     * first epoch and written back after every one (nothing else changes them in between).
+     *
+     * @return the epoch's summed loss
+     */
+    private double trainOnEngine(int epoch, TrainingListener listener) {
+        if (fitX == null) {
+            fitX = flat(fitOn.getFeatures());
+            fitY = flat(fitOn.getLabels());
+            trainable.load();
+        }
+        int n = fitOn.numExamples();
+        int width = fitX.length / n;
+        int k = fitY.length / n;
+        int[] order = order(n, seed + epoch);
+        int batches = (n + batchSize - 1) / batchSize;
+        double lossSum = 0;
+        try {
+            for (int from = 0, bi = 1; from < n; from += batchSize, bi++) {
+                int m = Math.min(batchSize, n - from);
+                float[] x = new float[m * width];
+                float[] y = new float[m * k];
+                for (int r = 0; r < m; r++) {
+                    System.arraycopy(fitX, order[from + r] * width, x, r * width, width);
+                    System.arraycopy(fitY, order[from + r] * k, y, r * k, k);
+                }
+                double loss = trainable.fit(x, y, m);
+                lossSum += loss * m;
+                listener.onBatchEnd(epoch, bi, batches, loss);
+            }
+        } finally {
+            trainable.store();
+        }
+        return lossSum;
+    }
+
+    /**
+     * @return the order {@link DataSet#shuffle(long)} puts n examples in for {@code shuffleSeed} (its permutation
+     *     depends on the count and the seed only): what {@link #trainOnDl4j} trains in
+     */
+    static int[] order(int n, long shuffleSeed) {
+        INDArray index = Nd4j.arange(n).castTo(DataType.FLOAT).reshape(n, 1);
+        DataSet d = new DataSet(index, index.dup());
+        d.shuffle(shuffleSeed);
+        float[] f = flat(d.getFeatures());
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = (int) f[i];
+        }
+        return order;
+    }
+
+    private static float[] flat(INDArray a) {
+        return a.castTo(DataType.FLOAT).dup('c').data().asFloat();
     }
 
     /** @return {@code engine} or {@code dl4j: why}: the path that trains the head (null before the first epoch) */
@@ -165,14 +222,25 @@ final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
         return s.length == 4 ? new long[] {s[1], s[2], s[3]} : new long[] {features.length() / s[0], 1, 1};
     }
 
-    /** @return the features as the engine takes them: rank 4, a vector per example as n x 1 x 1 */
-    private static INDArray asMaps(INDArray features) {
-        return features.rank() == 4 ? features : features.reshape('c', features.size(0), features.length() / features.size(0), 1, 1);
-    }
-
-    /** @return the head's outputs with the current weights (no dropout), on the path that trains it */
-    private INDArray output(INDArray features) {
-        return trainable != null ? trainable.output(asMaps(features)) : head.outputSingle(features);
+    /** @return the head's outputs on a set's features with the current weights (no dropout), by row */
+    private float[][] output(DataSet d) {
+        if (trainable == null) {
+            return matrix(head.outputSingle(d.getFeatures()));
+        }
+        float[] x;
+        if (d == val) {
+            x = valX = valX != null ? valX : flat(d.getFeatures());
+        } else {
+            x = trainX = trainX != null ? trainX : flat(d.getFeatures());
+        }
+        int n = d.numExamples();
+        float[] z = trainable.output(x, n);
+        int k = z.length / n;
+        float[][] out = new float[n][k];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(z, i * k, out[i], 0, k);
+        }
+        return out;
     }
 
     /**
@@ -216,7 +284,7 @@ final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
         if (val == null) {
             return EpochLoop.Measured.NONE;
         }
-        float[][] out = matrix(output(val.getFeatures()));
+        float[][] out = output(val);
         return new EpochLoop.Measured(loss.mean(out, valTargets), task.score(out, valTargets), out.length);
     }
 

@@ -193,9 +193,10 @@ final class Trainer {
             double e = ft.labelSmoothing();
             fitOn = new DataSet(train.getFeatures(), train.getLabels().mul(1 - e).addi(e / outputs));
         }
-        HeadPhase phase = new HeadPhase(helper.unfrozenGraph(), train, fitOn, val, task, ft.head().loss(),
-                ft.batchSize(), ft.seed(), valChooses);
-        return runHead(phase, graph, task, ft, env, fingerprint(ft, backbone, cut, fitOn, val), listener);
+        try (HeadPhase phase = new HeadPhase(helper.unfrozenGraph(), train, fitOn, val, task, ft.head().loss(),
+                ft.batchSize(), ft.seed(), valChooses, env.runtime().engine())) {
+            return runHead(phase, graph, task, ft, env, fingerprint(ft, backbone, cut, fitOn, val), listener);
+        }
     }
 
     /**
