@@ -52,6 +52,14 @@ final class EpochLoop {
 
         /** @return the validation loss and metric with the current weights ({@link Measured#NONE} without images) */
         Measured validate();
+
+        /**
+         * Brings {@link #network()} up to date with the weights being trained, for a phase that trains them elsewhere
+         * (the engine's training path) and writes them back only when read: the loop calls it before it reads the
+         * network (a kept epoch's weights, a checkpoint) and when it ends. Default: nothing (the network is trained).
+         */
+        default void syncNetwork() {
+        }
     }
 
     /**
@@ -141,12 +149,15 @@ final class EpochLoop {
             if (score > bestScore) {
                 bestScore = score;
                 bestEpoch = epoch;
+                phase.syncNetwork();
                 best = net.params().dup();
             }
             if (checkpoints != null) {
+                phase.syncNetwork();
                 checkpoints.save(epoch, bestEpoch, bestScore, history, net, best);
             }
         }
+        phase.syncNetwork();
         return new Outcome(List.copyOf(history), bestEpoch, best);
     }
 

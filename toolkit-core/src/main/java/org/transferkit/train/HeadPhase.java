@@ -1,7 +1,10 @@
 package org.transferkit.train;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -26,13 +29,27 @@ import org.transferkit.task.Task;
  * of a step's time for a head this small), and is measured on it; where that path does not cover the head (a loss
  * other than unweighted softmax cross-entropy, an optimizer it does not know) it trains on DL4J, and
  * {@link #trainingPath()} says why. The head's DL4J network stays the model of record: its weights and updater state
- * are taken when the first epoch starts and written back after every epoch (so the epoch loop's kept weights and
- * checkpoints read it as DL4J would have left it); nothing else may change them in between. {@link #close()} frees the engine's plans.
+ * are taken when the first epoch starts and written back whenever the epoch loop reads them (a kept epoch, a
+ * checkpoint, the end: {@link #syncNetwork()}), so it reads them as DL4J would have left them; nothing else may change
+ * them in between. {@link #close()} frees the engine's plans.
  */
 final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HeadPhase.class);
     /** Batch sizes a head's plans are kept for: training batches, the last one, the held-out and training sets. */
     private static final int PLANS_KEPT = 4;
+    /**
+     * Shuffled orders by (count, seed), a pure function: a search's folds and candidates of one size share them, and an
+     * ND4J shuffle per epoch costs more than a small head's epoch. The most recent few hundred are kept.
+     */
+    private static final Map<List<Long>, int[]> ORDERS = Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f,
+            true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<List<Long>, int[]> eldest) {
+            return size() > 512;
+        }
+    });
     private final ComputationGraph head;
     private final boolean choosesEpoch;
     private final DataSet train;
@@ -53,6 +70,8 @@ final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
     private float[] fitY;
     private float[] valX;
     private float[] trainX;
+    /** The engine has trained steps the DL4J network does not have yet. */
+    private boolean dirty;
 
     /**
      * @param head the head: DL4J's unfrozen part of the transfer graph at the feature vertex
@@ -141,7 +160,8 @@ final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
     /**
      * The same epoch on the engine's training path: the same shuffled order ({@link #order}) and consecutive batches,
      * each gathered into plain arrays; the head's weights and updater state are taken from its DL4J network at the
-     * first epoch and written back after every one (nothing else changes them in between).
+     * first epoch and written back when the epoch loop reads them ({@link #syncNetwork()}; nothing else changes them
+     * in between).
      *
      * @return the epoch's summed loss
      */
@@ -157,23 +177,29 @@ final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
         int[] order = order(n, seed + epoch);
         int batches = (n + batchSize - 1) / batchSize;
         double lossSum = 0;
-        try {
-            for (int from = 0, bi = 1; from < n; from += batchSize, bi++) {
-                int m = Math.min(batchSize, n - from);
-                float[] x = new float[m * width];
-                float[] y = new float[m * k];
-                for (int r = 0; r < m; r++) {
-                    System.arraycopy(fitX, order[from + r] * width, x, r * width, width);
-                    System.arraycopy(fitY, order[from + r] * k, y, r * k, k);
-                }
-                double loss = trainable.fit(x, y, m);
-                lossSum += loss * m;
-                listener.onBatchEnd(epoch, bi, batches, loss);
+        dirty = true;
+        for (int from = 0, bi = 1; from < n; from += batchSize, bi++) {
+            int m = Math.min(batchSize, n - from);
+            float[] x = new float[m * width];
+            float[] y = new float[m * k];
+            for (int r = 0; r < m; r++) {
+                System.arraycopy(fitX, order[from + r] * width, x, r * width, width);
+                System.arraycopy(fitY, order[from + r] * k, y, r * k, k);
             }
-        } finally {
-            trainable.store();
+            double loss = trainable.fit(x, y, m);
+            lossSum += loss * m;
+            listener.onBatchEnd(epoch, bi, batches, loss);
         }
         return lossSum;
+    }
+
+    /** Writes the weights and updater state the engine trained back into the head's DL4J network, if they changed. */
+    @Override
+    public void syncNetwork() {
+        if (trainable != null && dirty) {
+            trainable.store();
+            dirty = false;
+        }
     }
 
     /**
@@ -181,6 +207,10 @@ final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
      *     depends on the count and the seed only): what {@link #trainOnDl4j} trains in
      */
     static int[] order(int n, long shuffleSeed) {
+        return ORDERS.computeIfAbsent(List.of((long) n, shuffleSeed), key -> shuffled(n, shuffleSeed)).clone();
+    }
+
+    private static int[] shuffled(int n, long shuffleSeed) {
         INDArray index = Nd4j.arange(n).castTo(DataType.FLOAT).reshape(n, 1);
         DataSet d = new DataSet(index, index.dup());
         d.shuffle(shuffleSeed);
