@@ -12,8 +12,10 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.transferkit.TransferKitException;
+import org.transferkit.engine.Engine;
 import org.transferkit.engine.EngineMode;
 import org.transferkit.head.TransferModel;
+import org.transferkit.runtime.OpenMpCopies;
 import org.transferkit.model.EpochStats;
 import org.transferkit.task.Task;
 import org.transferkit.task.TaskMetrics;
@@ -64,7 +66,7 @@ final class CrossValidation {
         List<HeadSearch.Scored> tried = new ArrayList<>();
         java.util.Set<String> paths = new java.util.LinkedHashSet<>();
         boolean exceeded = false;
-        ExecutorService pool = pool(search, k);
+        ExecutorService pool = pool(search, k, engine);
         // one ND4J thread per op (see OpThreads): the folds use the cores instead, and the scores do not depend on
         // how many threads there are
         try (OpThreads one = OpThreads.one()) {
@@ -103,7 +105,7 @@ final class CrossValidation {
         long seed = search.seed() != null ? search.seed() : base.seed();
         int k = search.folds();
         int[] fold = folds(task, train.getLabels().toFloatMatrix(), k, seed);
-        ExecutorService pool = pool(search, k);
+        ExecutorService pool = pool(search, k, engine);
         try (OpThreads one = OpThreads.one()) {
             return score(search, c, base, train, fold, k, task, outputs, featureShape, classWeights, seed, pool, engine,
                     new java.util.HashSet<>());
@@ -112,11 +114,21 @@ final class CrossValidation {
         }
     }
 
-    /** @return the threads that train a candidate's folds, each with one OpenMP thread */
-    private static ExecutorService pool(HeadSearch search, int k) {
+    /**
+     * @param engine the run's engine mode: where it trains on oneDNN, its natives are loaded first, so that their
+     *     OpenMP copy is found too
+     * @return the threads that train a candidate's folds, each with one OpenMP thread in every OpenMP copy loaded
+     *     (ND4J's, oneDNN's: a fold's native calls are too small to share out, and the folds use the cores)
+     */
+    private static ExecutorService pool(HeadSearch search, int k, EngineMode engine) {
+        if (engine != null && Engine.enabled(engine)) {
+            Engine.available();
+        }
+        OpenMpCopies omp = OpenMpCopies.find();
         return Executors.newFixedThreadPool(Math.min(k, search.threads()), r -> {
             Thread t = new Thread(() -> {
                 OpThreads.onThisThread();
+                omp.setThreadsHere(1);
                 try {
                     r.run();
                 } finally {
