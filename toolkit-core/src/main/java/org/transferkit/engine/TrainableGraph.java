@@ -11,6 +11,7 @@ import java.util.Objects;
 import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
@@ -55,12 +56,16 @@ public final class TrainableGraph implements AutoCloseable {
     private final List<FloatPointer> buffers = new ArrayList<>();
     private final dnnl_engine engine;
     private final dnnl_stream stream;
-    private final PlanCache<TrainPlan> plans = new PlanCache<>(PLANS_KEPT);
+    private final PlanCache<TrainPlan> plans;
+    /** For the plain-array steps: the input staging buffer, and per mask and batch size DL4J's ones and draws. */
+    private FloatPointer staging;
+    private final Map<String, INDArray[]> maskArrays = new HashMap<>();
     private int iteration;
     private int epoch;
     private boolean closed;
 
-    private TrainableGraph(ComputationGraph graph, Lowering.Program program, String logits) {
+    private TrainableGraph(ComputationGraph graph, Lowering.Program program, String logits, int plansKept) {
+        this.plans = new PlanCache<>(plansKept);
         this.graph = graph;
         this.program = program;
         this.logits = logits;
@@ -94,7 +99,27 @@ public final class TrainableGraph implements AutoCloseable {
      * @throws UnsupportedOperationException naming what the training path does not cover (then train on DL4J)
      */
     public static TrainableGraph compile(ComputationGraph graph, long[] input, EngineMode mode) {
+        return compile(graph, input, mode, PLANS_KEPT);
+    }
+
+    /**
+     * As {@link #compile(ComputationGraph, long[], EngineMode)}, keeping plans for up to {@code plansKept} batch sizes
+     * (default 2): a small network fed more sizes than that (training batches, a last partial batch, held-out and
+     * training sets measured whole, as a head on cached features is) keeps them all instead of rebuilding one per call.
+     *
+     * @param graph an initialized graph
+     * @param input the per-example input shape {channels, height, width} (a vector of n values: {n, 1, 1})
+     * @param mode the engine mode; training runs on oneDNN only
+     * @param plansKept batch sizes whose plans stay built, at least 1
+     * @return the graph compiled for training, loaded with the graph's current state (close it)
+     * @throws IllegalArgumentException if {@code input} is not three positive sizes or {@code plansKept} < 1
+     * @throws UnsupportedOperationException naming what the training path does not cover (then train on DL4J)
+     */
+    public static TrainableGraph compile(ComputationGraph graph, long[] input, EngineMode mode, int plansKept) {
         Objects.requireNonNull(graph, "graph");
+        if (plansKept < 1) {
+            throw new IllegalArgumentException("plans kept must be at least 1, got " + plansKept);
+        }
         if (input == null || input.length != 3 || input[0] < 1 || input[1] < 1 || input[2] < 1) {
             throw new IllegalArgumentException("input shape must be {channels, height, width}, all >= 1, got "
                     + java.util.Arrays.toString(input));
@@ -108,7 +133,7 @@ public final class TrainableGraph implements AutoCloseable {
         String output = TrainChecks.check(graph);
         Lowering.Program p = Lowering.lower(graph, output, input.clone());
         String logits = TrainChecks.logits(p, output);
-        TrainableGraph t = new TrainableGraph(graph, p, logits);
+        TrainableGraph t = new TrainableGraph(graph, p, logits, plansKept);
         try {
             t.bind();
             t.load();
@@ -295,6 +320,92 @@ public final class TrainableGraph implements AutoCloseable {
         return g;
     }
 
+    /**
+     * One training step on plain arrays, as {@link #fit(INDArray, INDArray)} computes it, without an ND4J array per
+     * step (for a network so small that making them costs more than its step: a head on cached features). Dropout
+     * masks are still DL4J's draws from ND4J's generator, into arrays kept per batch size.
+     *
+     * @param images n examples of the compiled input shape, row-major (NCHW)
+     * @param labels n x classes targets, row-major (one-hot or smoothed); not changed
+     * @param n the batch size, >= 1
+     * @return the mean loss, as DL4J's score reports it
+     * @throws IllegalArgumentException if the lengths do not match {@code n}
+     */
+    public double fit(float[] images, float[] labels, int n) {
+        TrainPlan plan = planFor(images, n);
+        float[][] out = plan.forward(staged(images), drawnMasks(plan, n, true));
+        float[] z = out[0];
+        if (labels.length != z.length) {
+            throw new IllegalArgumentException("labels have " + labels.length + " values; " + n + " examples of "
+                    + z.length / n + " classes need " + z.length);
+        }
+        float[] g = labels.clone(); // becomes the logits' gradient
+        double loss = Updates.softmaxCrossEntropy(z, g, n, z.length / n) + Updates.regularizationScore(params, iteration,
+                epoch);
+        plan.backward(g);
+        Updates.apply(params, iteration, epoch);
+        iteration++;
+        return loss;
+    }
+
+    /**
+     * {@link #output(INDArray)} on plain arrays.
+     *
+     * @param images n examples of the compiled input shape, row-major (NCHW)
+     * @param n the number of examples, >= 1
+     * @return n x classes softmax outputs, row-major
+     * @throws IllegalArgumentException if the length does not match {@code n}
+     */
+    public float[] output(float[] images, int n) {
+        TrainPlan plan = planFor(images, n);
+        float[] z = plan.forward(staged(images), drawnMasks(plan, n, false))[0];
+        Updates.softmaxCrossEntropy(z, new float[z.length], n, z.length / n);
+        return z;
+    }
+
+    private TrainPlan planFor(float[] images, int n) {
+        requireOpen();
+        long per = Lowering.product(program.inputShape());
+        if (n < 1 || images.length != per * n) {
+            throw new IllegalArgumentException("images have " + images.length + " values; " + n + " examples of "
+                    + java.util.Arrays.toString(program.inputShape()) + " need " + per * n);
+        }
+        return plan(n);
+    }
+
+    /** @return the images in the staging buffer the plan reads (grown when a larger batch comes) */
+    private Pointer staged(float[] images) {
+        if (staging == null || staging.capacity() < images.length) {
+            if (staging != null) {
+                buffers.remove(staging);
+                staging.deallocate();
+            }
+            staging = floats(images.length);
+        }
+        staging.put(images, 0, images.length);
+        return staging;
+    }
+
+    /**
+     * @param drawn true for DL4J's dropout draws (as {@link #gradients} makes them, from ND4J's generator in the plan's
+     *     mask order), false for no dropout (all ones)
+     * @return one mask per dropout, into arrays kept per batch size
+     */
+    private List<float[]> drawnMasks(TrainPlan plan, int n, boolean drawn) {
+        List<float[]> masks = new ArrayList<>();
+        for (Map.Entry<String, Long> m : plan.masks().entrySet()) {
+            INDArray[] keep = maskArrays.computeIfAbsent(m.getKey() + "@" + n, key -> new INDArray[] {
+                Nd4j.ones(DataType.FLOAT, n, m.getValue() / n), Nd4j.createUninitialized(DataType.FLOAT, n, m.getValue() / n)});
+            if (!drawn) {
+                masks.add(keep[0].data().asFloat());
+                continue;
+            }
+            Nd4j.getExecutioner().exec(new DropOutInverted(keep[0], keep[1], dropout.get(m.getKey())));
+            masks.add(keep[1].data().asFloat());
+        }
+        return masks;
+    }
+
     /** @return the lowered operations, one line each */
     public List<String> operations() {
         return program.ops().stream().map(Op::toString).toList();
@@ -318,6 +429,7 @@ public final class TrainableGraph implements AutoCloseable {
         }
         closed = true;
         plans.close();
+        maskArrays.clear();
         buffers.forEach(FloatPointer::deallocate);
         buffers.clear();
         dnnl_stream_destroy(stream);

@@ -12,7 +12,10 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.transferkit.TransferKitException;
+import org.transferkit.engine.Engine;
+import org.transferkit.engine.EngineMode;
 import org.transferkit.head.TransferModel;
+import org.transferkit.runtime.OpenMpCopies;
 import org.transferkit.model.EpochStats;
 import org.transferkit.task.Task;
 import org.transferkit.task.TaskMetrics;
@@ -25,7 +28,9 @@ import org.transferkit.task.TaskMetrics;
  *
  * <p>A candidate's folds train at once on {@link HeadSearch#threads()} threads, each fold on one thread with its own
  * network and ND4J's thread-local random generator seeded for it, while ND4J runs each op on one thread
- * ({@link OpThreads}); so the scores are the same for any thread count (tested).
+ * ({@link OpThreads}); so the scores are the same for any thread count (tested). Given an engine mode that trains on
+ * oneDNN, each fold's head trains on the engine's training path ({@link HeadPhase}; DL4J where that path does not cover
+ * the head, and the result's {@code why} says which path trained the folds and why).
  */
 final class CrossValidation {
     private CrossValidation() {
@@ -39,11 +44,13 @@ final class CrossValidation {
      * @param outputs output units
      * @param featureShape the shape of one example's features
      * @param classWeights the loss's class weights, or null
+     * @param engine the run's engine mode (the folds train on its training path where it covers the head), or null
+     *     for DL4J
      * @return what the search did; {@link HeadSearch.Result#ran()} is false when the data is too small
      * @throws TransferKitException never in practice (no checkpoints are written)
      */
     static HeadSearch.Result run(HeadSearch search, FineTune base, DataSet train, Task task, int outputs,
-            long[] featureShape, double[] classWeights) throws TransferKitException {
+            long[] featureShape, double[] classWeights, EngineMode engine) throws TransferKitException {
         long t0 = System.nanoTime();
         long seed = search.seed() != null ? search.seed() : base.seed();
         int k = search.folds();
@@ -57,8 +64,9 @@ final class CrossValidation {
         }
         int[] fold = folds(task, targets, k, seed);
         List<HeadSearch.Scored> tried = new ArrayList<>();
+        java.util.Set<String> paths = new java.util.LinkedHashSet<>();
         boolean exceeded = false;
-        ExecutorService pool = pool(search, k);
+        ExecutorService pool = pool(search, k, engine);
         // one ND4J thread per op (see OpThreads): the folds use the cores instead, and the scores do not depend on
         // how many threads there are
         try (OpThreads one = OpThreads.one()) {
@@ -68,7 +76,7 @@ final class CrossValidation {
                     break;
                 }
                 tried.add(score(search, c, base, train, fold, k, task, outputs, featureShape, classWeights, seed,
-                        pool));
+                        pool, engine, paths));
             }
         } finally {
             pool.shutdownNow();
@@ -78,8 +86,9 @@ final class CrossValidation {
         String why = String.format(java.util.Locale.ROOT,
                 "chose %s: mean %s %.4f over %d folds of the %d training images, trained %d epochs (the latest epoch "
                         + "within one standard error of the best mean); the simplest head within one standard error "
-                        + "of the best candidate's score wins",
-                best.candidate().name(), task.metricName(), best.score(), k, n, best.epochs());
+                        + "of the best candidate's score wins; folds trained on %s",
+                best.candidate().name(), task.metricName(), best.score(), k, n, best.epochs(),
+                String.join(" and ", paths.stream().map(CrossValidation::describePath).toList()));
         return new HeadSearch.Result(search, task.metricName(), k, candidates.size(), tried, best, chosen, why,
                 seconds(t0), exceeded);
     }
@@ -92,23 +101,34 @@ final class CrossValidation {
      * @throws TransferKitException never in practice (no checkpoints are written)
      */
     static HeadSearch.Scored scoreOn(HeadSearch search, HeadSearch.Candidate c, FineTune base, DataSet train, Task task,
-            int outputs, long[] featureShape, double[] classWeights) throws TransferKitException {
+            int outputs, long[] featureShape, double[] classWeights, EngineMode engine) throws TransferKitException {
         long seed = search.seed() != null ? search.seed() : base.seed();
         int k = search.folds();
         int[] fold = folds(task, train.getLabels().toFloatMatrix(), k, seed);
-        ExecutorService pool = pool(search, k);
+        ExecutorService pool = pool(search, k, engine);
         try (OpThreads one = OpThreads.one()) {
-            return score(search, c, base, train, fold, k, task, outputs, featureShape, classWeights, seed, pool);
+            return score(search, c, base, train, fold, k, task, outputs, featureShape, classWeights, seed, pool, engine,
+                    new java.util.HashSet<>());
         } finally {
             pool.shutdownNow();
         }
     }
 
-    /** @return the threads that train a candidate's folds, each with one OpenMP thread */
-    private static ExecutorService pool(HeadSearch search, int k) {
+    /**
+     * @param engine the run's engine mode: where it trains on oneDNN, its natives are loaded first, so that their
+     *     OpenMP copy is found too
+     * @return the threads that train a candidate's folds, each with one OpenMP thread in every OpenMP copy loaded
+     *     (ND4J's, oneDNN's: a fold's native calls are too small to share out, and the folds use the cores)
+     */
+    private static ExecutorService pool(HeadSearch search, int k, EngineMode engine) {
+        if (engine != null && Engine.enabled(engine)) {
+            Engine.available();
+        }
+        OpenMpCopies omp = OpenMpCopies.find();
         return Executors.newFixedThreadPool(Math.min(k, search.threads()), r -> {
             Thread t = new Thread(() -> {
                 OpThreads.onThisThread();
+                omp.setThreadsHere(1);
                 try {
                     r.run();
                 } finally {
@@ -200,19 +220,21 @@ final class CrossValidation {
 
     private static HeadSearch.Scored score(HeadSearch search, HeadSearch.Candidate c, FineTune base, DataSet train,
             int[] fold, int k, Task task, int outputs, long[] featureShape, double[] classWeights, long seed,
-            ExecutorService pool) throws TransferKitException {
+            ExecutorService pool, EngineMode engine, java.util.Set<String> paths) throws TransferKitException {
         long t0 = System.nanoTime();
         FineTune s = c.apply(base, search.maxEpochs());
-        List<Future<double[]>> jobs = new ArrayList<>();
+        List<Future<Curve>> jobs = new ArrayList<>();
         for (int f = 0; f < k; f++) {
             int held = f;
             jobs.add(pool.submit(() -> foldCurve(search, s, train, fold, held, task, outputs, featureShape,
-                    classWeights, seed)));
+                    classWeights, seed, engine)));
         }
         double[][] curves = new double[k][];
         try {
             for (int f = 0; f < k; f++) {
-                curves[f] = jobs.get(f).get();
+                Curve cv = jobs.get(f).get();
+                curves[f] = cv.scores();
+                paths.add(cv.path());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -238,14 +260,25 @@ final class CrossValidation {
         return new HeadSearch.Scored(c, mean, foldScores, chosenE + 1, seconds(t0));
     }
 
+    /** One fold's held-out score per epoch, and the path that trained it ({@link HeadPhase#trainingPath()}). */
+    private record Curve(double[] scores, String path) {
+    }
+
+    /** @return a training path as the search's {@code why} names it */
+    private static String describePath(String path) {
+        return path.equals("engine") ? "the engine (oneDNN)" : "DL4J (" + path.substring(path.indexOf(':') + 1).strip()
+                + ")";
+    }
+
     /**
      * Trains one fold (on the calling thread, which owns the fold's network and ND4J's thread-local random generator,
      * seeded here) and measures its held-out part after every epoch.
      *
-     * @return the held-out score per epoch; after early stopping the fold keeps its last score
+     * @return the held-out score per epoch (after early stopping the fold keeps its last score), and the training path
      */
-    private static double[] foldCurve(HeadSearch search, FineTune s, DataSet train, int[] fold, int f, Task task,
-            int outputs, long[] featureShape, double[] classWeights, long seed) throws TransferKitException {
+    private static Curve foldCurve(HeadSearch search, FineTune s, DataSet train, int[] fold, int f, Task task,
+            int outputs, long[] featureShape, double[] classWeights, long seed, EngineMode engine)
+            throws TransferKitException {
         int max = search.maxEpochs();
         DataSet fitOn = train.get(indices(fold, f, false));
         DataSet held = train.get(indices(fold, f, true));
@@ -256,9 +289,9 @@ final class CrossValidation {
         Nd4j.getRandom().setSeed(seed);
         ComputationGraph head = TransferModel.headOnly(s.head(), featureShape, outputs,
                 s.optimizer().updater(s.learningRate()), seed, s.weightDecay(), classWeights);
-        try {
-            // no pass over the fold's training part per epoch: only the held-out score is used
-            HeadPhase phase = new HeadPhase(head, null, fitOn, held, task, s.head().loss(), s.batchSize(), seed, true);
+        // no pass over the fold's training part per epoch: only the held-out score is used
+        try (HeadPhase phase = new HeadPhase(head, null, fitOn, held, task, s.head().loss(), s.batchSize(), seed, true,
+                engine)) {
             double lr = s.learningRate();
             EpochLoop.Outcome o = EpochLoop.run(phase, new EpochLoop.Plan(1, max, e -> lr, lr, search.patience(),
                     List.of(), Double.NEGATIVE_INFINITY, 0), task, seed, null, false, TrainingListener.NONE);
@@ -272,7 +305,7 @@ final class CrossValidation {
                 }
                 curve[e] = last;
             }
-            return curve;
+            return new Curve(curve, phase.trainingPath());
         } finally {
             head.close();
         }

@@ -52,6 +52,14 @@ final class EpochLoop {
 
         /** @return the validation loss and metric with the current weights ({@link Measured#NONE} without images) */
         Measured validate();
+
+        /**
+         * Brings {@link #network()} up to date with the weights being trained, for a phase that trains them elsewhere
+         * (the engine's training path) and writes them back only when read: the loop calls it before it reads the
+         * network (a kept epoch's weights, a checkpoint) and when it ends. Default: nothing (the network is trained).
+         */
+        default void syncNetwork() {
+        }
     }
 
     /**
@@ -116,6 +124,7 @@ final class EpochLoop {
             listener.onResumed(st.epoch());
         }
         int end = plan.first() + plan.count();
+        double setRate = Double.NaN;
         for (int epoch = start; epoch < end; epoch++) {
             if (phase.choosesEpoch() && plan.patience() > 0 && epoch - 1 - bestEpoch >= plan.patience()) {
                 break; // early stopping (also when resuming a run that had already stopped)
@@ -125,7 +134,10 @@ final class EpochLoop {
             double lr = plan.loggedRate();
             if (plan.learningRate() != null) {
                 lr = plan.learningRate().applyAsDouble(epoch);
-                net.setLearningRate(lr);
+                if (lr != setRate) { // DL4J rebuilds its updater on every call: a head's step costs less than that
+                    net.setLearningRate(lr);
+                    setRate = lr;
+                }
             }
             Measured train = phase.trainEpoch(epoch, listener);
             Measured val = phase.validate();
@@ -137,12 +149,15 @@ final class EpochLoop {
             if (score > bestScore) {
                 bestScore = score;
                 bestEpoch = epoch;
+                phase.syncNetwork();
                 best = net.params().dup();
             }
             if (checkpoints != null) {
+                phase.syncNetwork();
                 checkpoints.save(epoch, bestEpoch, bestScore, history, net, best);
             }
         }
+        phase.syncNetwork();
         return new Outcome(List.copyOf(history), bestEpoch, best);
     }
 

@@ -55,7 +55,8 @@ final class FeatureTraining {
         DataSet trainSet = train.toDataSet(at.shape());
         DataSet valSet = val.toDataSet(at.shape());
         Featurizer.checkUsable(trainSet, labels, skipped);
-        HeadSearch.Result search = Trainer.search(backbone, settings, trainSet, task, labels.size(), at.shape(), weights);
+        HeadSearch.Result search = Trainer.search(backbone, settings, trainSet, task, labels.size(), at.shape(), weights,
+                env.runtime().engine());
         FineTune run = search != null && search.ran() ? search.settings() : settings;
         ComputationGraph graph = Trainer.transferGraph(backbone, cut, run, labels.size(), weights, env);
         Trainer.announce(listener, "head", graph, backbone);

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import org.nd4j.linalg.dataset.DataSet;
 import org.transferkit.TransferKitException;
+import org.transferkit.engine.EngineMode;
 import org.transferkit.model.Preprocessing;
 import org.transferkit.task.Task;
 
@@ -55,11 +56,12 @@ final class InputPolicies {
      * @param outputs output units
      * @param featureShape one example's feature shape
      * @param classWeights the loss's class weights, or null
+     * @param engine the run's engine mode (the folds train on its training path where it covers the head)
      * @return the chosen policy, its training features and the recorded result
      * @throws TransferKitException if the training images cannot be featurized
      */
     static Outcome compare(HeadSearch.Result search, FineTune base, Preprocessing own, DataSet train,
-            TrainFeatures other, Task task, int outputs, long[] featureShape, double[] classWeights)
+            TrainFeatures other, Task task, int outputs, long[] featureShape, double[] classWeights, EngineMode engine)
             throws TransferKitException {
         long t0 = System.nanoTime();
         List<Preprocessing> policies = new ArrayList<>(List.of(own));
@@ -74,7 +76,7 @@ final class InputPolicies {
             DataSet f = other.featurize(p);
             features.add(f);
             scored.add(CrossValidation.scoreOn(search.search(), search.chosen().candidate(), base, f, task, outputs,
-                    featureShape, classWeights));
+                    featureShape, classWeights, engine));
         }
         int best = 0;
         for (int i = 1; i < scored.size(); i++) {

@@ -61,7 +61,8 @@ final class StreamingTraining {
             // step aside before it reads any vector
             DataSet searchOn = HeadSearch.explicitlySet(settings).isEmpty()
                     ? sample(train, sampleLimit, settings.seed()).toDataSet(at.shape()) : null;
-            search = Trainer.search(backbone, settings, searchOn, task, labels.size(), at.shape(), weights);
+            search = Trainer.search(backbone, settings, searchOn, task, labels.size(), at.shape(), weights,
+                    env.runtime().engine());
         }
         FineTune run = search != null && search.ran() ? search.settings() : settings;
         ComputationGraph graph = Trainer.transferGraph(backbone, cut, run, labels.size(), weights, env);

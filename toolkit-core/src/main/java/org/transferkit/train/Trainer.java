@@ -17,6 +17,7 @@ import org.transferkit.model.Preprocessing;
 import org.transferkit.model.SkippedFile;
 import org.transferkit.task.Task;
 import org.transferkit.runtime.CpuHelpers;
+import org.transferkit.engine.EngineMode;
 import org.transferkit.engine.Runner;
 import org.transferkit.explain.ModelSummary;
 import org.transferkit.head.TransferModel;
@@ -128,7 +129,8 @@ final class Trainer {
             listener.onFeatureCache(reusedComputed[0], reusedComputed[1], env.featureCache().root());
         }
         // the head search sees the training features only (never the validation images, never augmented copies)
-        HeadSearch.Result search = search(backbone, settings, original, task, labels.size(), featureShape, weights);
+        HeadSearch.Result search = search(backbone, settings, original, task, labels.size(), featureShape, weights,
+                env.runtime().engine());
         if (InputPolicies.apply(search, settings) && settings.augmentation() == null) {
             DatasetSplit parts = data;
             try (Runner again = new Runner(graph, featureVertex,
@@ -136,7 +138,7 @@ final class Trainer {
                 InputPolicies.Outcome p = InputPolicies.compare(search, settings, pre, original,
                         alt -> Featurizer.featurize(again, backbone, cut, at, alt, parts.train(), settings, env, null, 0,
                                 new ArrayList<>(), reusedComputed, listener),
-                        task, labels.size(), featureShape, weights);
+                        task, labels.size(), featureShape, weights, env.runtime().engine());
                 search = p.result();
                 if (p.preprocessing() != pre) { // train, validate and save with the chosen policy
                     pre = p.preprocessing();
@@ -191,9 +193,10 @@ final class Trainer {
             double e = ft.labelSmoothing();
             fitOn = new DataSet(train.getFeatures(), train.getLabels().mul(1 - e).addi(e / outputs));
         }
-        HeadPhase phase = new HeadPhase(helper.unfrozenGraph(), train, fitOn, val, task, ft.head().loss(),
-                ft.batchSize(), ft.seed(), valChooses);
-        return runHead(phase, graph, task, ft, env, fingerprint(ft, backbone, cut, fitOn, val), listener);
+        try (HeadPhase phase = new HeadPhase(helper.unfrozenGraph(), train, fitOn, val, task, ft.head().loss(),
+                ft.batchSize(), ft.seed(), valChooses, env.runtime().engine())) {
+            return runHead(phase, graph, task, ft, env, fingerprint(ft, backbone, cut, fitOn, val), listener);
+        }
     }
 
     /**
@@ -245,10 +248,11 @@ final class Trainer {
      *
      * @param train the training features it cross-validates on; may be null where it cannot run (off, from scratch,
      *     phase 2, a searched setting given explicitly)
+     * @param engine the run's engine mode: the candidates train on its training path where it covers them
      * @return what it did, or null when it is off or does not apply (from scratch, phase 2)
      */
     static HeadSearch.Result search(Backbone backbone, FineTune settings, DataSet train, Task task, int outputs,
-            long[] featureShape, double[] weights) throws TransferKitException {
+            long[] featureShape, double[] weights, EngineMode engine) throws TransferKitException {
         HeadSearch hs = settings.search();
         if (hs.mode() == HeadSearch.Mode.OFF || backbone.trainsFromScratch() || settings.unfreeze() != null) {
             return null;
@@ -258,7 +262,7 @@ final class Trainer {
             return new HeadSearch.Result(hs, task.metricName(), 0, hs.candidates(task).size(), List.of(), null, null,
                     "not run: " + String.join(", ", set) + " set explicitly, trained as given", 0, false);
         }
-        return CrossValidation.run(hs, settings, train, task, outputs, featureShape, weights);
+        return CrossValidation.run(hs, settings, train, task, outputs, featureShape, weights, engine);
     }
 
     /** Tells the listener which network is about to train (skipped if its shapes cannot be worked out). */

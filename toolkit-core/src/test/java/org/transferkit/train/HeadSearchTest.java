@@ -134,15 +134,15 @@ class HeadSearchTest {
         for (Task task : List.of(Task.MULTI_LABEL, Task.REGRESSION)) {
             FineTune base = FineTune.builder().head(HeadSpec.builder().task(task).build()).build();
             DataSet data = synthetic(task, 40, 5);
-            HeadSearch.Result r = CrossValidation.run(SMALL, base, data, task, 2, new long[] {8}, null);
+            HeadSearch.Result r = CrossValidation.run(SMALL, base, data, task, 2, new long[] {8}, null, null);
             assertTrue(r.ran(), r.why());
             assertEquals(task.metricName(), r.metric());
             assertEquals(5, r.tried().size()); // no label smoothing outside single-label
             assertTrue(r.chosen().score() > -1, r.toTable());
             assertEquals(task, r.settings().head().task());
-            HeadSearch.Result again = CrossValidation.run(SMALL, base, data, task, 2, new long[] {8}, null);
+            HeadSearch.Result again = CrossValidation.run(SMALL, base, data, task, 2, new long[] {8}, null, null);
             assertEquals(scores(r), scores(again));
-            assertFalse(CrossValidation.run(SMALL, base, synthetic(task, 3, 5), task, 2, new long[] {8}, null).ran());
+            assertFalse(CrossValidation.run(SMALL, base, synthetic(task, 3, 5), task, 2, new long[] {8}, null, null).ran());
         }
     }
 
@@ -152,8 +152,8 @@ class HeadSearchTest {
         FineTune base = FineTune.builder().head(HeadSpec.builder().task(task).build()).build();
         DataSet data = synthetic(task, 30, 9);
         HeadSearch three = SMALL.withFolds(3);
-        HeadSearch.Result one = CrossValidation.run(three.withThreads(1), base, data, task, 2, new long[] {8}, null);
-        HeadSearch.Result many = CrossValidation.run(three.withThreads(3), base, data, task, 2, new long[] {8}, null);
+        HeadSearch.Result one = CrossValidation.run(three.withThreads(1), base, data, task, 2, new long[] {8}, null, null);
+        HeadSearch.Result many = CrossValidation.run(three.withThreads(3), base, data, task, 2, new long[] {8}, null, null);
         assertEquals(scores(one), scores(many));
         assertEquals(one.chosen().candidate().name(), many.chosen().candidate().name());
     }
