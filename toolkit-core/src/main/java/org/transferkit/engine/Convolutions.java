@@ -4,9 +4,11 @@ import java.util.List;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
 
 /** Lowers the spatial layers: convolution, batch normalization folded into it, and pooling. Stateless. */
 final class Convolutions {
@@ -99,6 +101,10 @@ final class Convolutions {
      * per-channel affine operation.
      */
     static void batchNorm(Lowering l, String name, BatchNormalization bn, Params p, String in) {
+        if (l.training()) {
+            normOp(l, name, in, new Op.Norm(false, (float) bn.getEps(), bn.getDecay(), p.has("log10stdev")));
+            return;
+        }
         Op conv = l.fusable(in);
         String t = l.tensor(in, name);
         long[] s = l.shape(t);
@@ -132,6 +138,47 @@ final class Convolutions {
         op.weights = scale;
         op.bias = shift;
         l.register(name, op);
+    }
+
+    /**
+     * @param inside the layer inside a {@code FrozenLayerWithBackprop}
+     * @return whether it is the frozen affine map {@code BatchNormFreezer} makes of a batch normalization: a 1x1,
+     *     stride-1, unpadded depthwise convolution with one kernel per channel, a bias and no activation
+     */
+    static boolean frozenAffine(org.deeplearning4j.nn.api.Layer inside) {
+        if (!(inside.conf().getLayer() instanceof DepthwiseConvolution2D d)) {
+            return false;
+        }
+        int[] k = d.getKernelSize();
+        int[] st = d.getStride();
+        int[] pad = d.getPadding();
+        return k[0] == 1 && k[1] == 1 && st[0] == 1 && st[1] == 1 && pad[0] == 0 && pad[1] == 0 && d.getDepthMultiplier() == 1
+                && d.hasBias() && (d.getActivationFn() == null || d.getActivationFn() instanceof ActivationIdentity)
+                && (d.getDilation() == null || (d.getDilation()[0] == 1 && d.getDilation()[1] == 1));
+    }
+
+    /** The frozen affine map of {@link #frozenAffine}, for the training path: a fixed per-channel scale and shift. */
+    static void affine(Lowering l, String name, Params p, String in) {
+        Op op = normOp(l, name, in, new Op.Norm(true, 0f, 0, false));
+        op.weights = p.floats("W", false);
+        op.bias = p.floats("b", false);
+        if (op.weights.length != op.shape[0] || op.bias.length != op.shape[0]) {
+            throw Lowering.unsupported(name, "a frozen affine map of " + op.weights.length + " scales for " + op.shape[0]
+                    + " channels");
+        }
+    }
+
+    private static Op normOp(Lowering l, String name, String in, Op.Norm norm) {
+        String t = l.tensor(in, name);
+        long[] s = l.shape(t);
+        if (s.length != 3) {
+            throw Lowering.unsupported(name, "batch normalization of a flat tensor on the training path");
+        }
+        Op op = new Op(name, Op.Kind.BATCH_NORM, List.of(t));
+        op.shape = s.clone();
+        op.norm = norm;
+        l.register(name, op);
+        return op;
     }
 
     /** Output size and padding per spatial dimension, as DL4J computes them for {@code mode}. */

@@ -62,11 +62,14 @@ final class Lowering {
     private final Map<String, int[]> padOf = new HashMap<>();
     private final Map<String, Integer> consumers = new HashMap<>();
     private final List<Op> ops = new ArrayList<>();
+    /** Lowered for the training path: nothing folded or fused that has its own gradient (see {@link #lowerForTraining}). */
+    private final boolean training;
 
-    private Lowering(ComputationGraph graph, String output) {
+    private Lowering(ComputationGraph graph, String output, boolean training) {
         this.graph = graph;
         this.conf = graph.getConfiguration();
         this.output = output;
+        this.training = training;
     }
 
     /**
@@ -78,7 +81,28 @@ final class Lowering {
      * @throws UnsupportedOperationException if a vertex it depends on cannot run on the engine
      */
     static Program lower(ComputationGraph graph, String output, long[] inputShape) {
-        return new Lowering(graph, output).run(inputShape);
+        return new Lowering(graph, output, false).run(inputShape);
+    }
+
+    /**
+     * As {@link #lower} for the training path: batch normalization is not folded into the convolution before it
+     * but lowered as its own {@link Op.Kind#BATCH_NORM} (a trainable layer in training mode; the frozen affine map
+     * {@code BatchNormFreezer} makes, a 1x1 depthwise convolution inside {@code FrozenLayerWithBackprop}, as a fixed
+     * one), and element-wise additions are not fused into a convolution but lowered as {@link Op.Kind#ADD}.
+     *
+     * @param graph an initialized graph
+     * @param output the vertex whose activations the program computes
+     * @param inputShape per-example input shape {C, H, W}
+     * @return the program
+     * @throws UnsupportedOperationException if a vertex it depends on cannot run on the engine
+     */
+    static Program lowerForTraining(ComputationGraph graph, String output, long[] inputShape) {
+        return new Lowering(graph, output, true).run(inputShape);
+    }
+
+    /** @return true when lowering for the training path */
+    boolean training() {
+        return training;
     }
 
     private Program run(long[] inputShape) {
@@ -133,6 +157,10 @@ final class Lowering {
             add(name, inputs);
         } else if (v instanceof LayerVertex lv) {
             org.deeplearning4j.nn.api.Layer l = graph.getLayer(name);
+            if (training && l instanceof FrozenLayerWithBackprop fb && Convolutions.frozenAffine(fb.getInsideLayer())) {
+                Convolutions.affine(this, name, new Params(fb.getInsideLayer(), name), inputs.get(0));
+                return;
+            }
             while (l instanceof FrozenLayer || l instanceof FrozenLayerWithBackprop) {
                 l = l instanceof FrozenLayer f ? f.getInsideLayer() : ((FrozenLayerWithBackprop) l).getInsideLayer();
             }
@@ -270,7 +298,7 @@ final class Lowering {
         }
         Op into = null;
         String other = null;
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 2 && !training; i++) {
             Op p = fusable(inputs.get(i));
             String o = i == 0 ? b : a;
             Op op2 = producer.get(o);

@@ -10,7 +10,20 @@ import java.util.List;
  */
 final class Op {
     /** What the operation computes. */
-    enum Kind { CONV, DENSE, POOL, GLOBAL_POOL, CONCAT, ADD, ELTWISE, SOFTMAX }
+    enum Kind { CONV, DENSE, POOL, GLOBAL_POOL, CONCAT, ADD, ELTWISE, SOFTMAX, BATCH_NORM }
+
+    /**
+     * A batch normalization the training path runs unfolded ({@link Kind#BATCH_NORM}; only
+     * {@link Lowering#lowerForTraining} makes these).
+     *
+     * @param frozen a fixed per-channel affine map ({@link #weights} the scale, {@link #bias} the shift), else a
+     *     training-mode batch normalization of the layer's own parameters
+     * @param eps the layer's epsilon (0 for a frozen affine)
+     * @param decay the running statistics' decay ({@code new = decay * old + (1 - decay) * batch})
+     * @param logStd the layer keeps its running spread as log10 of the standard deviation rather than the variance
+     */
+    record Norm(boolean frozen, float eps, double decay, boolean logStd) {
+    }
 
     /** A fused step after the main computation: an activation, or adding another tensor first. */
     record Post(Act act, String sumWith) {
@@ -39,6 +52,8 @@ final class Op {
     float[] weights;
     float[] bias;
     Act act;
+    /** Set for {@link Kind#BATCH_NORM}. */
+    Norm norm;
     final List<Post> post = new ArrayList<>();
 
     Op(String name, Kind kind, List<String> inputs) {

@@ -70,6 +70,7 @@ final class OpsProgram {
                 case ADD -> in.get(0).add(in.get(1));
                 case ELTWISE -> activate(op.act, in.get(0).dup());
                 case SOFTMAX -> Transforms.softmax(in.get(0), true);
+                case BATCH_NORM -> throw new IllegalStateException("unfolded batch normalization is lowered for training only");
             };
             for (Op.Post p : op.post) {
                 y = p.sumWith() != null ? y.addi(t.get(p.sumWith())) : activate(p.act(), y);

@@ -5,11 +5,13 @@ import java.util.Map;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.dropout.Dropout;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.Convolution2D;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -45,12 +47,22 @@ final class TrainChecks {
             if (v instanceof MergeVertex) {
                 continue;
             }
+            if (v instanceof ElementWiseVertex ew) {
+                if (ew.getOp() != ElementWiseVertex.Op.Add || conf.getVertexInputs().get(name).size() != 2) {
+                    throw unsupported(name, "element-wise " + ew.getOp() + " of " + conf.getVertexInputs().get(name).size()
+                            + " inputs (the training path adds two)");
+                }
+                continue;
+            }
             if (!(v instanceof LayerVertex)) {
                 throw unsupported(name, v.getClass().getSimpleName());
             }
             org.deeplearning4j.nn.api.Layer l = graph.getLayer(name);
+            if (l instanceof FrozenLayerWithBackprop f && Convolutions.frozenAffine(f.getInsideLayer())) {
+                continue; // a batch normalization frozen as its affine map: fixed, passes gradients through
+            }
             if (l instanceof FrozenLayer || l instanceof FrozenLayerWithBackprop) {
-                throw unsupported(name, "a frozen layer");
+                throw unsupported(name, "a frozen layer other than a frozen batch-norm affine map");
             }
             layer(name, l.conf().getLayer(), l, name.equals(output));
             if (l.conf().getLayer() instanceof ActivationLayer) {
@@ -68,9 +80,13 @@ final class TrainChecks {
         Class<?> c = lc.getClass();
         boolean known = c == ConvolutionLayer.class || c == Convolution2D.class || c == SubsamplingLayer.class
                 || c == DenseLayer.class || c == OutputLayer.class || c == GlobalPoolingLayer.class
-                || c == ActivationLayer.class || c == ZeroPaddingLayer.class;
+                || c == ActivationLayer.class || c == ZeroPaddingLayer.class || c == BatchNormalization.class;
         if (!known) {
             throw unsupported(name, c.getSimpleName());
+        }
+        if (lc instanceof BatchNormalization bn && (bn.isLockGammaBeta() || !bn.isMinibatch()
+                || bn.getCnn2DFormat() != org.deeplearning4j.nn.conf.CNN2DFormat.NCHW)) {
+            throw unsupported(name, "batch normalization with locked gamma/beta, full-batch statistics or NHWC");
         }
         if (lc.getIDropout() != null && dropout(lc) == null) {
             throw unsupported(name, "dropout other than plain dropout on a dense layer's input");
@@ -80,6 +96,9 @@ final class TrainChecks {
             throw unsupported(name, "gradient normalization " + b.getGradientNormalization());
         }
         for (String key : l.paramTable().keySet()) {
+            if (lc instanceof BatchNormalization && !key.equals("gamma") && !key.equals("beta")) {
+                continue; // running statistics: moved by the training path itself, as DL4J moves them
+            }
             String why = Updates.unsupported(l.getConfig().getUpdaterByParam(key), l.getConfig().getRegularizationByParam(key));
             if (why != null) {
                 throw unsupported(name, why);
@@ -115,7 +134,7 @@ final class TrainChecks {
             Op op = ops.get(i);
             boolean ok = switch (op.kind) {
                 case CONV -> op.groups == 1 && op.sumWith() == null;
-                case DENSE, POOL, GLOBAL_POOL, CONCAT, ELTWISE -> op.sumWith() == null;
+                case DENSE, POOL, GLOBAL_POOL, CONCAT, ELTWISE, ADD, BATCH_NORM -> op.sumWith() == null;
                 case SOFTMAX -> i == ops.size() - 1;
                 default -> false;
             };

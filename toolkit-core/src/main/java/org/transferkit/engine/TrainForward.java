@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.dnnl.dnnl_batch_normalization_desc_t;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
 import org.bytedeco.dnnl.dnnl_eltwise_desc_t;
 import org.bytedeco.dnnl.dnnl_inner_product_desc_t;
@@ -38,21 +39,27 @@ final class TrainForward {
 
     private final TrainMemory mem;
     private final Map<String, TrainableGraph.Weighted> weighted;
+    private final Map<String, TrainableGraph.Normed> norms;
     private final Map<String, Double> dropout;
     private final String logitsOp;
     private final Map<String, ConvState> convs = new HashMap<>();
     private final Map<String, dnnl_primitive_desc> hints = new HashMap<>();
     private final Map<String, dnnl_memory> workspaces = new HashMap<>();
+    /** Each batch normalization's mean and variance memories: the batch's (written) or the fixed ones (read). */
+    private final Map<String, dnnl_memory[]> normStats = new HashMap<>();
+    /** Each training-mode batch normalization's batch mean and (biased) variance buffers, filled by the forward pass. */
+    private final Map<String, FloatPointer[]> batchStats = new LinkedHashMap<>();
     /** Dropout on a dense layer's input: the masks (filled per step), in operation order. */
     private final Map<String, FloatPointer> masks = new LinkedHashMap<>();
     private final Map<String, Tensor> maskTensors = new HashMap<>();
     /** The output layer's logits without its input dropout (the training metric, as DL4J's path reports it). */
     private Tensor clean;
 
-    TrainForward(TrainMemory mem, Map<String, TrainableGraph.Weighted> weighted, Map<String, Double> dropout,
-            String logitsOp) {
+    TrainForward(TrainMemory mem, Map<String, TrainableGraph.Weighted> weighted, Map<String, TrainableGraph.Normed> norms,
+            Map<String, Double> dropout, String logitsOp) {
         this.mem = mem;
         this.weighted = weighted;
+        this.norms = norms;
         this.dropout = dropout;
         this.logitsOp = logitsOp;
     }
@@ -65,6 +72,8 @@ final class TrainForward {
             case POOL, GLOBAL_POOL -> poolForward(op);
             case ELTWISE -> eltwiseForward(op);
             case CONCAT -> concatForward(op);
+            case ADD -> addForward(op);
+            case BATCH_NORM -> normForward(op);
             default -> throw new UnsupportedOperationException("operation " + op + " does not train on the engine");
         }
     }
@@ -76,6 +85,21 @@ final class TrainForward {
     /** @return the forward primitive descriptor of {@code op}, the hint of its backward primitives */
     dnnl_primitive_desc hint(String op) {
         return hints.get(op);
+    }
+
+    /** @return the mean and variance memories of batch normalization {@code op} */
+    dnnl_memory[] normStats(String op) {
+        return normStats.get(op);
+    }
+
+    /** @return each training-mode batch normalization's batch mean and variance buffers, by operation */
+    Map<String, FloatPointer[]> batchStats() {
+        return batchStats;
+    }
+
+    /** @return the batch normalization flags of {@code op}: scale and shift, and the fixed statistics when frozen */
+    static int normFlags(Op op) {
+        return dnnl_use_scale | dnnl_use_shift | (op.norm.frozen() ? dnnl_use_global_stats : 0);
     }
 
     /** @return the workspace of pooling {@code op}, or null when it has none */
@@ -219,6 +243,45 @@ final class TrainForward {
         dnnl_primitive_desc pd = mem.own(Dnnl.describe(d, null, mem.engine, op.name));
         Tensor dst = mem.tensor(op.name, Dnnl.copy(src.md), src.dims);
         mem.step(mem.forward, pd, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, src.value, dst.value);
+    }
+
+    /** The sum of two tensors, in the first one's layout (the second reordered to it when produced in another). */
+    private void addForward(Op op) {
+        Tensor a = mem.get(op.inputs.get(0));
+        Tensor b = convert(mem.get(op.inputs.get(1)), a.md, op.name + "/second");
+        Tensor dst = mem.tensor(op.name, Dnnl.copy(a.md), a.dims);
+        mem.binary(mem.forward, dnnl_binary_add, a.md, a.value, b.value, dst.value, "add " + op.name);
+    }
+
+    /**
+     * A batch normalization in the layout of its input: in training mode (the batch's statistics, written to buffers
+     * the running statistics are moved from), or a frozen affine map (fixed mean 0 and variance 1, epsilon 0).
+     */
+    private void normForward(Op op) {
+        Tensor src = mem.get(op.inputs.get(0));
+        TrainableGraph.Normed n = norms.get(op.name);
+        dnnl_batch_normalization_desc_t d = new dnnl_batch_normalization_desc_t();
+        Dnnl.check(dnnl_batch_normalization_forward_desc_init(d, dnnl_forward_training, src.md, op.norm.eps(),
+                normFlags(op)), "batch normalization " + op.name);
+        dnnl_primitive_desc pd = mem.own(Dnnl.describe(d, null, mem.engine, op.name));
+        hints.put(op.name, pd);
+        long[] c = {src.dims[1]};
+        dnnl_memory mean;
+        dnnl_memory var;
+        if (op.norm.frozen()) {
+            mean = mem.wrap(c, n.mean());
+            var = mem.wrap(c, n.var());
+        } else {
+            FloatPointer bm = mem.floats(plain(c));
+            FloatPointer bv = mem.floats(plain(c));
+            batchStats.put(op.name, new FloatPointer[] {bm, bv});
+            mean = mem.own(plain(c), bm);
+            var = mem.own(plain(c), bv);
+        }
+        normStats.put(op.name, new dnnl_memory[] {mean, var});
+        Tensor dst = mem.tensor(op.name, Dnnl.query(pd, dnnl_query_dst_md), src.dims);
+        mem.step(mem.forward, pd, new int[] {DNNL_ARG_SRC, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE, DNNL_ARG_SCALE, DNNL_ARG_SHIFT,
+            DNNL_ARG_DST}, src.value, mean, var, mem.wrap(c, n.scale()), mem.wrap(c, n.shift()), dst.value);
     }
 
     /** A concatenation into a plain NCHW output, so that its gradient's channel slices are plain views. */

@@ -147,6 +147,23 @@ final class TrainMemory implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes {@code from}'s gradient buffer {@code t}'s too, when nothing has sent {@code t} a gradient yet and the
+     * layouts agree (an addition's input: its gradient is the output's, which nothing reads after the addition).
+     *
+     * @return whether it did
+     */
+    boolean shareGradient(Tensor t, Tensor from) {
+        if (withGrad.contains(t) || !Dnnl.same(t.md, from.md)) {
+            return false;
+        }
+        withGrad.add(t);
+        t.gradData = from.gradData;
+        t.grad = from.grad;
+        t.written = true;
+        return true;
+    }
+
     void reorder(List<Step> into, dnnl_memory_desc_t fromMd, dnnl_memory from, dnnl_memory_desc_t toMd,
             dnnl_memory to) {
         dnnl_primitive_desc pd = new dnnl_primitive_desc();

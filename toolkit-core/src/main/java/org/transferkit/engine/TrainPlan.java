@@ -6,6 +6,7 @@ import static org.transferkit.engine.TrainMemory.plain;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.dnnl.dnnl_batch_normalization_desc_t;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
 import org.bytedeco.dnnl.dnnl_eltwise_desc_t;
 import org.bytedeco.dnnl.dnnl_engine;
@@ -36,16 +37,19 @@ final class TrainPlan implements AutoCloseable {
     private final TrainMemory mem;
     private final TrainForward fwd;
     private final Map<String, TrainableGraph.Weighted> weighted;
+    private final Map<String, TrainableGraph.Normed> norms;
     private final dnnl_engine engine;
     private final dnnl_memory in;
     private final Tensor logits;
 
     TrainPlan(Lowering.Program program, String logitsTensor, Map<String, TrainableGraph.Weighted> weighted,
-            Map<String, Double> dropout, int batch, dnnl_engine engine, dnnl_stream stream) {
+            Map<String, TrainableGraph.Normed> norms, Map<String, Double> dropout, int batch, dnnl_engine engine,
+            dnnl_stream stream) {
         this.engine = engine;
         this.weighted = weighted;
+        this.norms = norms;
         this.mem = new TrainMemory(engine, stream, batch);
-        this.fwd = new TrainForward(mem, weighted, dropout, logitsTensor);
+        this.fwd = new TrainForward(mem, weighted, norms, dropout, logitsTensor);
         try {
             in = mem.input(program.input(), mem.full(program.inputShape())).value;
             List<Op> ops = new ArrayList<>();
@@ -68,6 +72,14 @@ final class TrainPlan implements AutoCloseable {
 
     int batch() {
         return mem.batch();
+    }
+
+    /**
+     * @return each training-mode batch normalization's batch mean and (biased) variance of the latest forward pass,
+     *     by operation
+     */
+    Map<String, FloatPointer[]> batchStats() {
+        return fwd.batchStats();
     }
 
     /** @return the dense operations whose input is dropped out, in execution order, with their mask sizes */
@@ -126,6 +138,8 @@ final class TrainPlan implements AutoCloseable {
                 }
             }
             case CONCAT -> concatBackward(op, out);
+            case ADD -> addBackward(op, out);
+            case BATCH_NORM -> normBackward(op, out);
             default -> throw new UnsupportedOperationException("operation " + op + " does not train on the engine");
         }
     }
@@ -249,6 +263,62 @@ final class TrainPlan implements AutoCloseable {
                 t.finish();
             }
             offset += src.dims[1];
+        }
+    }
+
+    /**
+     * A sum's gradient is its output gradient, for each input: the first input shares the output's gradient buffer
+     * where it can (nothing else has sent it a gradient yet and the layouts agree), the other gets a copy.
+     */
+    private void addBackward(Op op, Tensor out) {
+        boolean shared = false;
+        for (String name : op.inputs) {
+            if (mem.isInput(name)) {
+                continue;
+            }
+            if (!shared && mem.shareGradient(mem.get(name), out)) {
+                shared = true;
+                continue;
+            }
+            Target t = mem.target(name, out.md);
+            mem.reorder(mem.backward, out.md, out.grad, out.md, t.memory);
+            t.finish();
+        }
+    }
+
+    /**
+     * A batch normalization's gradient: in training mode with respect to its input (through the batch statistics)
+     * and to gamma and beta; for a frozen affine map with respect to its input only (the output gradient times the
+     * scale).
+     */
+    private void normBackward(Op op, Tensor out) {
+        String in = op.inputs.get(0);
+        boolean frozen = op.norm.frozen();
+        if (frozen && mem.isInput(in)) {
+            return;
+        }
+        Tensor src = mem.get(in);
+        TrainableGraph.Normed n = norms.get(op.name);
+        dnnl_batch_normalization_desc_t d = new dnnl_batch_normalization_desc_t();
+        Dnnl.check(dnnl_batch_normalization_backward_desc_init(d, frozen ? dnnl_backward_data : dnnl_backward, out.md,
+                src.md, op.norm.eps(), TrainForward.normFlags(op)), "batch normalization gradient " + op.name);
+        dnnl_primitive_desc pd = mem.own(Dnnl.describeBackward(d, engine, fwd.hint(op.name), op.name));
+        Target t = mem.isInput(in) ? null : mem.target(in, Dnnl.query(pd, dnnl_query_diff_src_md));
+        dnnl_memory diffSrc = t != null ? t.memory : mem.buffer(Dnnl.query(pd, dnnl_query_diff_src_md));
+        dnnl_memory[] stats = fwd.normStats(op.name);
+        long[] c = {src.dims[1]};
+        if (frozen) {
+            mem.step(mem.backward, pd, new int[] {DNNL_ARG_SRC, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE, DNNL_ARG_DIFF_DST,
+                DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DIFF_SRC}, src.value, stats[0], stats[1], out.grad,
+                    mem.wrap(c, n.scale()), mem.wrap(c, n.shift()), diffSrc);
+        } else {
+            mem.step(mem.backward, pd, new int[] {DNNL_ARG_SRC, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE, DNNL_ARG_DIFF_DST,
+                DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_SCALE, DNNL_ARG_DIFF_SHIFT}, src.value,
+                    stats[0], stats[1], out.grad, mem.wrap(c, n.scale()), mem.wrap(c, n.shift()), diffSrc,
+                    mem.wrap(c, n.dScale()), mem.wrap(c, n.dShift()));
+        }
+        if (t != null) {
+            t.finish();
         }
     }
 

@@ -12,6 +12,7 @@ import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
@@ -30,16 +31,29 @@ import org.transferkit.model.InputShape;
  * on the graph as before); between the two, only this object changes them.
  *
  * <p>{@link #compile} refuses (with the reason) what it does not cover; callers then train on DL4J. What it
- * covers: convolution (no groups, no dilation) and dense layers with ReLU or no activation, max and average
- * pooling, global pooling, ReLU layers, merge (concatenation), zero padding before a convolution, and a dense
- * softmax output layer with multi-class cross-entropy and no class weights; no dropout, batch normalization,
- * frozen layers or gradient normalization. Not thread-safe; holds native memory: close it.
+ * covers: convolution (no groups, no dilation; with or without bias) and dense layers with ReLU or no activation,
+ * max and average pooling, global pooling, ReLU layers, merge (concatenation), element-wise addition of two inputs
+ * (residual blocks), zero padding before a convolution, batch normalization of feature maps in training mode (batch
+ * statistics; gamma and beta trained; the running mean and variance, or log10 standard deviation, moved after each
+ * step as DL4J moves them), the frozen affine map {@code BatchNormFreezer} makes of a batch normalization (fixed,
+ * passes gradients through), plain dropout on a dense layer's input, and a dense softmax output layer with
+ * multi-class cross-entropy and no class weights; no other frozen layers, no gradient normalization. Not
+ * thread-safe; holds native memory: close it.
  */
 public final class TrainableGraph implements AutoCloseable {
     private static final int PLANS_KEPT = 2;
 
     /** A convolution's or dense layer's parameters and gradients in plain layouts, for {@link TrainPlan}. */
     record Weighted(long[] wDims, long[] bDims, FloatPointer w, FloatPointer b, FloatPointer dw, FloatPointer db) {
+    }
+
+    /**
+     * A batch normalization's buffers, for {@link TrainPlan}: scale (gamma) and shift (beta) with their gradients,
+     * and the running mean and spread (variance, or log10 of the standard deviation) that a training-mode one moves
+     * after every step; for a frozen affine map, the fixed scale and shift, mean 0 and variance 1.
+     */
+    record Normed(Op.Norm norm, FloatPointer scale, FloatPointer shift, FloatPointer dScale, FloatPointer dShift,
+            FloatPointer mean, FloatPointer var) {
     }
 
     /** What one step returns: the outputs of its forward pass (before the update) and the mean loss. */
@@ -50,6 +64,7 @@ public final class TrainableGraph implements AutoCloseable {
     private final Lowering.Program program;
     private final String logits;
     private final Map<String, Weighted> weighted = new HashMap<>();
+    private final Map<String, Normed> norms = new HashMap<>();
     /** Dense operations with dropout on their input: the retain probability. */
     private final Map<String, Double> dropout = new HashMap<>();
     private final List<Updates.Param> params = new ArrayList<>();
@@ -131,7 +146,7 @@ public final class TrainableGraph implements AutoCloseable {
             throw new UnsupportedOperationException("oneDNN is not available here: " + Engine.unavailableReason());
         }
         String output = TrainChecks.check(graph);
-        Lowering.Program p = Lowering.lower(graph, output, input.clone());
+        Lowering.Program p = Lowering.lowerForTraining(graph, output, input.clone());
         String logits = TrainChecks.logits(p, output);
         TrainableGraph t = new TrainableGraph(graph, p, logits, plansKept);
         try {
@@ -164,13 +179,18 @@ public final class TrainableGraph implements AutoCloseable {
         shapes.put(program.input(), program.inputShape());
         for (Op op : program.ops()) {
             shapes.put(op.name, op.dims);
+            if (op.kind == Op.Kind.BATCH_NORM) {
+                norms.put(op.name, normed(op, byName));
+                continue;
+            }
             if (op.kind != Op.Kind.CONV && op.kind != Op.Kind.DENSE) {
                 continue;
             }
             String vertex = op.name.endsWith(":linear") ? op.name.substring(0, op.name.length() - 7) : op.name;
             Updates.Param w = byName.get(vertex + "/W");
             Updates.Param b = byName.get(vertex + "/b");
-            if (w == null || b == null) {
+            boolean noBias = b == null && graph.getLayer(vertex).conf().getLayer() instanceof ConvolutionLayer c && !c.hasBias();
+            if (w == null || (b == null && !noBias)) {
                 throw new UnsupportedOperationException("vertex '" + vertex + "': a layer without trainable W and b");
             }
             long[] in = shapes.get(op.inputs.get(0));
@@ -182,15 +202,87 @@ public final class TrainableGraph implements AutoCloseable {
                 wDims[0] = op.shape[0];
                 System.arraycopy(in, 0, wDims, 1, in.length);
             }
-            if (Lowering.product(wDims) != w.length() || op.shape[0] != b.length()) {
+            if (Lowering.product(wDims) != w.length() || (b != null && op.shape[0] != b.length())) {
                 throw new UnsupportedOperationException("vertex '" + vertex + "': parameters of unexpected size");
             }
             Double keep = TrainChecks.dropout(graph.getLayer(vertex).conf().getLayer());
             if (keep != null) {
                 dropout.put(op.name, keep);
             }
-            weighted.put(op.name, new Weighted(wDims, new long[] {op.shape[0]}, w.value(), b.value(), w.grad(), b.grad()));
+            // a convolution without bias: a zero bias of its own, whose gradient nothing reads
+            weighted.put(op.name, new Weighted(wDims, new long[] {op.shape[0]}, w.value(),
+                    b != null ? b.value() : floats(op.shape[0]), w.grad(), b != null ? b.grad() : floats(op.shape[0])));
         }
+    }
+
+    private Normed normed(Op op, Map<String, Updates.Param> byName) {
+        int c = (int) op.shape[0];
+        if (op.norm.frozen()) {
+            FloatPointer ones = floats(c);
+            ones.put(filled(c, 1f));
+            FloatPointer scale = floats(c);
+            scale.put(op.weights);
+            FloatPointer shift = floats(c);
+            shift.put(op.bias);
+            return new Normed(op.norm, scale, shift, floats(c), floats(c), floats(c), ones);
+        }
+        Updates.Param gamma = byName.get(op.name + "/gamma");
+        Updates.Param beta = byName.get(op.name + "/beta");
+        Updates.Param mean = byName.get(op.name + "/mean");
+        Updates.Param var = byName.get(op.name + (op.norm.logStd() ? "/log10stdev" : "/var"));
+        if (gamma == null || beta == null || mean == null || var == null || gamma.length() != c || mean.length() != c) {
+            throw new UnsupportedOperationException("vertex '" + op.name + "': a batch normalization without " + c
+                    + " trainable gamma and beta and running mean and variance");
+        }
+        return new Normed(op.norm, gamma.value(), beta.value(), gamma.grad(), beta.grad(), mean.value(), var.value());
+    }
+
+    private static float[] filled(int n, float v) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, v);
+        return a;
+    }
+
+    /**
+     * Moves each training-mode batch normalization's running statistics toward the latest forward pass's batch
+     * statistics as DL4J M2.1 does: {@code mean = decay * mean + (1 - decay) * batchMean}, the same for the variance
+     * with the batch's biased variance; a log10 standard deviation is turned into the variance ({@code 10^(2 s)}),
+     * moved, and turned back ({@code log10(sqrt(var))}): DL4J adds no epsilon to either (read from its M2.1 bytecode
+     * and checked against its runs in TrainableResidualTest).
+     */
+    private void moveRunningStatistics(TrainPlan plan) {
+        for (Map.Entry<String, FloatPointer[]> e : plan.batchStats().entrySet()) {
+            Normed n = norms.get(e.getKey());
+            int c = (int) n.mean().limit();
+            float[] bm = new float[c];
+            float[] bv = new float[c];
+            e.getValue()[0].get(bm);
+            e.getValue()[1].get(bv);
+            float[] mean = new float[c];
+            float[] spread = new float[c];
+            n.mean().get(mean);
+            n.var().get(spread);
+            double d = n.norm().decay();
+            for (int i = 0; i < c; i++) {
+                mean[i] = (float) (d * mean[i] + (1 - d) * bm[i]);
+                if (n.norm().logStd()) {
+                    double v = Math.pow(10, 2.0 * spread[i]);
+                    spread[i] = (float) (0.5 * Math.log10(d * v + (1 - d) * bv[i]));
+                } else {
+                    spread[i] = (float) (d * spread[i] + (1 - d) * bv[i]);
+                }
+            }
+            n.mean().put(mean);
+            n.var().put(spread);
+        }
+    }
+
+    /**
+     * @return true if a training-mode batch normalization makes the training forward pass differ from inference
+     *     (then {@link #output} is refused: measure with the compiled inference engine on the stored graph)
+     */
+    public boolean hasBatchStatistics() {
+        return norms.values().stream().anyMatch(n -> !n.norm().frozen());
     }
 
     private FloatPointer floats(long n) {
@@ -238,6 +330,7 @@ public final class TrainableGraph implements AutoCloseable {
      */
     public Step fit(INDArray images, INDArray labels) {
         Step s = gradients(images, labels);
+        moveRunningStatistics(plan((int) images.size(0)));
         Updates.apply(params, iteration, epoch);
         iteration++;
         return s;
@@ -250,9 +343,14 @@ public final class TrainableGraph implements AutoCloseable {
      * @param images batch x C x H x W (NCHW) of the compiled input shape
      * @return batch x classes softmax outputs
      * @throws IllegalArgumentException if the shape does not match
+     * @throws IllegalStateException if the graph has a training-mode batch normalization ({@link #hasBatchStatistics})
      */
     public INDArray output(INDArray images) {
         requireOpen();
+        if (hasBatchStatistics()) {
+            throw new IllegalStateException("the training forward pass normalizes with batch statistics; measure the "
+                    + "stored graph on the inference engine instead");
+        }
         INDArray x = checked(images, images.size(0));
         int n = (int) images.size(0);
         TrainPlan plan = plan(n);
@@ -412,7 +510,7 @@ public final class TrainableGraph implements AutoCloseable {
     }
 
     private TrainPlan plan(int batch) {
-        return plans.get(batch, b -> new TrainPlan(program, logits, weighted, dropout, b, engine, stream));
+        return plans.get(batch, b -> new TrainPlan(program, logits, weighted, norms, dropout, b, engine, stream));
     }
 
     private void requireOpen() {

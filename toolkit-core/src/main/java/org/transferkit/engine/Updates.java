@@ -14,6 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.learning.regularization.L2Regularization;
 import org.nd4j.linalg.learning.regularization.Regularization;
@@ -133,7 +134,7 @@ final class Updates {
         for (Param p : params) {
             Slot s = slots.get(p.name);
             IUpdater u = p.updater();
-            p.first = u instanceof Sgd ? null : slice(st, s.first(), p.length);
+            p.first = u instanceof Sgd || u instanceof NoOp ? null : slice(st, s.first(), p.length);
             p.second = u instanceof Adam ? slice(st, s.second(), p.length) : null;
         }
     }
@@ -169,10 +170,16 @@ final class Updates {
         return s;
     }
 
-    /** Applies each parameter's updater (and weight decay) to its gradient and subtracts the update in place. */
+    /**
+     * Applies each parameter's updater (and weight decay) to its gradient and subtracts the update in place; a
+     * parameter whose updater is {@link NoOp} is left as it is.
+     */
     static void apply(List<Param> params, int iteration, int epoch) {
         for (Param p : params) {
             IUpdater u = p.updater();
+            if (u instanceof NoOp) {
+                continue; // fixed (a frozen affine map) or moved by the training path itself (running statistics)
+            }
             double lr = u.getLearningRate(iteration, epoch);
             double decay = 0;
             double l2 = 0;
@@ -206,7 +213,7 @@ final class Updates {
         double score = 0;
         for (Param p : params) {
             List<Regularization> rs = p.regularization();
-            if (rs == null || rs.isEmpty()) {
+            if (rs == null || rs.isEmpty() || p.updater() instanceof NoOp) {
                 continue;
             }
             double sq = 0;
