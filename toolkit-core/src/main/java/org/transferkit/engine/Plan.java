@@ -39,6 +39,7 @@ final class Plan implements AutoCloseable {
     private final Weights weights;
     private final int batch;
     private final Layout layout;
+    private final SplitConcats split;
     private final List<Step> steps = new ArrayList<>();
     private final List<dnnl_memory> owned = new ArrayList<>();
     private final List<dnnl_primitive_desc> descs = new ArrayList<>();
@@ -57,10 +58,17 @@ final class Plan implements AutoCloseable {
         this.stream = stream;
         this.weights = weights;
         this.batch = batch;
+        this.split = SplitConcats.of(program);
         List<Op> ops = program.ops();
         for (int i = 0; i < ops.size(); i++) {
             for (String t : ops.get(i).inputs) {
                 lastUse.put(t, i);
+            }
+            Op parts = split.concatReadBy(ops.get(i));
+            if (parts != null) { // the concatenation's inputs are read here instead
+                for (String t : parts.inputs) {
+                    lastUse.put(t, i);
+                }
             }
             if (ops.get(i).sumWith() != null) {
                 lastUse.put(ops.get(i).sumWith(), i);
@@ -84,6 +92,9 @@ final class Plan implements AutoCloseable {
         tensors.put(program.input(), new Tensor(in, inMd, inDims));
         for (int i = 0; i < ops.size(); i++) {
             Op op = ops.get(i);
+            if (split.skipped(op)) {
+                continue; // its reader takes its inputs apart
+            }
             add(op, i);
             release(op, i);
         }
@@ -121,7 +132,8 @@ final class Plan implements AutoCloseable {
     /** Gives back the buffers of the tensors {@code op} read last, and its temporaries. */
     private void release(Op op, int index) {
         dnnl_memory produced = tensors.get(op.name).memory();
-        List<String> read = new ArrayList<>(op.inputs);
+        Op parts = split.concatReadBy(op);
+        List<String> read = new ArrayList<>(parts != null ? parts.inputs : op.inputs);
         if (op.sumWith() != null) {
             read.add(op.sumWith());
         }
@@ -155,17 +167,65 @@ final class Plan implements AutoCloseable {
     }
 
     private void conv(Op op, int index) {
+        Op parts = split.concatReadBy(op);
+        if (parts != null) {
+            splitConv(op, parts);
+            return;
+        }
         Tensor src = tensors.get(op.inputs.get(0));
         int g = op.groups;
         long[] wDims = g == 1 ? new long[] {op.shape[0], src.dims()[1], op.kernel[0], op.kernel[1]}
                 : new long[] {g, op.shape[0] / g, src.dims()[1] / g, op.kernel[0], op.kernel[1]};
         String sum = op.sumWith();
         dnnl_memory_desc_t dstMd = sum != null ? tensors.get(sum).md() : Dnnl.md(full(op.dims), layout.tag(op.shape[0]));
+        weighted(op, index, convDesc(op, src, wDims, dstMd), src, wDims, g == 1 ? dnnl_abcd : dnnl_goihw);
+    }
+
+    private dnnl_convolution_desc_t convDesc(Op op, Tensor src, long[] wDims, dnnl_memory_desc_t dstMd) {
         dnnl_convolution_desc_t d = new dnnl_convolution_desc_t();
         Dnnl.check(dnnl_convolution_forward_desc_init(d, dnnl_forward_inference, dnnl_convolution_direct,
                 Dnnl.md(src.dims(), layout.tag(src.dims()[1])), Dnnl.md(wDims, dnnl_format_tag_any), Dnnl.md(new long[] {op.shape[0]}, dnnl_x),
                 dstMd, toLong(op.stride), toLong(op.padL), toLong(op.padR)), "convolution " + op.name);
-        weighted(op, index, d, src, wDims, g == 1 ? dnnl_abcd : dnnl_goihw);
+        return d;
+    }
+
+    /**
+     * A 1x1 convolution of a concatenation nothing else reads ({@link SplitConcats}): one convolution per input
+     * over its channels, each after the first adding into the output; bias with the first, activations after the last.
+     */
+    private void splitConv(Op op, Op concat) {
+        int out = (int) op.shape[0];
+        int in = (int) concat.shape[0];
+        long[] dims = full(op.dims);
+        dnnl_memory_desc_t dstMd = Dnnl.md(dims, layout.tag(out));
+        dnnl_memory dst = null;
+        int from = 0;
+        for (int k = 0; k < concat.inputs.size(); k++) {
+            Tensor src = tensors.get(concat.inputs.get(k));
+            int c = (int) src.dims()[1];
+            long[] wDims = {out, c, 1, 1};
+            List<Op.Post> post = new ArrayList<>();
+            if (k > 0) {
+                post.add(new Op.Post(null, concat.name));
+            }
+            if (k == concat.inputs.size() - 1) {
+                post.addAll(op.post);
+            }
+            dnnl_primitive_desc pd = Dnnl.describe(convDesc(op, src, wDims, dstMd), post, engine, op.name);
+            descs.add(pd);
+            if (k == 0) {
+                dstMd = Dnnl.query(pd, dnnl_query_dst_md); // the later parts add into the first one's layout
+                dst = buffer(dstMd);
+            }
+            dnnl_memory s = convert(src, Dnnl.query(pd, dnnl_query_src_md));
+            dnnl_memory w = weights.get(op.name + "/W" + k, SplitConcats.channels(op.weights, out, in, from, c), wDims, dnnl_abcd,
+                    Dnnl.query(pd, dnnl_query_weights_md));
+            dnnl_memory b = weights.get(op.name + "/b" + k, k == 0 ? op.bias : new float[out], new long[] {out}, dnnl_x,
+                    Dnnl.md(new long[] {out}, dnnl_x));
+            step(pd, op.name, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST}, s, w, b, dst);
+            from += c;
+        }
+        tensors.put(op.name, new Tensor(dst, dstMd, dims));
     }
 
     private void dense(Op op, int index) {

@@ -1,6 +1,7 @@
 package org.transferkit.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.transferkit.engine.CompiledGraphTest.assertClose;
 
 import java.util.List;
@@ -27,7 +28,8 @@ import org.transferkit.model.InputShape;
 /**
  * Both activation layouts a plan can use give DL4J's numbers, on two SqueezeNet-style fire modules (squeeze
  * 1x1, expand 1x1 and 3x3, merged; the second squeeze has 12 channels, not a multiple of 16, so the blocked
- * plan mixes layouts there) and on the graph of {@link CompiledGraphTest}; light programs are planned blocked
+ * plan mixes layouts there; f2's merge is split into f3's squeeze, see {@link SplitConcats}) and on the graph of
+ * {@link CompiledGraphTest}; light programs are planned blocked
  * and heavy ones as oneDNN chooses (where oneDNN has AVX-512 kernels).
  */
 class LayoutTest {
@@ -75,6 +77,19 @@ class LayoutTest {
                         assertClose(g.feedForward(x, false).get(v), cg.output(x), layout + " " + v + " batch " + n);
                     }
                 }
+            }
+        }
+    }
+
+    /** f2's merge is read only by f3's 1x1 squeeze: split into two convolutions, no copy; f3's is read by a pooling. */
+    @Test
+    void aMergeReadOnlyByA1x1ConvolutionIsNotCopied() {
+        for (Layout layout : Layout.values()) {
+            try (CompiledGraph cg = CompiledGraph.compile(fireModules(), "out", IN, Engine.Executor.ONEDNN, layout)) {
+                List<String> steps = cg.implementations(2);
+                assertEquals(2, steps.stream().filter(s -> s.startsWith("f3_sq: ")).count(), steps.toString());
+                assertTrue(steps.stream().noneMatch(s -> s.startsWith("f2: ")), steps.toString());
+                assertTrue(steps.stream().anyMatch(s -> s.startsWith("f3: ")), steps.toString());
             }
         }
     }
