@@ -33,7 +33,9 @@ import org.transferkit.model.InputShape;
  * covers: convolution (no groups, no dilation) and dense layers with ReLU or no activation, max and average
  * pooling, global pooling, ReLU layers, merge (concatenation), zero padding before a convolution, and a dense
  * softmax output layer with multi-class cross-entropy and no class weights; no dropout, batch normalization,
- * frozen layers or gradient normalization. Not thread-safe; holds native memory: close it.
+ * frozen layers or gradient normalization. Steps and outputs take ND4J arrays, or plain row-major arrays
+ * ({@link #fit(float[], float[], int)}, {@link #output(float[], int)}) for networks so small that making ND4J arrays
+ * per step costs more than the step (a head on cached features). Not thread-safe; holds native memory: close it.
  */
 public final class TrainableGraph implements AutoCloseable {
     private static final int PLANS_KEPT = 2;
