@@ -37,7 +37,9 @@ import org.transferkit.model.InputShape;
  * statistics; gamma and beta trained; the running mean and variance, or log10 standard deviation, moved after each
  * step as DL4J moves them), the frozen affine map {@code BatchNormFreezer} makes of a batch normalization (fixed,
  * passes gradients through), plain dropout on a dense layer's input, and a dense softmax output layer with
- * multi-class cross-entropy and no class weights; no other frozen layers, no gradient normalization. Not
+ * multi-class cross-entropy and no class weights; no other frozen layers, no gradient normalization. Steps and outputs take ND4J
+ * arrays, or plain row-major arrays ({@link #fit(float[], float[], int)}, {@link #output(float[], int)}) for
+ * networks so small that making ND4J arrays per step costs more than the step (a head on cached features). Not
  * thread-safe; holds native memory: close it.
  */
 public final class TrainableGraph implements AutoCloseable {

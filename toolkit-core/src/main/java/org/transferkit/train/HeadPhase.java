@@ -86,17 +86,8 @@ final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
      * @param seed the run's seed
      * @param choosesEpoch whether the validation score picks the kept epoch and stops early (false: it is measured
      *     and reported only, and the last epoch is kept)
-     */
-    HeadPhase(ComputationGraph head, DataSet train, DataSet fitOn, DataSet val, Task task, Loss loss,
-            int batchSize, long seed, boolean choosesEpoch) {
-        this(head, train, fitOn, val, task, loss, batchSize, seed, choosesEpoch, null);
-    }
-
-    /**
-     * As the constructor without an engine mode, training on the engine's training path where {@code engine} trains on
-     * oneDNN and the path covers the head (else on DL4J, with the reason in {@link #trainingPath()}).
-     *
-     * @param engine the run's engine mode, or null to train on DL4J
+     * @param engine the run's engine mode: the head trains on the engine's training path where the mode trains on
+     *     oneDNN and the path covers the head, else on DL4J (the reason in {@link #trainingPath()}); null for DL4J
      */
     HeadPhase(ComputationGraph head, DataSet train, DataSet fitOn, DataSet val, Task task, Loss loss,
             int batchSize, long seed, boolean choosesEpoch, EngineMode engine) {

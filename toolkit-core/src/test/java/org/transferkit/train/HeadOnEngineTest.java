@@ -103,7 +103,7 @@ class HeadOnEngineTest {
 
     @Test
     void theSearchChoosesTheSameOnTheEngineAsOnDl4j() throws Exception {
-        HeadSearch search = HeadSearch.quick().withFolds(3).withMaxEpochs(12);
+        HeadSearch search = HeadSearch.quick().withFolds(3).withMaxEpochs(8);
         FineTune base = FineTune.builder().batchSize(8).build();
         DataSet data = classes(60, 3);
         HeadSearch.Result dl4j = CrossValidation.run(search, base, data, Task.SINGLE_LABEL, 3, new long[] {8}, null,
@@ -116,8 +116,8 @@ class HeadOnEngineTest {
         assertEquals(dl4j.chosen().candidate().name(), engine.chosen().candidate().name());
         assertEquals(dl4j.chosen().epochs(), engine.chosen().epochs());
         assertArrayEquals(dl4j.chosen().foldScores(), engine.chosen().foldScores());
-        HeadSearch.Result off = CrossValidation.run(search, base, data, Task.SINGLE_LABEL, 3, new long[] {8}, null,
-                EngineMode.DL4J);
+        HeadSearch.Result off = CrossValidation.run(search.withMaxEpochs(1), base, data, Task.SINGLE_LABEL, 3,
+                new long[] {8}, null, EngineMode.DL4J);
         assertTrue(off.why().contains("folds trained on DL4J (the engine is off)"), off.why());
     }
 
