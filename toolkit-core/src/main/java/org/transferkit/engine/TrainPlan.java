@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.dnnl.dnnl_batch_normalization_desc_t;
+import org.bytedeco.dnnl.dnnl_binary_desc_t;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
 import org.bytedeco.dnnl.dnnl_eltwise_desc_t;
 import org.bytedeco.dnnl.dnnl_engine;
@@ -293,30 +294,34 @@ final class TrainPlan implements AutoCloseable {
      */
     private void normBackward(Op op, Tensor out) {
         String in = op.inputs.get(0);
-        boolean frozen = op.norm.frozen();
-        if (frozen && mem.isInput(in)) {
-            return;
-        }
         Tensor src = mem.get(in);
         TrainableGraph.Normed n = norms.get(op.name);
+        long[] c = {src.dims[1]};
+        if (op.norm.frozen()) { // the output gradient times the scale, broadcast over the channels
+            if (!mem.isInput(in)) {
+                dnnl_memory_desc_t scaleMd = Dnnl.md(new long[] {1, c[0], 1, 1}, dnnl_abcd);
+                dnnl_binary_desc_t d = new dnnl_binary_desc_t();
+                Dnnl.check(dnnl_binary_desc_init(d, dnnl_binary_mul, out.md, scaleMd, out.md),
+                        "frozen batch normalization gradient " + op.name);
+                dnnl_primitive_desc pd = mem.own(Dnnl.describe(d, null, engine, op.name));
+                Target t = mem.target(in, out.md);
+                mem.step(mem.backward, pd, new int[] {DNNL_ARG_SRC_0, DNNL_ARG_SRC_1, DNNL_ARG_DST}, out.grad,
+                        mem.own(scaleMd, n.scale()), t.memory);
+                t.finish();
+            }
+            return;
+        }
         dnnl_batch_normalization_desc_t d = new dnnl_batch_normalization_desc_t();
-        Dnnl.check(dnnl_batch_normalization_backward_desc_init(d, frozen ? dnnl_backward_data : dnnl_backward, out.md,
-                src.md, op.norm.eps(), TrainForward.normFlags(op)), "batch normalization gradient " + op.name);
+        Dnnl.check(dnnl_batch_normalization_backward_desc_init(d, dnnl_backward, out.md, src.md, op.norm.eps(),
+                TrainForward.normFlags(op)), "batch normalization gradient " + op.name);
         dnnl_primitive_desc pd = mem.own(Dnnl.describeBackward(d, engine, fwd.hint(op.name), op.name));
         Target t = mem.isInput(in) ? null : mem.target(in, Dnnl.query(pd, dnnl_query_diff_src_md));
         dnnl_memory diffSrc = t != null ? t.memory : mem.buffer(Dnnl.query(pd, dnnl_query_diff_src_md));
         dnnl_memory[] stats = fwd.normStats(op.name);
-        long[] c = {src.dims[1]};
-        if (frozen) {
-            mem.step(mem.backward, pd, new int[] {DNNL_ARG_SRC, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE, DNNL_ARG_DIFF_DST,
-                DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DIFF_SRC}, src.value, stats[0], stats[1], out.grad,
-                    mem.wrap(c, n.scale()), mem.wrap(c, n.shift()), diffSrc);
-        } else {
-            mem.step(mem.backward, pd, new int[] {DNNL_ARG_SRC, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE, DNNL_ARG_DIFF_DST,
-                DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_SCALE, DNNL_ARG_DIFF_SHIFT}, src.value,
-                    stats[0], stats[1], out.grad, mem.wrap(c, n.scale()), mem.wrap(c, n.shift()), diffSrc,
-                    mem.wrap(c, n.dScale()), mem.wrap(c, n.dShift()));
-        }
+        mem.step(mem.backward, pd, new int[] {DNNL_ARG_SRC, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE, DNNL_ARG_DIFF_DST,
+            DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_SCALE, DNNL_ARG_DIFF_SHIFT}, src.value,
+                stats[0], stats[1], out.grad, mem.wrap(c, n.scale()), mem.wrap(c, n.shift()), diffSrc,
+                mem.wrap(c, n.dScale()), mem.wrap(c, n.dShift()));
         if (t != null) {
             t.finish();
         }
