@@ -16,13 +16,14 @@ import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.learning.regularization.L1Regularization;
 import org.nd4j.linalg.learning.regularization.L2Regularization;
 import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.learning.regularization.WeightDecay;
 
 /**
  * The optimizer steps of the training path, applied in place as DL4J M2.1 computes them (its {@code adam_updater},
- * {@code nesterovs_updater} and {@code sgd_updater} operations; {@link L2Regularization} added to the gradient
+ * {@code nesterovs_updater} and {@code sgd_updater} operations; {@link L2Regularization} and {@link L1Regularization} added to the gradient
  * before the updater, {@link WeightDecay} after it), on
  * batch-mean gradients; and the softmax cross-entropy loss. The updater state lives in DL4J's layout (per updater
  * block: Adam's m then v, Nesterov's v), so it moves to and from the graph's updater state array unchanged.
@@ -93,9 +94,9 @@ final class Updates {
             return "updater " + updater.getClass().getSimpleName() + " (the training path runs Adam, Nesterovs and Sgd)";
         }
         for (Regularization r : regularization == null ? List.<Regularization>of() : regularization) {
-            if (!(r instanceof WeightDecay || r instanceof L2Regularization)) {
+            if (!(r instanceof WeightDecay || r instanceof L2Regularization || r instanceof L1Regularization)) {
                 return "regularization " + r.getClass().getSimpleName()
-                        + " (the training path runs WeightDecay and L2Regularization)";
+                        + " (the training path runs WeightDecay, L1Regularization and L2Regularization)";
             }
         }
         return null;
@@ -183,19 +184,24 @@ final class Updates {
             double lr = u.getLearningRate(iteration, epoch);
             double decay = 0;
             double l2 = 0;
+            double l1 = 0;
             for (Regularization r : p.regularization() == null ? List.<Regularization>of() : p.regularization()) {
                 if (r instanceof L2Regularization l) {
                     l2 += l.getL2().valueAt(iteration, epoch);
+                } else if (r instanceof L1Regularization l) {
+                    l1 += l.getL1().valueAt(iteration, epoch);
                 } else {
                     WeightDecay wd = (WeightDecay) r;
                     double c = wd.getCoeff().valueAt(iteration, epoch);
                     decay += wd.isApplyLR() ? c * lr : c;
                 }
             }
-            if (l2 != 0) { // before the updater, as DL4J applies it: the gradient plus l2 times the weight
+            if (l2 != 0 || l1 != 0) { // before the updater, as DL4J applies them: l2 times the weight, l1 times its sign
                 float fl2 = (float) l2;
+                float fl1 = (float) l1;
                 for (int i = 0; i < p.length; i++) {
-                    p.grads.put(i, p.grads.get(i) + fl2 * p.values.get(i));
+                    float w = p.values.get(i);
+                    p.grads.put(i, p.grads.get(i) + fl2 * w + fl1 * Math.signum(w));
                 }
             }
             if (u instanceof Adam a) {
@@ -208,7 +214,10 @@ final class Updates {
         }
     }
 
-    /** @return DL4J's regularization score: {@code 0.5 * coeff * ||w||^2} per parameter with weight decay or L2 */
+    /**
+     * @return DL4J's regularization score: {@code 0.5 * coeff * ||w||^2} per parameter with weight decay or L2,
+     *     {@code coeff * sum |w|} with L1
+     */
     static double regularizationScore(List<Param> params, int iteration, int epoch) {
         double score = 0;
         for (Param p : params) {
@@ -217,11 +226,17 @@ final class Updates {
                 continue;
             }
             double sq = 0;
+            double abs = 0;
             for (int i = 0; i < p.length; i++) {
                 double w = p.values.get(i);
                 sq += w * w;
+                abs += Math.abs(w);
             }
             for (Regularization r : rs) {
+                if (r instanceof L1Regularization l) { // l1 times the sum of absolute weights
+                    score += l.getL1().valueAt(iteration, epoch) * abs;
+                    continue;
+                }
                 double c = r instanceof L2Regularization l ? l.getL2().valueAt(iteration, epoch)
                         : ((WeightDecay) r).getCoeff().valueAt(iteration, epoch);
                 score += 0.5 * c * sq;
