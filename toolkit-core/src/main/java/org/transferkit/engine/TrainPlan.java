@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.dnnl.dnnl_batch_normalization_desc_t;
-import org.bytedeco.dnnl.dnnl_binary_desc_t;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
 import org.bytedeco.dnnl.dnnl_eltwise_desc_t;
 import org.bytedeco.dnnl.dnnl_engine;
@@ -297,17 +296,9 @@ final class TrainPlan implements AutoCloseable {
         Tensor src = mem.get(in);
         TrainableGraph.Normed n = norms.get(op.name);
         long[] c = {src.dims[1]};
-        if (op.norm.frozen()) { // the output gradient times the scale, broadcast over the channels
+        if (op.norm.frozen()) {
             if (!mem.isInput(in)) {
-                dnnl_memory_desc_t scaleMd = Dnnl.md(new long[] {1, c[0], 1, 1}, dnnl_abcd);
-                dnnl_binary_desc_t d = new dnnl_binary_desc_t();
-                Dnnl.check(dnnl_binary_desc_init(d, dnnl_binary_mul, out.md, scaleMd, out.md),
-                        "frozen batch normalization gradient " + op.name);
-                dnnl_primitive_desc pd = mem.own(Dnnl.describe(d, null, engine, op.name));
-                Target t = mem.target(in, out.md);
-                mem.step(mem.backward, pd, new int[] {DNNL_ARG_SRC_0, DNNL_ARG_SRC_1, DNNL_ARG_DST}, out.grad,
-                        mem.own(scaleMd, n.scale()), t.memory);
-                t.finish();
+                frozenNormBackward(op, out, src, n);
             }
             return;
         }
@@ -325,6 +316,41 @@ final class TrainPlan implements AutoCloseable {
         if (t != null) {
             t.finish();
         }
+    }
+
+    /**
+     * A frozen affine map's input gradient, the output gradient times the scale per channel: the backward-data pass
+     * of a 1x1 depthwise convolution whose weights are the scales (oneDNN's per-channel broadcast multiplication in
+     * blocked layouts is its slow reference kernel, and its batch-normalization backward with fixed statistics is
+     * unimplemented).
+     */
+    private void frozenNormBackward(Op op, Tensor out, Tensor src, TrainableGraph.Normed n) {
+        long c = src.dims[1];
+        long[] wDims = {c, 1, 1, 1, 1};
+        long[] one = {1, 1};
+        long[] zero = {0, 0};
+        dnnl_convolution_desc_t f = new dnnl_convolution_desc_t();
+        Dnnl.check(dnnl_convolution_forward_desc_init(f, dnnl_forward_training, dnnl_convolution_direct,
+                Dnnl.md(src.dims, dnnl_format_tag_any), Dnnl.md(wDims, dnnl_format_tag_any), null, out.md, one, zero,
+                zero), "frozen batch normalization " + op.name);
+        dnnl_primitive_desc hint = mem.own(Dnnl.describe(f, null, engine, op.name));
+        dnnl_convolution_desc_t d = new dnnl_convolution_desc_t();
+        Dnnl.check(dnnl_convolution_backward_data_desc_init(d, dnnl_convolution_direct,
+                Dnnl.md(src.dims, dnnl_format_tag_any), Dnnl.md(wDims, dnnl_format_tag_any), out.md, one, zero, zero),
+                "frozen batch normalization gradient " + op.name);
+        dnnl_primitive_desc pd = mem.own(Dnnl.describeBackward(d, engine, hint, op.name));
+        dnnl_memory_desc_t wMd = Dnnl.query(pd, dnnl_query_weights_md);
+        dnnl_memory_desc_t plainW = Dnnl.md(wDims, dnnl_abcde);
+        dnnl_memory plainScale = mem.own(plainW, n.scale());
+        dnnl_memory weights = plainScale;
+        if (!Dnnl.same(wMd, plainW)) {
+            weights = mem.buffer(wMd);
+            mem.reorder(mem.backward, plainW, plainScale, wMd, weights);
+        }
+        Target t = mem.target(op.inputs.get(0), Dnnl.query(pd, dnnl_query_diff_src_md));
+        mem.step(mem.backward, pd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC}, out.grad, weights,
+                t.memory);
+        t.finish();
     }
 
     /** Frees every native object of the plan (through its {@link TrainMemory}); idempotent. */
