@@ -293,33 +293,64 @@ final class TrainPlan implements AutoCloseable {
      */
     private void normBackward(Op op, Tensor out) {
         String in = op.inputs.get(0);
-        boolean frozen = op.norm.frozen();
-        if (frozen && mem.isInput(in)) {
-            return;
-        }
         Tensor src = mem.get(in);
         TrainableGraph.Normed n = norms.get(op.name);
+        long[] c = {src.dims[1]};
+        if (op.norm.frozen()) {
+            if (!mem.isInput(in)) {
+                frozenNormBackward(op, out, src, n);
+            }
+            return;
+        }
         dnnl_batch_normalization_desc_t d = new dnnl_batch_normalization_desc_t();
-        Dnnl.check(dnnl_batch_normalization_backward_desc_init(d, frozen ? dnnl_backward_data : dnnl_backward, out.md,
-                src.md, op.norm.eps(), TrainForward.normFlags(op)), "batch normalization gradient " + op.name);
+        Dnnl.check(dnnl_batch_normalization_backward_desc_init(d, dnnl_backward, out.md, src.md, op.norm.eps(),
+                TrainForward.normFlags(op)), "batch normalization gradient " + op.name);
         dnnl_primitive_desc pd = mem.own(Dnnl.describeBackward(d, engine, fwd.hint(op.name), op.name));
         Target t = mem.isInput(in) ? null : mem.target(in, Dnnl.query(pd, dnnl_query_diff_src_md));
         dnnl_memory diffSrc = t != null ? t.memory : mem.buffer(Dnnl.query(pd, dnnl_query_diff_src_md));
         dnnl_memory[] stats = fwd.normStats(op.name);
-        long[] c = {src.dims[1]};
-        if (frozen) {
-            mem.step(mem.backward, pd, new int[] {DNNL_ARG_SRC, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE, DNNL_ARG_DIFF_DST,
-                DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DIFF_SRC}, src.value, stats[0], stats[1], out.grad,
-                    mem.wrap(c, n.scale()), mem.wrap(c, n.shift()), diffSrc);
-        } else {
-            mem.step(mem.backward, pd, new int[] {DNNL_ARG_SRC, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE, DNNL_ARG_DIFF_DST,
-                DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_SCALE, DNNL_ARG_DIFF_SHIFT}, src.value,
-                    stats[0], stats[1], out.grad, mem.wrap(c, n.scale()), mem.wrap(c, n.shift()), diffSrc,
-                    mem.wrap(c, n.dScale()), mem.wrap(c, n.dShift()));
-        }
+        mem.step(mem.backward, pd, new int[] {DNNL_ARG_SRC, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE, DNNL_ARG_DIFF_DST,
+            DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_SCALE, DNNL_ARG_DIFF_SHIFT}, src.value,
+                stats[0], stats[1], out.grad, mem.wrap(c, n.scale()), mem.wrap(c, n.shift()), diffSrc,
+                mem.wrap(c, n.dScale()), mem.wrap(c, n.dShift()));
         if (t != null) {
             t.finish();
         }
+    }
+
+    /**
+     * A frozen affine map's input gradient, the output gradient times the scale per channel: the backward-data pass
+     * of a 1x1 depthwise convolution whose weights are the scales (oneDNN's per-channel broadcast multiplication in
+     * blocked layouts is its slow reference kernel, and its batch-normalization backward with fixed statistics is
+     * unimplemented).
+     */
+    private void frozenNormBackward(Op op, Tensor out, Tensor src, TrainableGraph.Normed n) {
+        long c = src.dims[1];
+        long[] wDims = {c, 1, 1, 1, 1};
+        long[] one = {1, 1};
+        long[] zero = {0, 0};
+        dnnl_convolution_desc_t f = new dnnl_convolution_desc_t();
+        Dnnl.check(dnnl_convolution_forward_desc_init(f, dnnl_forward_training, dnnl_convolution_direct,
+                Dnnl.md(src.dims, dnnl_format_tag_any), Dnnl.md(wDims, dnnl_format_tag_any), null, out.md, one, zero,
+                zero), "frozen batch normalization " + op.name);
+        dnnl_primitive_desc hint = mem.own(Dnnl.describe(f, null, engine, op.name));
+        dnnl_convolution_desc_t d = new dnnl_convolution_desc_t();
+        Dnnl.check(dnnl_convolution_backward_data_desc_init(d, dnnl_convolution_direct,
+                Dnnl.md(src.dims, dnnl_format_tag_any), Dnnl.md(wDims, dnnl_format_tag_any), out.md, one, zero, zero),
+                "frozen batch normalization gradient " + op.name);
+        dnnl_primitive_desc pd = mem.own(Dnnl.describeBackward(d, engine, hint, op.name));
+        dnnl_memory_desc_t wMd = Dnnl.query(pd, dnnl_query_weights_md);
+        dnnl_memory_desc_t plainW = Dnnl.md(wDims, dnnl_abcde);
+        dnnl_memory plainScale = mem.own(plainW, n.scale());
+        dnnl_memory weights = plainScale;
+        if (!Dnnl.same(wMd, plainW)) {
+            weights = mem.buffer(wMd);
+            mem.reorder(mem.backward, plainW, plainScale, wMd, weights);
+        }
+        Target t = mem.target(op.inputs.get(0), Dnnl.query(pd, dnnl_query_diff_src_md));
+        mem.step(mem.backward, pd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC}, out.grad, weights,
+                t.memory);
+        t.finish();
     }
 
     /** Frees every native object of the plan (through its {@link TrainMemory}); idempotent. */

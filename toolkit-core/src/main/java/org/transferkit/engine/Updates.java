@@ -16,19 +16,23 @@ import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.learning.regularization.L1Regularization;
 import org.nd4j.linalg.learning.regularization.L2Regularization;
 import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.learning.regularization.WeightDecay;
 
 /**
  * The optimizer steps of the training path, applied in place as DL4J M2.1 computes them (its {@code adam_updater},
- * {@code nesterovs_updater} and {@code sgd_updater} operations; {@link L2Regularization} added to the gradient
+ * {@code nesterovs_updater} and {@code sgd_updater} operations; {@link L2Regularization} and {@link L1Regularization} added to the gradient
  * before the updater, {@link WeightDecay} after it), on
  * batch-mean gradients; and the softmax cross-entropy loss. The updater state lives in DL4J's layout (per updater
  * block: Adam's m then v, Nesterov's v), so it moves to and from the graph's updater state array unchanged.
  * Stateless.
  */
 final class Updates {
+    /** Values per chunk of an optimizer step (two float arrays of it per parameter array). */
+    private static final int CHUNK = 1 << 14;
+
     private Updates() {
     }
 
@@ -93,9 +97,9 @@ final class Updates {
             return "updater " + updater.getClass().getSimpleName() + " (the training path runs Adam, Nesterovs and Sgd)";
         }
         for (Regularization r : regularization == null ? List.<Regularization>of() : regularization) {
-            if (!(r instanceof WeightDecay || r instanceof L2Regularization)) {
+            if (!(r instanceof WeightDecay || r instanceof L2Regularization || r instanceof L1Regularization)) {
                 return "regularization " + r.getClass().getSimpleName()
-                        + " (the training path runs WeightDecay and L2Regularization)";
+                        + " (the training path runs WeightDecay, L1Regularization and L2Regularization)";
             }
         }
         return null;
@@ -183,32 +187,44 @@ final class Updates {
             double lr = u.getLearningRate(iteration, epoch);
             double decay = 0;
             double l2 = 0;
+            double l1 = 0;
             for (Regularization r : p.regularization() == null ? List.<Regularization>of() : p.regularization()) {
                 if (r instanceof L2Regularization l) {
                     l2 += l.getL2().valueAt(iteration, epoch);
+                } else if (r instanceof L1Regularization l) {
+                    l1 += l.getL1().valueAt(iteration, epoch);
                 } else {
                     WeightDecay wd = (WeightDecay) r;
                     double c = wd.getCoeff().valueAt(iteration, epoch);
                     decay += wd.isApplyLR() ? c * lr : c;
                 }
             }
-            if (l2 != 0) { // before the updater, as DL4J applies it: the gradient plus l2 times the weight
-                float fl2 = (float) l2;
-                for (int i = 0; i < p.length; i++) {
-                    p.grads.put(i, p.grads.get(i) + fl2 * p.values.get(i));
+            float[] w = new float[Math.min(CHUNK, p.length)];
+            float[] g = new float[w.length];
+            // chunk by chunk through plain arrays: the JIT vectorizes these loops, not ones over a direct buffer
+            for (int at = 0; at < p.length; at += CHUNK) {
+                int n = Math.min(CHUNK, p.length - at);
+                p.values.get(at, w, 0, n);
+                p.grads.get(at, g, 0, n);
+                if (l2 != 0 || l1 != 0) { // before the updater, as DL4J applies them: l2 times the weight, l1 its sign
+                    regularize(w, g, n, (float) l2, (float) l1);
                 }
-            }
-            if (u instanceof Adam a) {
-                adam(p, lr, a.getBeta1(), a.getBeta2(), a.getEpsilon(), iteration, decay);
-            } else if (u instanceof Nesterovs n) {
-                nesterovs(p, lr, n.currentMomentum(iteration, epoch), decay);
-            } else {
-                sgd(p, lr, decay);
+                if (u instanceof Adam ad) {
+                    adam(p, w, g, at, n, lr, ad.getBeta1(), ad.getBeta2(), ad.getEpsilon(), iteration, decay);
+                } else if (u instanceof Nesterovs ne) {
+                    nesterovs(p.first, w, g, at, n, lr, ne.currentMomentum(iteration, epoch), decay);
+                } else {
+                    sgd(w, g, n, lr, decay);
+                }
+                p.values.put(at, w, 0, n);
             }
         }
     }
 
-    /** @return DL4J's regularization score: {@code 0.5 * coeff * ||w||^2} per parameter with weight decay or L2 */
+    /**
+     * @return DL4J's regularization score: {@code 0.5 * coeff * ||w||^2} per parameter with weight decay or L2,
+     *     {@code coeff * sum |w|} with L1
+     */
     static double regularizationScore(List<Param> params, int iteration, int epoch) {
         double score = 0;
         for (Param p : params) {
@@ -217,11 +233,22 @@ final class Updates {
                 continue;
             }
             double sq = 0;
-            for (int i = 0; i < p.length; i++) {
-                double w = p.values.get(i);
-                sq += w * w;
+            double abs = 0;
+            float[] chunk = new float[Math.min(CHUNK, p.length)];
+            for (int at = 0; at < p.length; at += CHUNK) {
+                int n = Math.min(CHUNK, p.length - at);
+                p.values.get(at, chunk, 0, n);
+                for (int i = 0; i < n; i++) {
+                    double w = chunk[i];
+                    sq += w * w;
+                    abs += Math.abs(w);
+                }
             }
             for (Regularization r : rs) {
+                if (r instanceof L1Regularization l) { // l1 times the sum of absolute weights
+                    score += l.getL1().valueAt(iteration, epoch) * abs;
+                    continue;
+                }
                 double c = r instanceof L2Regularization l ? l.getL2().valueAt(iteration, epoch)
                         : ((WeightDecay) r).getCoeff().valueAt(iteration, epoch);
                 score += 0.5 * c * sq;
@@ -230,7 +257,14 @@ final class Updates {
         return score;
     }
 
-    private static void adam(Param p, double lr, double beta1, double beta2, double eps, int iteration, double decay) {
+    private static void regularize(float[] w, float[] g, int n, float l2, float l1) {
+        for (int i = 0; i < n; i++) {
+            g[i] += l2 * w[i] + l1 * Math.signum(w[i]);
+        }
+    }
+
+    private static void adam(Param p, float[] w, float[] g, int at, int n, double lr, double beta1, double beta2,
+            double eps, int iteration, double decay) {
         double b1t = Math.pow(beta1, iteration + 1);
         double b2t = Math.pow(beta2, iteration + 1);
         double epsT = lr * Math.sqrt(1 - b2t) / (1 - b1t);
@@ -239,41 +273,36 @@ final class Updates {
         }
         float[] m = p.first;
         float[] v = p.second;
-        FloatBuffer w = p.values;
-        FloatBuffer g = p.grads;
         float fb1 = (float) beta1;
         float fb2 = (float) beta2;
-        for (int i = 0; i < p.length; i++) {
-            float gi = g.get(i);
-            m[i] = fb1 * m[i] + gi * (1 - fb1);
-            v[i] = fb2 * v[i] + gi * gi * (1 - fb2);
-            float wi = w.get(i);
-            float up = (float) (m[i] * epsT / (Math.sqrt(v[i]) + eps)) + (float) (decay * wi);
-            w.put(i, wi - up);
+        for (int i = 0; i < n; i++) {
+            int j = at + i;
+            float gi = g[i];
+            m[j] = fb1 * m[j] + gi * (1 - fb1);
+            v[j] = fb2 * v[j] + gi * gi * (1 - fb2);
+            float wi = w[i];
+            float up = (float) (m[j] * epsT / (Math.sqrt(v[j]) + eps)) + (float) (decay * wi);
+            w[i] = wi - up;
         }
     }
 
-    private static void nesterovs(Param p, double lr, double mu, double decay) {
-        float[] v = p.first;
-        FloatBuffer w = p.values;
-        FloatBuffer g = p.grads;
+    private static void nesterovs(float[] v, float[] w, float[] g, int at, int n, double lr, double mu, double decay) {
         float fmu = (float) mu;
         float flr = (float) lr;
-        for (int i = 0; i < p.length; i++) {
-            float prev = v[i];
-            v[i] = fmu * prev - flr * g.get(i);
-            float wi = w.get(i);
-            float up = fmu * prev - (1 + fmu) * v[i] + (float) (decay * wi);
-            w.put(i, wi - up);
+        for (int i = 0; i < n; i++) {
+            int j = at + i;
+            float prev = v[j];
+            v[j] = fmu * prev - flr * g[i];
+            float wi = w[i];
+            float up = fmu * prev - (1 + fmu) * v[j] + (float) (decay * wi);
+            w[i] = wi - up;
         }
     }
 
-    private static void sgd(Param p, double lr, double decay) {
-        FloatBuffer w = p.values;
-        FloatBuffer g = p.grads;
-        for (int i = 0; i < p.length; i++) {
-            float wi = w.get(i);
-            w.put(i, wi - (float) (lr * g.get(i) + decay * wi));
+    private static void sgd(float[] w, float[] g, int n, double lr, double decay) {
+        for (int i = 0; i < n; i++) {
+            float wi = w[i];
+            w[i] = wi - (float) (lr * g[i] + decay * wi);
         }
     }
 

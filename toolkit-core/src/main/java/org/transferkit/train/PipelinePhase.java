@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.transferlearning.TransferLearningHelper;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -75,11 +74,11 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
     }
 
     /**
-     * Trains only what lies above {@code vertex} from here on: DL4J's {@link TransferLearningHelper} cuts the graph
-     * there (marking it and everything below frozen, which the graph's frozen part already is); the part below runs
-     * forward only on a {@link Runner}. A boundary whose trainable part would need more than one input (a skip
-     * connection across it), or that DL4J cannot cut (a {@link BatchNormFreezer} affine above the boundary), is not
-     * split: the whole graph keeps training, and the reason is logged.
+     * Trains only what lies above {@code vertex} from here on: {@link GraphCut} cuts the graph there (DL4J's
+     * {@code TransferLearningHelper}, or the configuration cut where DL4J cannot copy a {@link BatchNormFreezer}
+     * affine above the boundary); the part below runs forward only on a {@link Runner}. A boundary whose trainable
+     * part would need more than one input (a skip connection across it) is not split: the whole graph keeps
+     * training, and the reason is logged.
      *
      * @param vertex the last frozen vertex; every path from the input to the output passes through it
      * @return true if split
@@ -87,11 +86,9 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
     boolean splitAt(String vertex) {
         ComputationGraph part;
         try {
-            part = new TransferLearningHelper(graph, vertex).unfrozenGraph();
+            part = GraphCut.above(graph, vertex); // DL4J's cut, or the configuration's where DL4J cannot make one
         } catch (RuntimeException e) {
-            // DL4J 1.0.0-M2.1's TransferLearning.GraphBuilder cannot copy the parameters of a FrozenLayerWithBackprop
-            // (BatchNormFreezer's frozen affine) into the part it builds: NullPointerException in setParams
-            LOG.info("phase 2 trains the whole graph: DL4J cannot cut it at {}: {}", vertex, e.toString());
+            LOG.info("phase 2 trains the whole graph: it cannot be cut at {}: {}", vertex, e.toString());
             return false;
         }
         if (part.getNumInputArrays() != 1) {
@@ -339,7 +336,9 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
         // the weights are fixed for this pass: the whole graph runs on the compiled engine where it can (with a
         // frozen backbone, that part already does)
         // the engine's training path, when it trains this graph, also measures it (nothing compiled per epoch)
-        TrainableGraph trained = head == null && trainedOn == graph ? trainable : null;
+        // (not when it normalizes with batch statistics: then the stored graph runs on the inference engine)
+        TrainableGraph trained = head == null && trainedOn == graph && trainable != null
+                && !trainable.hasBatchStatistics() ? trainable : null;
         try (ImagePipeline p = pipeline(data.val(), Long.MIN_VALUE);
                 Runner all = head == null && trained == null ? Runner.ofOutput(graph, env.runtime().engine()) : null) {
             while (p.hasNext()) {
@@ -359,7 +358,8 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
 
     /** @return the trainable part's outputs on boundary features: on the engine's training path when it trains it */
     private INDArray headOutput(INDArray features) {
-        return trainable != null && trainedOn == head ? trainable.output(features) : head.outputSingle(false, features);
+        return trainable != null && trainedOn == head && !trainable.hasBatchStatistics() ? trainable.output(features)
+                : head.outputSingle(false, features);
     }
 
     /** @return the validation figures of (outputs, targets) pairs */

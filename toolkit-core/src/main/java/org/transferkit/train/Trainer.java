@@ -314,7 +314,9 @@ final class Trainer {
     static void copyHeadInto(ComputationGraph head, ComputationGraph full) {
         for (GraphVertex v : head.getVertices()) {
             if (v.hasLayer() && v.getLayer().numParams() > 0) {
-                full.getLayer(v.getVertexName()).setParams(v.getLayer().params().dup());
+                // key by key: setParams of a FrozenLayerWithBackprop (a frozen batch-norm affine) fails in DL4J M2.1
+                org.deeplearning4j.nn.api.Layer target = full.getLayer(v.getVertexName());
+                v.getLayer().paramTable().forEach((k, p) -> target.setParam(k, p.dup()));
             }
         }
     }

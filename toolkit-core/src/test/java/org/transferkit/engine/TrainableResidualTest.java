@@ -49,7 +49,7 @@ class TrainableResidualTest {
 
     /** @param bias whether the convolutions have biases (Keras' ResNet50 has none before its batch normalizations) */
     static ComputationGraph resnet(IUpdater updater, boolean logStd, double l2, boolean bias) {
-        var b = new NeuralNetConfiguration.Builder().seed(5).updater(updater).weightInit(WeightInit.RELU).l2(l2)
+        var b = new NeuralNetConfiguration.Builder().seed(5).updater(updater).weightInit(WeightInit.RELU).l2(l2).l1(l2 / 10)
                 .activation(Activation.IDENTITY).convolutionMode(ConvolutionMode.Truncate).graphBuilder().addInputs("in")
                 .setInputTypes(InputType.convolutional(13, 13, 3))
                 .addLayer("pad", new ZeroPaddingLayer.Builder(1, 1).build(), "in")

@@ -18,7 +18,8 @@ import org.transferkit.runtime.RuntimeOptions;
 
 /**
  * A CNN trained from scratch end to end on the engine's training path gives DL4J's run: the same loss curve,
- * accuracies and kept epoch within float tolerance, for Adam and for SGD with Nesterov momentum; the engine off
+ * accuracies and kept epoch within float tolerance, for Adam and for SGD with Nesterov momentum, and with batch
+ * normalization in training mode; the engine off
  * ({@link EngineMode#DL4J}) is the reference.
  */
 class FromScratchOnEngineTest {
@@ -35,7 +36,20 @@ class FromScratchOnEngineTest {
         same(Optimizer.SGD);
     }
 
+    /**
+     * With batch normalization in training mode (batch statistics, running statistics moved each step; validation on
+     * the inference engine from the weights written back).
+     */
+    @Test
+    void batchNormRunMatchesDl4j() throws Exception {
+        same(Optimizer.SGD, true);
+    }
+
     private void same(Optimizer optimizer) throws Exception {
+        same(optimizer, false);
+    }
+
+    private void same(Optimizer optimizer, boolean batchNorm) throws Exception {
         DatasetSplit split = DatasetSplit.stratified(ImageDataset.fromFolder(TestImages.folder(tmp.resolve("img"), 16, 1,
                 "red", "blue", "green")), 0.25, 0.0, 3);
         FineTune settings = FineTune.builder().epochs(4).batchSize(7).learningRate(0.01).optimizer(optimizer).seed(5)
@@ -43,8 +57,11 @@ class FromScratchOnEngineTest {
         TrainingResult[] runs = new TrainingResult[2];
         List<EngineMode> modes = List.of(EngineMode.DL4J, EngineMode.ONEDNN);
         for (int i = 0; i < 2; i++) {
-            ConvNet net = ConvNet.builder(new InputShape(3, 16, 16)).seed(3).conv2d(8, 3).maxPool(2).conv2d(8, 3)
-                    .flatten().dense(16).build();
+            ConvNet net = batchNorm
+                    ? ConvNet.builder(new InputShape(3, 16, 16)).seed(3).conv2d(8, 3).batchNorm().maxPool(2).conv2d(8, 3)
+                            .batchNorm().globalAvgPool().build()
+                    : ConvNet.builder(new InputShape(3, 16, 16)).seed(3).conv2d(8, 3).maxPool(2).conv2d(8, 3)
+                            .flatten().dense(16).build();
             RunEnvironment env = new RunEnvironment(RuntimeOptions.builder().engine(modes.get(i)).build(), null, null,
                     false, 2);
             List<String> paths = new java.util.ArrayList<>();

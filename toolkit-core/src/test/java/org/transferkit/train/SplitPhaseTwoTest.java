@@ -96,7 +96,10 @@ class SplitPhaseTwoTest {
         check(NoBatchNorm::new, List.of("conv1", "pool1"), List.of("conv1", "conv2"));
     }
 
-    /** A batch-norm backbone (DL4J cannot cut above its frozen affine): still the whole graph's results. */
+    /**
+     * A batch-norm backbone (DL4J cannot cut above its frozen affine; {@link GraphCut} does): the whole graph's
+     * results, with the part above the boundary on the engine.
+     */
     @Test
     void batchNormBackboneTrainsWhatTheWholeGraphTrains() throws Exception {
         check(ThreeBlocks::new, List.of("conv1", "bn1", "bn2"), List.of("conv1", "conv2", "bn2"));
@@ -129,9 +132,9 @@ class SplitPhaseTwoTest {
                             paths.add(path);
                         }
                     }, true);
-                    // the part above the boundary trains on the engine's training path when the engine is on and
-                    // DL4J can cut the graph; the whole graph (frozen layers, batch norm) always trains on DL4J
-                    boolean engine = mode == EngineMode.ONEDNN && backbone.get() instanceof NoBatchNorm;
+                    // the part above the boundary trains on the engine's training path when the engine is on (a
+                    // batch-norm backbone's too: GraphCut cuts it, and its frozen affine maps train on the engine)
+                    boolean engine = mode == EngineMode.ONEDNN;
                     assertEquals(engine ? "engine" : "dl4j", paths.get(0).split(":")[0], what + " " + paths);
                     assertSame(whole, cut, what + " run " + run, frozen, layers);
                 }
@@ -146,9 +149,12 @@ class SplitPhaseTwoTest {
         for (int e = 2; e < 5; e++) {
             EpochStats a = whole.history().get(e);
             EpochStats c = cut.history().get(e);
-            assertEquals(a.trainLoss(), c.trainLoss(), 1e-4, what + " epoch " + (e + 1) + " loss");
+            // relative: float rounding differs between DL4J's and the engine's kernels, and these losses reach ~9
+            assertEquals(a.trainLoss(), c.trainLoss(), 1e-4 * Math.max(1, Math.abs(a.trainLoss())),
+                    what + " epoch " + (e + 1) + " loss");
             assertEquals(a.trainMetric(), c.trainMetric(), 1e-9, what + " epoch " + (e + 1) + " train accuracy");
-            assertEquals(a.valLoss(), c.valLoss(), 1e-4, what + " epoch " + (e + 1) + " val loss");
+            assertEquals(a.valLoss(), c.valLoss(), 1e-4 * Math.max(1, Math.abs(a.valLoss())),
+                    what + " epoch " + (e + 1) + " val loss");
             assertEquals(a.valMetric(), c.valMetric(), 1e-9, what + " epoch " + (e + 1) + " val accuracy");
         }
         assertEquals(whole.bestEpoch(), cut.bestEpoch(), what);

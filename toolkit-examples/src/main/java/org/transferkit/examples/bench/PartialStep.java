@@ -9,7 +9,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.layers.FrozenLayer;
 import org.deeplearning4j.nn.layers.FrozenLayerWithBackprop;
-import org.deeplearning4j.nn.transferlearning.TransferLearningHelper;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Sgd;
@@ -23,15 +22,18 @@ import org.transferkit.head.TransferModel;
 import org.transferkit.runtime.CpuHelpers;
 import org.transferkit.runtime.RuntimeOptions;
 import org.transferkit.train.BatchNormFreezer;
+import org.transferkit.train.GraphCut;
 
 /**
  * The {@code partial_step} mode of {@link ModelBenchmark}: one training step with the top {@code blocks} published
  * blocks of the backbone and the head trainable, timed the way phase 2 of fine-tuning ({@code --unfreeze N}) runs
  * it: the graph is frozen up to the boundary (the end of the highest frozen block), batch normalization above it
- * becomes its frozen affine map ({@link BatchNormFreezer}), and DL4J's {@link TransferLearningHelper} cuts the
- * graph there; the frozen part runs forward on the compiled engine ({@link Runner}) and the part above it trains
- * on the engine's training path ({@link TrainableGraph}) where it covers it, else on DL4J. Where DL4J cannot cut the graph (ResNet50: a frozen batch-norm affine above the boundary), phase 2 trains
- * the whole graph with the part below frozen, and so does this. Stateless.
+ * becomes its frozen affine map ({@link BatchNormFreezer}), and {@link GraphCut} cuts the graph there (DL4J's
+ * {@code TransferLearningHelper}, or the configuration cut where DL4J cannot copy a frozen affine map above the
+ * boundary, as in ResNet50); the frozen part runs forward on the compiled engine ({@link Runner}) and the part above
+ * it trains on the engine's training path ({@link TrainableGraph}) where it covers it, else on DL4J. Where the graph
+ * cannot be cut (a skip connection across the boundary), phase 2 trains the whole graph with the part below frozen,
+ * and so does this. Stateless.
  */
 final class PartialStep {
     /** What one measurement found: images/s of frozen forward + trainable step, and of the trainable step alone. */
@@ -177,9 +179,9 @@ final class PartialStep {
     private static ComputationGraph split(ComputationGraph g, String boundary, RuntimeOptions options) {
         ComputationGraph part;
         try {
-            part = new TransferLearningHelper(g, boundary).unfrozenGraph();
+            part = GraphCut.above(g, boundary); // as phase 2 cuts it (DL4J's cut, or the configuration's)
         } catch (RuntimeException e) {
-            return null; // DL4J M2.1 cannot copy a FrozenLayerWithBackprop's parameters: phase 2 trains the whole graph
+            return null; // a skip connection across the boundary: phase 2 trains the whole graph
         }
         if (part.getNumInputArrays() != 1) {
             return null;
