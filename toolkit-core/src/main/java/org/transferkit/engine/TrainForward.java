@@ -39,7 +39,7 @@ final class TrainForward {
 
     private final TrainMemory mem;
     private final Map<String, TrainableGraph.Weighted> weighted;
-    private final Map<String, TrainableGraph.Normed> norms;
+    private final Map<String, Normed> norms;
     private final Map<String, Double> dropout;
     private final String logitsOp;
     private final Map<String, ConvState> convs = new HashMap<>();
@@ -55,7 +55,7 @@ final class TrainForward {
     /** The output layer's logits without its input dropout (the training metric, as DL4J's path reports it). */
     private Tensor clean;
 
-    TrainForward(TrainMemory mem, Map<String, TrainableGraph.Weighted> weighted, Map<String, TrainableGraph.Normed> norms,
+    TrainForward(TrainMemory mem, Map<String, TrainableGraph.Weighted> weighted, Map<String, Normed> norms,
             Map<String, Double> dropout, String logitsOp) {
         this.mem = mem;
         this.weighted = weighted;
@@ -259,7 +259,7 @@ final class TrainForward {
      */
     private void normForward(Op op) {
         Tensor src = mem.get(op.inputs.get(0));
-        TrainableGraph.Normed n = norms.get(op.name);
+        Normed n = norms.get(op.name);
         dnnl_batch_normalization_desc_t d = new dnnl_batch_normalization_desc_t();
         Dnnl.check(dnnl_batch_normalization_forward_desc_init(d, dnnl_forward_training, src.md, op.norm.eps(),
                 normFlags(op)), "batch normalization " + op.name);

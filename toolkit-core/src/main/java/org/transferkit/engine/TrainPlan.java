@@ -37,13 +37,13 @@ final class TrainPlan implements AutoCloseable {
     private final TrainMemory mem;
     private final TrainForward fwd;
     private final Map<String, TrainableGraph.Weighted> weighted;
-    private final Map<String, TrainableGraph.Normed> norms;
+    private final Map<String, Normed> norms;
     private final dnnl_engine engine;
     private final dnnl_memory in;
     private final Tensor logits;
 
     TrainPlan(Lowering.Program program, String logitsTensor, Map<String, TrainableGraph.Weighted> weighted,
-            Map<String, TrainableGraph.Normed> norms, Map<String, Double> dropout, int batch, dnnl_engine engine,
+            Map<String, Normed> norms, Map<String, Double> dropout, int batch, dnnl_engine engine,
             dnnl_stream stream) {
         this.engine = engine;
         this.weighted = weighted;
@@ -294,7 +294,7 @@ final class TrainPlan implements AutoCloseable {
     private void normBackward(Op op, Tensor out) {
         String in = op.inputs.get(0);
         Tensor src = mem.get(in);
-        TrainableGraph.Normed n = norms.get(op.name);
+        Normed n = norms.get(op.name);
         long[] c = {src.dims[1]};
         if (op.norm.frozen()) {
             if (!mem.isInput(in)) {
@@ -324,7 +324,7 @@ final class TrainPlan implements AutoCloseable {
      * blocked layouts is its slow reference kernel, and its batch-normalization backward with fixed statistics is
      * unimplemented).
      */
-    private void frozenNormBackward(Op op, Tensor out, Tensor src, TrainableGraph.Normed n) {
+    private void frozenNormBackward(Op op, Tensor out, Tensor src, Normed n) {
         long c = src.dims[1];
         long[] wDims = {c, 1, 1, 1, 1};
         long[] one = {1, 1};

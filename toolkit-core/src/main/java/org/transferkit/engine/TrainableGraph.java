@@ -49,15 +49,6 @@ public final class TrainableGraph implements AutoCloseable {
     record Weighted(long[] wDims, long[] bDims, FloatPointer w, FloatPointer b, FloatPointer dw, FloatPointer db) {
     }
 
-    /**
-     * A batch normalization's buffers, for {@link TrainPlan}: scale (gamma) and shift (beta) with their gradients,
-     * and the running mean and spread (variance, or log10 of the standard deviation) that a training-mode one moves
-     * after every step; for a frozen affine map, the fixed scale and shift, mean 0 and variance 1.
-     */
-    record Normed(Op.Norm norm, FloatPointer scale, FloatPointer shift, FloatPointer dScale, FloatPointer dShift,
-            FloatPointer mean, FloatPointer var) {
-    }
-
     /** What one step returns: the outputs of its forward pass (before the update) and the mean loss. */
     public record Step(INDArray outputs, double loss) {
     }
@@ -182,7 +173,7 @@ public final class TrainableGraph implements AutoCloseable {
         for (Op op : program.ops()) {
             shapes.put(op.name, op.dims);
             if (op.kind == Op.Kind.BATCH_NORM) {
-                norms.put(op.name, normed(op, byName));
+                norms.put(op.name, Normed.of(op, byName, this::floats));
                 continue;
             }
             if (op.kind != Op.Kind.CONV && op.kind != Op.Kind.DENSE) {
@@ -214,68 +205,6 @@ public final class TrainableGraph implements AutoCloseable {
             // a convolution without bias: a zero bias of its own, whose gradient nothing reads
             weighted.put(op.name, new Weighted(wDims, new long[] {op.shape[0]}, w.value(),
                     b != null ? b.value() : floats(op.shape[0]), w.grad(), b != null ? b.grad() : floats(op.shape[0])));
-        }
-    }
-
-    private Normed normed(Op op, Map<String, Updates.Param> byName) {
-        int c = (int) op.shape[0];
-        if (op.norm.frozen()) {
-            FloatPointer ones = floats(c);
-            ones.put(filled(c, 1f));
-            FloatPointer scale = floats(c);
-            scale.put(op.weights);
-            FloatPointer shift = floats(c);
-            shift.put(op.bias);
-            return new Normed(op.norm, scale, shift, floats(c), floats(c), floats(c), ones);
-        }
-        Updates.Param gamma = byName.get(op.name + "/gamma");
-        Updates.Param beta = byName.get(op.name + "/beta");
-        Updates.Param mean = byName.get(op.name + "/mean");
-        Updates.Param var = byName.get(op.name + (op.norm.logStd() ? "/log10stdev" : "/var"));
-        if (gamma == null || beta == null || mean == null || var == null || gamma.length() != c || mean.length() != c) {
-            throw new UnsupportedOperationException("vertex '" + op.name + "': a batch normalization without " + c
-                    + " trainable gamma and beta and running mean and variance");
-        }
-        return new Normed(op.norm, gamma.value(), beta.value(), gamma.grad(), beta.grad(), mean.value(), var.value());
-    }
-
-    private static float[] filled(int n, float v) {
-        float[] a = new float[n];
-        java.util.Arrays.fill(a, v);
-        return a;
-    }
-
-    /**
-     * Moves each training-mode batch normalization's running statistics toward the latest forward pass's batch
-     * statistics as DL4J M2.1 does: {@code mean = decay * mean + (1 - decay) * batchMean}, the same for the variance
-     * with the batch's biased variance; a log10 standard deviation is turned into the variance ({@code 10^(2 s)}),
-     * moved, and turned back ({@code log10(sqrt(var))}): DL4J adds no epsilon to either (read from its M2.1 bytecode
-     * and checked against its runs in TrainableResidualTest).
-     */
-    private void moveRunningStatistics(TrainPlan plan) {
-        for (Map.Entry<String, FloatPointer[]> e : plan.batchStats().entrySet()) {
-            Normed n = norms.get(e.getKey());
-            int c = (int) n.mean().limit();
-            float[] bm = new float[c];
-            float[] bv = new float[c];
-            e.getValue()[0].get(bm);
-            e.getValue()[1].get(bv);
-            float[] mean = new float[c];
-            float[] spread = new float[c];
-            n.mean().get(mean);
-            n.var().get(spread);
-            double d = n.norm().decay();
-            for (int i = 0; i < c; i++) {
-                mean[i] = (float) (d * mean[i] + (1 - d) * bm[i]);
-                if (n.norm().logStd()) {
-                    double v = Math.pow(10, 2.0 * spread[i]);
-                    spread[i] = (float) (0.5 * Math.log10(d * v + (1 - d) * bv[i]));
-                } else {
-                    spread[i] = (float) (d * spread[i] + (1 - d) * bv[i]);
-                }
-            }
-            n.mean().put(mean);
-            n.var().put(spread);
         }
     }
 
@@ -332,7 +261,7 @@ public final class TrainableGraph implements AutoCloseable {
      */
     public Step fit(INDArray images, INDArray labels) {
         Step s = gradients(images, labels);
-        moveRunningStatistics(plan((int) images.size(0)));
+        Normed.moveRunningStatistics(norms, plan((int) images.size(0)).batchStats());
         Updates.apply(params, iteration, epoch);
         iteration++;
         return s;
