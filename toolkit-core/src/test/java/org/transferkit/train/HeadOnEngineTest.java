@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
@@ -92,15 +91,6 @@ class HeadOnEngineTest {
         }
     }
 
-    /** @return the search's record without timings */
-    private static List<Map<String, Object>> scores(HeadSearch.Result r) {
-        return r.tried().stream().map(s -> {
-            Map<String, Object> m = new java.util.LinkedHashMap<>(s.toMap());
-            m.remove("seconds");
-            return m;
-        }).toList();
-    }
-
     @Test
     void theSearchChoosesTheSameOnTheEngineAsOnDl4j() throws Exception {
         HeadSearch search = HeadSearch.quick().withFolds(3).withMaxEpochs(8);
@@ -112,7 +102,7 @@ class HeadOnEngineTest {
                 EngineMode.AUTO);
         assertTrue(engine.why().endsWith("folds trained on the engine (oneDNN)"), engine.why());
         assertTrue(dl4j.why().contains("folds trained on DL4J (no engine mode given)"), dl4j.why());
-        assertEquals(scores(dl4j), scores(engine));
+        assertEquals(HeadSearchTest.scores(dl4j), HeadSearchTest.scores(engine));
         assertEquals(dl4j.chosen().candidate().name(), engine.chosen().candidate().name());
         assertEquals(dl4j.chosen().epochs(), engine.chosen().epochs());
         assertArrayEquals(dl4j.chosen().foldScores(), engine.chosen().foldScores());

@@ -30,8 +30,8 @@ class HeadSearchTest {
 
     private static final HeadSearch SMALL = HeadSearch.quick().withFolds(2).withMaxEpochs(4);
 
-    /** @return the search's record without timings (they differ from run to run) */
-    private static List<Map<String, Object>> scores(HeadSearch.Result r) {
+    /** @return the search's record without timings (they differ from run to run); HeadOnEngineTest uses it too */
+    static List<Map<String, Object>> scores(HeadSearch.Result r) {
         return r.tried().stream().map(s -> {
             Map<String, Object> m = new java.util.LinkedHashMap<>(s.toMap());
             m.remove("seconds");
