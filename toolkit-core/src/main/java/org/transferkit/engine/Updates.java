@@ -118,11 +118,26 @@ final class Updates {
         for (UpdaterBlock b : ((BaseMultiLayerUpdater<?>) graph.getUpdater()).getUpdaterBlocks()) {
             int n = b.getParamOffsetEnd() - b.getParamOffsetStart();
             for (UpdaterBlock.ParamState ps : b.getLayersAndVariablesInBlock()) {
-                int at = b.getUpdaterViewOffsetStart() + ps.getParamOffsetStart() - b.getParamOffsetStart();
+                int at = b.getUpdaterViewOffsetStart() + offset(graph, ps) - b.getParamOffsetStart();
                 slots.put(ps.getLayer().getConfig().getLayerName() + "/" + ps.getParamName(), new Slot(at, at + n));
             }
         }
         return slots;
+    }
+
+    /**
+     * @return where the parameter of {@code ps} starts in the graph's flat parameter (and gradient) vector: where its
+     *     view really lies, which for DL4J M2.1's depthwise and separable convolutions differs from the updater block's
+     *     bookkeeping (that takes the weights first, while their views put the bias first; DL4J's own updater applies
+     *     the block as one range, so it does not notice)
+     */
+    static int offset(ComputationGraph graph, UpdaterBlock.ParamState ps) {
+        int length = ps.getParamOffsetEnd() - ps.getParamOffsetStart();
+        INDArray view = graph.getLayer(ps.getLayer().getConfig().getLayerName()).getParam(ps.getParamName());
+        INDArray flat = graph.params();
+        long at = view == null ? -1 : view.offset() - flat.offset();
+        boolean inside = view != null && view.length() == length && at >= 0 && at + length <= flat.length();
+        return inside ? (int) at : ps.getParamOffsetStart();
     }
 
     /**

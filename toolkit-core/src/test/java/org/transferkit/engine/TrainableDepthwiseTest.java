@@ -1,0 +1,142 @@
+package org.transferkit.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.transferkit.model.InputShape;
+
+/**
+ * Depthwise and separable convolutions on the oneDNN training path against DL4J's own backprop and updaters, on a
+ * tiny MobileNet / Xception-style graph: a depthwise convolution with a depth multiplier (DL4J's [kH, kW, channels,
+ * multiplier] weights) in Same mode, one with stride 2 and padding in Truncate mode, a separable convolution (its
+ * [multiplier, channels, kH, kW] depthwise and [nOut, channels * multiplier, 1, 1] pointwise weights, the layer's
+ * bias on the pointwise part), ReLU, global pooling and a softmax output.
+ */
+class TrainableDepthwiseTest {
+    private static final InputShape IN = new InputShape(3, 9, 9);
+
+    /** A 1x1 convolution, two depthwise convolutions and a separable one. */
+    static ComputationGraph net(IUpdater updater, boolean depthwiseBias) {
+        var b = new NeuralNetConfiguration.Builder().seed(5).updater(updater).weightInit(WeightInit.RELU)
+                .activation(Activation.RELU).graphBuilder().addInputs("in")
+                .setInputTypes(InputType.convolutional(9, 9, 3))
+                .addLayer("c0", new ConvolutionLayer.Builder(1, 1).nOut(3).convolutionMode(ConvolutionMode.Truncate)
+                        .build(), "in")
+                .addLayer("dw", new DepthwiseConvolution2D.Builder(3, 3).depthMultiplier(2).hasBias(depthwiseBias)
+                        .convolutionMode(ConvolutionMode.Same).build(), "c0")
+                .addLayer("dw2", new DepthwiseConvolution2D.Builder(3, 3).depthMultiplier(1).stride(2, 2).padding(1, 1)
+                        .convolutionMode(ConvolutionMode.Truncate).build(), "dw")
+                .addLayer("sep", new SeparableConvolution2D.Builder(3, 3).depthMultiplier(2).nOut(5).padding(1, 1)
+                        .convolutionMode(ConvolutionMode.Truncate).build(), "dw2")
+                .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "sep")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(), "gap")
+                .setOutputs("out");
+        ComputationGraph g = new ComputationGraph(b.build());
+        g.init();
+        return g;
+    }
+
+    static INDArray images(int n, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        return Nd4j.rand(DataType.FLOAT, n, 3, 9, 9).subi(0.5).muli(2);
+    }
+
+    static INDArray labels(int n) {
+        INDArray y = Nd4j.zeros(DataType.FLOAT, n, 3);
+        for (int i = 0; i < n; i++) {
+            y.putScalar(i, i % 3, 1);
+        }
+        return y;
+    }
+
+    static void assertClose(float[] want, float[] got, double tol, String what) {
+        assertEquals(want.length, got.length, what + ": lengths");
+        for (int i = 0; i < want.length; i++) {
+            double err = Math.abs(want[i] - got[i]);
+            assertTrue(err <= tol * (1 + Math.abs(want[i])), what + "[" + i + "]: DL4J " + want[i] + ", engine " + got[i]);
+        }
+    }
+
+    /** Gradients of one batch, the engine's (batch means) scaled back to DL4J's sums. */
+    private static void sameGradients(ComputationGraph g) {
+        INDArray x = images(5, 21);
+        INDArray y = labels(5);
+        g.setInputs(x);
+        g.setLabels(y);
+        g.computeGradientAndScore();
+        float[] want = g.gradient().gradient().castTo(DataType.FLOAT).toFloatVector();
+        double score = g.score();
+        try (TrainableGraph t = TrainableGraph.compile(g, IN, EngineMode.ONEDNN)) {
+            double loss = t.gradients(x, y).loss();
+            float[] got = t.flatGradients();
+            for (int i = 0; i < got.length; i++) {
+                got[i] *= 5;
+            }
+            assertClose(want, got, 2e-4, "gradient");
+            assertEquals(score, loss, 1e-5, "loss");
+        }
+    }
+
+    /** Steps on the engine against DL4J's fit: the same losses, parameters and updater state. */
+    static void sameRun(ComputationGraph dl4j, ComputationGraph onEngine) {
+        try (TrainableGraph t = TrainableGraph.compile(onEngine, IN, EngineMode.ONEDNN)) {
+            for (int step = 0; step < 6; step++) {
+                INDArray x = images(step % 2 == 0 ? 6 : 4, 300 + step); // two batch sizes: two plans
+                INDArray y = labels((int) x.size(0));
+                dl4j.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
+                double loss = t.fit(x, y).loss();
+                assertEquals(dl4j.score(), loss, 2e-4 * (1 + loss), "loss at step " + step);
+            }
+            t.store();
+        }
+        assertClose(dl4j.params().toFloatVector(), onEngine.params().toFloatVector(), 5e-4, "parameters");
+        assertClose(dl4j.getUpdater().getStateViewArray().toFloatVector(),
+                onEngine.getUpdater().getStateViewArray().toFloatVector(), 5e-4, "updater state");
+        assertEquals(dl4j.getConfiguration().getIterationCount(), onEngine.getConfiguration().getIterationCount());
+    }
+
+    @Test
+    void gradientsMatchDl4jBackprop() {
+        sameGradients(net(new Adam(1e-3), true));
+    }
+
+    @Test
+    void gradientsWithoutDepthwiseBiasMatchDl4jBackprop() {
+        sameGradients(net(new Adam(1e-3), false));
+    }
+
+    @Test
+    void lowersDepthwiseAsGroupedConvolutions() {
+        try (TrainableGraph t = TrainableGraph.compile(net(new Adam(1e-3), true), IN, EngineMode.ONEDNN)) {
+            List<String> ops = t.operations();
+            assertTrue(ops.stream().anyMatch(o -> o.startsWith("dw CONV")), ops.toString());
+            assertTrue(ops.stream().anyMatch(o -> o.startsWith("sep:depthwise CONV")), ops.toString());
+        }
+    }
+
+    @Test
+    void adamRunMatchesDl4j() {
+        sameRun(net(new Adam(1e-2), true), net(new Adam(1e-2), true));
+    }
+}
