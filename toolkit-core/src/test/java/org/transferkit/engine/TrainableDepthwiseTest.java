@@ -22,6 +22,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.RmsProp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.transferkit.model.InputShape;
 
@@ -30,14 +31,20 @@ import org.transferkit.model.InputShape;
  * tiny MobileNet / Xception-style graph: a depthwise convolution with a depth multiplier (DL4J's [kH, kW, channels,
  * multiplier] weights) in Same mode, one with stride 2 and padding in Truncate mode, a separable convolution (its
  * [multiplier, channels, kH, kW] depthwise and [nOut, channels * multiplier, 1, 1] pointwise weights, the layer's
- * bias on the pointwise part), ReLU, global pooling and a softmax output.
+ * bias on the pointwise part), ReLU, global pooling and a softmax output; Adam and RMSprop runs (RMSprop also with
+ * weight decay).
  */
 class TrainableDepthwiseTest {
     private static final InputShape IN = new InputShape(3, 9, 9);
 
     /** A 1x1 convolution, two depthwise convolutions and a separable one. */
     static ComputationGraph net(IUpdater updater, boolean depthwiseBias) {
-        var b = new NeuralNetConfiguration.Builder().seed(5).updater(updater).weightInit(WeightInit.RELU)
+        return net(updater, depthwiseBias, 0);
+    }
+
+    /** As {@link #net(IUpdater, boolean)}, with decoupled weight decay {@code decay} (applied with the learning rate). */
+    static ComputationGraph net(IUpdater updater, boolean depthwiseBias, double decay) {
+        var b = new NeuralNetConfiguration.Builder().seed(5).updater(updater).weightInit(WeightInit.RELU).weightDecay(decay)
                 .activation(Activation.RELU).graphBuilder().addInputs("in")
                 .setInputTypes(InputType.convolutional(9, 9, 3))
                 .addLayer("c0", new ConvolutionLayer.Builder(1, 1).nOut(3).convolutionMode(ConvolutionMode.Truncate)
@@ -138,5 +145,15 @@ class TrainableDepthwiseTest {
     @Test
     void adamRunMatchesDl4j() {
         sameRun(net(new Adam(1e-2), true), net(new Adam(1e-2), true));
+    }
+
+    @Test
+    void rmsPropRunMatchesDl4j() {
+        sameRun(net(new RmsProp(1e-2, 0.9, 1e-6), true), net(new RmsProp(1e-2, 0.9, 1e-6), true));
+    }
+
+    @Test
+    void rmsPropRunWithWeightDecayMatchesDl4j() {
+        sameRun(net(new RmsProp(1e-2, 0.9, 1e-6), false, 1e-2), net(new RmsProp(1e-2, 0.9, 1e-6), false, 1e-2));
     }
 }
