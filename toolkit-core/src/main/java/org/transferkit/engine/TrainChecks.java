@@ -28,7 +28,12 @@ import org.deeplearning4j.nn.layers.FrozenLayerWithBackprop;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
-/** What the training path covers, checked on a DL4J graph and on its lowered program. Stateless. */
+/**
+ * What the training path covers, checked on a DL4J graph and on its lowered program: the layers and vertices
+ * {@link TrainableGraph} lists (depthwise and separable convolutions included; their grouped convolutions' weights are
+ * checked when bound, by {@link WeightBinding}), the updaters and regularization {@link Updates} applies (Adam,
+ * Nesterovs, RmsProp, Sgd; L1, L2, weight decay). Stateless.
+ */
 final class TrainChecks {
     private TrainChecks() {
     }

@@ -24,22 +24,23 @@ import org.transferkit.model.InputShape;
 /**
  * The training path of the compiled engine: a whole DL4J graph (everything trainable, one input, a softmax output
  * with cross-entropy) trained step by step on oneDNN primitives built from the same lowering as inference
- * ({@link TrainPlan}), with the optimizer DL4J's configuration names (SGD, Nesterov momentum, Adam; decoupled
- * weight decay) applied in place. The DL4J graph stays the model of record: {@link #load} takes its parameters,
- * updater state and iteration count, {@link #store} writes them back (so checkpoints, evaluation and saving work
- * on the graph as before); between the two, only this object changes them.
+ * ({@link TrainPlan}), with the optimizer DL4J's configuration names (SGD, Nesterov momentum, Adam, RMSprop; L1, L2
+ * and decoupled weight decay) applied in place. The DL4J graph stays the model of record: {@link #load} takes its
+ * parameters, updater state and iteration count, {@link #store} writes them back (so checkpoints, evaluation and
+ * saving work on the graph as before); between the two, only this object changes them.
  *
  * <p>{@link #compile} refuses (with the reason) what it does not cover; callers then train on DL4J. What it
- * covers: convolution (no groups, no dilation; with or without bias) and dense layers with ReLU or no activation,
- * max and average pooling, global pooling, ReLU layers, merge (concatenation), element-wise addition of two inputs
- * (residual blocks), zero padding before a convolution, batch normalization of feature maps in training mode (batch
- * statistics; gamma and beta trained; the running mean and variance, or log10 standard deviation, moved after each
- * step as DL4J moves them), the frozen affine map {@code BatchNormFreezer} makes of a batch normalization (fixed,
- * passes gradients through), plain dropout on a dense layer's input, and a dense softmax output layer with
- * multi-class cross-entropy and no class weights; no other frozen layers, no gradient normalization. Steps and outputs take ND4J
- * arrays, or plain row-major arrays ({@link #fit(float[], float[], int)}, {@link #output(float[], int)}) for
- * networks so small that making ND4J arrays per step costs more than the step (a head on cached features). Not
- * thread-safe; holds native memory: close it.
+ * covers: convolution (no dilation; with or without bias), depthwise convolution (any depth multiplier) and separable
+ * convolution (depthwise then pointwise), each over DL4J's own weight layouts ({@link WeightBinding}), and dense
+ * layers, with ReLU or no activation, max and average pooling, global pooling, ReLU layers, merge (concatenation),
+ * element-wise addition of two inputs (residual blocks), zero padding before a (standard) convolution, batch
+ * normalization of feature maps in training mode (batch statistics; gamma and beta trained; the running mean and
+ * variance, or log10 standard deviation, moved after each step as DL4J moves them), the frozen affine map
+ * {@code BatchNormFreezer} makes of a batch normalization (fixed, passes gradients through), plain dropout on a dense
+ * layer's input, and a dense softmax output layer with multi-class cross-entropy and no class weights; no other
+ * frozen layers, no gradient normalization. Steps and outputs take ND4J arrays, or plain row-major arrays
+ * ({@link #fit(float[], float[], int)}, {@link #output(float[], int)}) for networks so small that making ND4J arrays
+ * per step costs more than the step (a head on cached features). Not thread-safe; holds native memory: close it.
  */
 public final class TrainableGraph implements AutoCloseable {
     private static final int PLANS_KEPT = 2;
