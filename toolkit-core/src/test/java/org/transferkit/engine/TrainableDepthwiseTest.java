@@ -1,6 +1,7 @@
 package org.transferkit.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -32,7 +33,7 @@ import org.transferkit.model.InputShape;
  * multiplier] weights) in Same mode, one with stride 2 and padding in Truncate mode, a separable convolution (its
  * [multiplier, channels, kH, kW] depthwise and [nOut, channels * multiplier, 1, 1] pointwise weights, the layer's
  * bias on the pointwise part), ReLU, global pooling and a softmax output; Adam and RMSprop runs (RMSprop also with
- * weight decay).
+ * weight decay); a dilated depthwise convolution refused with the reason.
  */
 class TrainableDepthwiseTest {
     private static final InputShape IN = new InputShape(3, 9, 9);
@@ -155,5 +156,27 @@ class TrainableDepthwiseTest {
     @Test
     void rmsPropRunWithWeightDecayMatchesDl4j() {
         sameRun(net(new RmsProp(1e-2, 0.9, 1e-6), false, 1e-2), net(new RmsProp(1e-2, 0.9, 1e-6), false, 1e-2));
+    }
+
+    @Test
+    void rmsPropRunWithWeightDecayAndDepthwiseBiasMatchesDl4j() {
+        sameRun(net(new RmsProp(1e-2, 0.9, 1e-6), true, 1e-2), net(new RmsProp(1e-2, 0.9, 1e-6), true, 1e-2));
+    }
+
+    @Test
+    void refusesDilatedDepthwiseConvolution() {
+        var b = new NeuralNetConfiguration.Builder().seed(5).graphBuilder().addInputs("in")
+                .setInputTypes(InputType.convolutional(9, 9, 3))
+                .addLayer("dw", new DepthwiseConvolution2D.Builder(3, 3).dilation(2, 2).depthMultiplier(1)
+                        .convolutionMode(ConvolutionMode.Truncate).build(), "in")
+                .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "dw")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).build(), "gap")
+                .setOutputs("out");
+        ComputationGraph g = new ComputationGraph(b.build());
+        g.init();
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                () -> TrainableGraph.compile(g, IN, EngineMode.ONEDNN));
+        assertTrue(e.getMessage().contains("dilated"), e.getMessage());
     }
 }
