@@ -14,6 +14,7 @@ import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
+import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,8 @@ import org.transferkit.model.InputShape;
  * multiplier] weights) in Same mode, one with stride 2 and padding in Truncate mode, a separable convolution (its
  * [multiplier, channels, kH, kW] depthwise and [nOut, channels * multiplier, 1, 1] pointwise weights, the layer's
  * bias on the pointwise part), ReLU, global pooling and a softmax output; Adam and RMSprop runs (RMSprop also with
- * weight decay); a dilated depthwise convolution refused with the reason.
+ * weight decay); zero padding folded into a strided depthwise convolution (MobileNet's Keras form, inference and
+ * training); a dilated depthwise convolution refused with the reason.
  */
 class TrainableDepthwiseTest {
     private static final InputShape IN = new InputShape(3, 9, 9);
@@ -178,5 +180,28 @@ class TrainableDepthwiseTest {
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
                 () -> TrainableGraph.compile(g, IN, EngineMode.ONEDNN));
         assertTrue(e.getMessage().contains("dilated"), e.getMessage());
+    }
+
+    /** MobileNet's strided block as Keras has it: asymmetric zero padding, then a stride-2 unpadded depthwise one. */
+    @Test
+    void zeroPaddingBeforeADepthwiseConvolutionFoldsIn() {
+        var b = new NeuralNetConfiguration.Builder().seed(6).updater(new Adam(1e-3)).weightInit(WeightInit.RELU)
+                .activation(Activation.RELU).convolutionMode(ConvolutionMode.Truncate).graphBuilder().addInputs("in")
+                .setInputTypes(InputType.convolutional(9, 9, 3))
+                .addLayer("c0", new ConvolutionLayer.Builder(1, 1).nOut(3).build(), "in")
+                .addLayer("pad", new ZeroPaddingLayer.Builder(0, 1, 0, 1).build(), "c0")
+                .addLayer("dw", new DepthwiseConvolution2D.Builder(3, 3).stride(2, 2).depthMultiplier(2).build(), "pad")
+                .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "dw")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(), "gap")
+                .setOutputs("out");
+        ComputationGraph g = new ComputationGraph(b.build());
+        g.init();
+        INDArray x = images(4, 31);
+        try (CompiledGraph c = CompiledGraph.compile(g, "out", IN, EngineMode.ONEDNN)) {
+            float[] want = g.outputSingle(x).dup('c').reshape(12).toFloatVector();
+            assertClose(want, c.output(x).dup('c').reshape(12).toFloatVector(), 1e-5, "inference");
+        }
+        sameGradients(g);
     }
 }
