@@ -30,7 +30,7 @@ import org.transferkit.model.InputShape;
 
 /**
  * Depthwise and separable convolutions on the oneDNN training path against DL4J's own backprop and updaters, on a
- * tiny MobileNet / Xception-style graph: a depthwise convolution with a depth multiplier (DL4J's [kH, kW, channels,
+ * tiny MobileNet / Xception-style graph (and against finite differences): a depthwise convolution with a depth multiplier (DL4J's [kH, kW, channels,
  * multiplier] weights) in Same mode, one with stride 2 and padding in Truncate mode, a separable convolution (its
  * [multiplier, channels, kH, kW] depthwise and [nOut, channels * multiplier, 1, 1] pointwise weights, the layer's
  * bias on the pointwise part), ReLU, global pooling and a softmax output; Adam and RMSprop runs (RMSprop also with
@@ -134,6 +134,31 @@ class TrainableDepthwiseTest {
     @Test
     void gradientsWithoutDepthwiseBiasMatchDl4jBackprop() {
         sameGradients(net(new Adam(1e-3), false));
+    }
+
+    @Test
+    void gradientsMatchFiniteDifferences() {
+        ComputationGraph g = net(new Adam(1e-3), true);
+        INDArray x = images(3, 22);
+        INDArray y = labels(3);
+        try (TrainableGraph t = TrainableGraph.compile(g, IN, EngineMode.ONEDNN)) {
+            t.gradients(x, y);
+            float[] grad = t.flatGradients();
+            INDArray params = g.params();
+            for (int i = 0; i < grad.length; i += Math.max(1, grad.length / 30)) {
+                double w = params.getDouble(i);
+                double h = 1e-2;
+                params.putScalar(i, w + h);
+                t.load();
+                double up = t.gradients(x, y).loss();
+                params.putScalar(i, w - h);
+                t.load();
+                double down = t.gradients(x, y).loss();
+                params.putScalar(i, w);
+                double fd = (up - down) / (2 * h);
+                assertEquals(fd, grad[i], 2e-3 + 0.05 * Math.abs(fd), "parameter " + i);
+            }
+        }
     }
 
     @Test
