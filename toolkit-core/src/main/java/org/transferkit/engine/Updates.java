@@ -94,8 +94,10 @@ final class Updates {
 
     /** @return null if DL4J's {@code updater} and {@code regularization} are covered, else what is not */
     static String unsupported(IUpdater updater, List<Regularization> regularization) {
-        if (!(updater instanceof Adam || updater instanceof Nesterovs || updater instanceof Sgd || updater instanceof RmsProp)) {
-            return "updater " + updater.getClass().getSimpleName() + " (the training path runs Adam, Nesterovs, RmsProp and Sgd)";
+        if (!(updater instanceof Adam || updater instanceof Nesterovs || updater instanceof Sgd
+                || updater instanceof RmsProp)) {
+            return "updater " + updater.getClass().getSimpleName()
+                    + " (the training path runs Adam, Nesterovs, RmsProp and Sgd)";
         }
         for (Regularization r : regularization == null ? List.<Regularization>of() : regularization) {
             if (!(r instanceof WeightDecay || r instanceof L2Regularization || r instanceof L1Regularization)) {
