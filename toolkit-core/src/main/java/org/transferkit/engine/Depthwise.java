@@ -9,7 +9,8 @@ import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 /**
  * Lowers depthwise convolutions (a grouped convolution, one group per input channel) and separable
  * convolutions (that, then a 1x1 convolution). Output channel {@code c * multiplier + m} is input channel
- * {@code c} under kernel {@code m}, as in DL4J. Stateless.
+ * {@code c} under kernel {@code m}, as in DL4J. Zero padding right before one is folded into its padding, as for
+ * a standard convolution. Stateless.
  */
 final class Depthwise {
     private Depthwise() {
@@ -48,7 +49,8 @@ final class Depthwise {
         if (c.getDilation() != null && (c.getDilation()[0] != 1 || c.getDilation()[1] != 1)) {
             throw Lowering.unsupported(vertex, "dilated convolution");
         }
-        String t = l.tensor(in, vertex);
+        int[] extra = l.padding(in) == null ? new int[4] : l.padding(in); // zero padding before it, folded in
+        String t = l.tensorThroughPadding(in);
         long[] s = l.shape(t);
         if (s.length != 3) {
             throw Lowering.unsupported(vertex, "convolution of a flat tensor");
@@ -57,8 +59,14 @@ final class Depthwise {
         int kh = c.getKernelSize()[0];
         int kw = c.getKernelSize()[1];
         Op op = new Op(opName, Op.Kind.CONV, List.of(t));
-        long[] out = Convolutions.geometry(vertex, op, c.getConvolutionMode(), new long[] {s[1], s[2]}, c.getKernelSize(),
-                c.getStride(), c.getPadding());
+        long[] out = Convolutions.geometry(vertex, op, c.getConvolutionMode(),
+                new long[] {s[1] + extra[0] + extra[1], s[2] + extra[2] + extra[3]}, c.getKernelSize(), c.getStride(),
+                c.getPadding());
+        op.foldedPadding = extra[0] + extra[1] + extra[2] + extra[3] > 0;
+        op.padL[0] += extra[0];
+        op.padR[0] += extra[1];
+        op.padL[1] += extra[2];
+        op.padR[1] += extra[3];
         op.groups = ch;
         op.shape = new long[] {(long) ch * multiplier, out[0], out[1]};
         float[] w = p.floats("W", false);

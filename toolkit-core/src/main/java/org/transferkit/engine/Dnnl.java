@@ -80,6 +80,14 @@ final class Dnnl {
         return m;
     }
 
+    /** @return a memory descriptor of {@code dims} (f32) whose elements lie {@code strides} apart, per dimension */
+    static dnnl_memory_desc_t strided(long[] dims, long[] strides) {
+        dnnl_memory_desc_t m = new dnnl_memory_desc_t();
+        check(org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_by_strides(m, dims.length, dims,
+                org.bytedeco.dnnl.global.dnnl.dnnl_f32, strides), "memory desc");
+        return m;
+    }
+
     /** @return an owned copy of a descriptor that belongs to a primitive descriptor */
     static dnnl_memory_desc_t copy(dnnl_memory_desc_t md) {
         dnnl_memory_desc_t c = new dnnl_memory_desc_t();

@@ -15,9 +15,11 @@ import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.Convolution2D;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -26,7 +28,12 @@ import org.deeplearning4j.nn.layers.FrozenLayerWithBackprop;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
-/** What the training path covers, checked on a DL4J graph and on its lowered program. Stateless. */
+/**
+ * What the training path covers, checked on a DL4J graph and on its lowered program: the layers and vertices
+ * {@link TrainableGraph} lists (depthwise and separable convolutions included; their grouped convolutions' weights are
+ * checked when bound, by {@link WeightBinding}), the updaters and regularization {@link Updates} applies (Adam,
+ * Nesterovs, RmsProp, Sgd; L1, L2, weight decay). Stateless.
+ */
 final class TrainChecks {
     private TrainChecks() {
     }
@@ -80,7 +87,8 @@ final class TrainChecks {
         Class<?> c = lc.getClass();
         boolean known = c == ConvolutionLayer.class || c == Convolution2D.class || c == SubsamplingLayer.class
                 || c == DenseLayer.class || c == OutputLayer.class || c == GlobalPoolingLayer.class
-                || c == ActivationLayer.class || c == ZeroPaddingLayer.class || c == BatchNormalization.class;
+                || c == ActivationLayer.class || c == ZeroPaddingLayer.class || c == BatchNormalization.class
+                || c == DepthwiseConvolution2D.class || c == SeparableConvolution2D.class;
         if (!known) {
             throw unsupported(name, c.getSimpleName());
         }
@@ -133,7 +141,7 @@ final class TrainChecks {
         for (int i = 0; i < ops.size(); i++) {
             Op op = ops.get(i);
             boolean ok = switch (op.kind) {
-                case CONV -> op.groups == 1 && op.sumWith() == null;
+                case CONV -> op.sumWith() == null; // grouped only as depthwise (WeightBinding checks the weights)
                 case DENSE, POOL, GLOBAL_POOL, CONCAT, ELTWISE, ADD, BATCH_NORM -> op.sumWith() == null;
                 case SOFTMAX -> i == ops.size() - 1;
                 default -> false;

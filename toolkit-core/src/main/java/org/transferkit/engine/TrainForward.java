@@ -160,12 +160,13 @@ final class TrainForward {
 
     /** @return a buffer in layout {@code md} that a reorder added to {@code into} fills from the plain weights */
     dnnl_memory blockedWeights(List<Step> into, TrainableGraph.Weighted w, dnnl_memory_desc_t md) {
-        dnnl_memory plainW = mem.wrap(w.wDims(), w.w());
-        if (Dnnl.same(md, plain(w.wDims()))) {
+        dnnl_memory_desc_t ownMd = w.wMd();
+        dnnl_memory plainW = mem.own(ownMd, w.w());
+        if (Dnnl.same(md, ownMd)) {
             return plainW;
         }
         dnnl_memory m = mem.buffer(md);
-        mem.reorder(into, plain(w.wDims()), plainW, md, m);
+        mem.reorder(into, ownMd, plainW, md, m);
         return m;
     }
 

@@ -170,13 +170,14 @@ final class TrainPlan implements AutoCloseable {
                 Plan.toLong(op.padR)), "weights gradient " + op.name);
         dnnl_primitive_desc wpd = mem.own(Dnnl.describeBackward(wd, engine, hint, op.name));
         dnnl_memory_desc_t dwMd = Dnnl.query(wpd, dnnl_query_diff_weights_md);
-        dnnl_memory plainDw = mem.wrap(w.wDims(), w.dw());
-        boolean direct = Dnnl.same(dwMd, plain(w.wDims()));
+        dnnl_memory_desc_t ownMd = w.wMd();
+        dnnl_memory plainDw = mem.own(ownMd, w.dw());
+        boolean direct = Dnnl.same(dwMd, ownMd);
         dnnl_memory dw = direct ? plainDw : mem.buffer(dwMd);
         mem.step(mem.backward, wpd, new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS,
             DNNL_ARG_DIFF_BIAS}, st.src().value, out.grad, dw, mem.wrap(w.bDims(), w.db()));
         if (!direct) {
-            mem.reorder(mem.backward, dwMd, dw, plain(w.wDims()), plainDw);
+            mem.reorder(mem.backward, dwMd, dw, ownMd, plainDw);
         }
         if (mem.isInput(op.inputs.get(0))) {
             return; // the network's input: no gradient needed

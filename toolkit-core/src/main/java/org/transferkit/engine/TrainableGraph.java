@@ -12,7 +12,6 @@ import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
@@ -25,28 +24,37 @@ import org.transferkit.model.InputShape;
 /**
  * The training path of the compiled engine: a whole DL4J graph (everything trainable, one input, a softmax output
  * with cross-entropy) trained step by step on oneDNN primitives built from the same lowering as inference
- * ({@link TrainPlan}), with the optimizer DL4J's configuration names (SGD, Nesterov momentum, Adam; decoupled
- * weight decay) applied in place. The DL4J graph stays the model of record: {@link #load} takes its parameters,
- * updater state and iteration count, {@link #store} writes them back (so checkpoints, evaluation and saving work
- * on the graph as before); between the two, only this object changes them.
+ * ({@link TrainPlan}), with the optimizer DL4J's configuration names (SGD, Nesterov momentum, Adam, RMSprop; L1, L2
+ * and decoupled weight decay) applied in place. The DL4J graph stays the model of record: {@link #load} takes its
+ * parameters, updater state and iteration count, {@link #store} writes them back (so checkpoints, evaluation and
+ * saving work on the graph as before); between the two, only this object changes them.
  *
  * <p>{@link #compile} refuses (with the reason) what it does not cover; callers then train on DL4J. What it
- * covers: convolution (no groups, no dilation; with or without bias) and dense layers with ReLU or no activation,
- * max and average pooling, global pooling, ReLU layers, merge (concatenation), element-wise addition of two inputs
- * (residual blocks), zero padding before a convolution, batch normalization of feature maps in training mode (batch
- * statistics; gamma and beta trained; the running mean and variance, or log10 standard deviation, moved after each
- * step as DL4J moves them), the frozen affine map {@code BatchNormFreezer} makes of a batch normalization (fixed,
- * passes gradients through), plain dropout on a dense layer's input, and a dense softmax output layer with
- * multi-class cross-entropy and no class weights; no other frozen layers, no gradient normalization. Steps and outputs take ND4J
- * arrays, or plain row-major arrays ({@link #fit(float[], float[], int)}, {@link #output(float[], int)}) for
- * networks so small that making ND4J arrays per step costs more than the step (a head on cached features). Not
- * thread-safe; holds native memory: close it.
+ * covers: convolution (no dilation; with or without bias), depthwise convolution (any depth multiplier) and separable
+ * convolution (depthwise then pointwise), each over DL4J's own weight layouts ({@link WeightBinding}), and dense
+ * layers, with ReLU or no activation, max and average pooling, global pooling, ReLU layers, merge (concatenation),
+ * element-wise addition of two inputs (residual blocks), zero padding before a (standard) convolution, batch
+ * normalization of feature maps in training mode (batch statistics; gamma and beta trained; the running mean and
+ * variance, or log10 standard deviation, moved after each step as DL4J moves them), the frozen affine map
+ * {@code BatchNormFreezer} makes of a batch normalization (fixed, passes gradients through), plain dropout on a dense
+ * layer's input, and a dense softmax output layer with multi-class cross-entropy and no class weights; no other
+ * frozen layers, no gradient normalization. Steps and outputs take ND4J arrays, or plain row-major arrays
+ * ({@link #fit(float[], float[], int)}, {@link #output(float[], int)}) for networks so small that making ND4J arrays
+ * per step costs more than the step (a head on cached features). Not thread-safe; holds native memory: close it.
  */
 public final class TrainableGraph implements AutoCloseable {
     private static final int PLANS_KEPT = 2;
 
-    /** A convolution's or dense layer's parameters and gradients in plain layouts, for {@link TrainPlan}. */
-    record Weighted(long[] wDims, long[] bDims, FloatPointer w, FloatPointer b, FloatPointer dw, FloatPointer db) {
+    /**
+     * A convolution's or dense layer's parameters and gradients, for {@link TrainPlan}: the bias plain, the weights
+     * plain or (a depthwise convolution's, in DL4J's own layout) at {@code wStrides}; see {@link WeightBinding}.
+     */
+    record Weighted(long[] wDims, long[] wStrides, long[] bDims, FloatPointer w, FloatPointer b, FloatPointer dw,
+            FloatPointer db) {
+        /** @return the layout of {@link #w} and {@link #dw} */
+        org.bytedeco.dnnl.dnnl_memory_desc_t wMd() {
+            return wStrides == null ? TrainMemory.plain(wDims) : Dnnl.strided(wDims, wStrides);
+        }
     }
 
     /** What one step returns: the outputs of its forward pass (before the update) and the mean loss. */
@@ -162,7 +170,7 @@ public final class TrainableGraph implements AutoCloseable {
             for (UpdaterBlock.ParamState ps : block.getLayersAndVariablesInBlock()) {
                 String layer = ps.getLayer().getConfig().getLayerName();
                 int length = ps.getParamOffsetEnd() - ps.getParamOffsetStart();
-                Updates.Param prm = new Updates.Param(layer + "/" + ps.getParamName(), ps.getParamOffsetStart(), length,
+                Updates.Param prm = new Updates.Param(layer + "/" + ps.getParamName(), Updates.offset(graph, ps), length,
                         floats(length), floats(length), ps.getLayer().getConfig(), ps.getParamName());
                 params.add(prm);
                 byName.put(prm.name(), prm);
@@ -179,31 +187,16 @@ public final class TrainableGraph implements AutoCloseable {
             if (op.kind != Op.Kind.CONV && op.kind != Op.Kind.DENSE) {
                 continue;
             }
-            String vertex = op.name.endsWith(":linear") ? op.name.substring(0, op.name.length() - 7) : op.name;
-            Updates.Param w = byName.get(vertex + "/W");
-            Updates.Param b = byName.get(vertex + "/b");
-            boolean noBias = b == null && graph.getLayer(vertex).conf().getLayer() instanceof ConvolutionLayer c && !c.hasBias();
-            if (w == null || (b == null && !noBias)) {
-                throw new UnsupportedOperationException("vertex '" + vertex + "': a layer without trainable W and b");
-            }
-            long[] in = shapes.get(op.inputs.get(0));
-            long[] wDims;
-            if (op.kind == Op.Kind.CONV) {
-                wDims = new long[] {op.shape[0], in[0], op.kernel[0], op.kernel[1]};
-            } else {
-                wDims = new long[in.length + 1];
-                wDims[0] = op.shape[0];
-                System.arraycopy(in, 0, wDims, 1, in.length);
-            }
-            if (Lowering.product(wDims) != w.length() || (b != null && op.shape[0] != b.length())) {
-                throw new UnsupportedOperationException("vertex '" + vertex + "': parameters of unexpected size");
-            }
+            WeightBinding.Bound bound = WeightBinding.of(op, shapes.get(op.inputs.get(0)), graph, byName);
+            String vertex = bound.vertex();
+            Updates.Param w = bound.w();
+            Updates.Param b = bound.b();
             Double keep = TrainChecks.dropout(graph.getLayer(vertex).conf().getLayer());
             if (keep != null) {
                 dropout.put(op.name, keep);
             }
             // a convolution without bias: a zero bias of its own, whose gradient nothing reads
-            weighted.put(op.name, new Weighted(wDims, new long[] {op.shape[0]}, w.value(),
+            weighted.put(op.name, new Weighted(bound.wDims(), bound.wStrides(), new long[] {op.shape[0]}, w.value(),
                     b != null ? b.value() : floats(op.shape[0]), w.grad(), b != null ? b.grad() : floats(op.shape[0])));
         }
     }

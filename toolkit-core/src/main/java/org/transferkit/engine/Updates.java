@@ -15,6 +15,7 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.config.RmsProp;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.learning.regularization.L1Regularization;
 import org.nd4j.linalg.learning.regularization.L2Regularization;
@@ -23,11 +24,11 @@ import org.nd4j.linalg.learning.regularization.WeightDecay;
 
 /**
  * The optimizer steps of the training path, applied in place as DL4J M2.1 computes them (its {@code adam_updater},
- * {@code nesterovs_updater} and {@code sgd_updater} operations; {@link L2Regularization} and {@link L1Regularization} added to the gradient
- * before the updater, {@link WeightDecay} after it), on
+ * {@code nesterovs_updater}, {@code rms_prop_updater} and {@code sgd_updater} operations; {@link L2Regularization}
+ * and {@link L1Regularization} added to the gradient before the updater, {@link WeightDecay} after it), on
  * batch-mean gradients; and the softmax cross-entropy loss. The updater state lives in DL4J's layout (per updater
- * block: Adam's m then v, Nesterov's v), so it moves to and from the graph's updater state array unchanged.
- * Stateless.
+ * block: Adam's m then v, Nesterov's v, RMSprop's mean square), so it moves to and from the graph's updater state
+ * array unchanged. Stateless.
  */
 final class Updates {
     /** Values per chunk of an optimizer step (two float arrays of it per parameter array). */
@@ -93,8 +94,10 @@ final class Updates {
 
     /** @return null if DL4J's {@code updater} and {@code regularization} are covered, else what is not */
     static String unsupported(IUpdater updater, List<Regularization> regularization) {
-        if (!(updater instanceof Adam || updater instanceof Nesterovs || updater instanceof Sgd)) {
-            return "updater " + updater.getClass().getSimpleName() + " (the training path runs Adam, Nesterovs and Sgd)";
+        if (!(updater instanceof Adam || updater instanceof Nesterovs || updater instanceof Sgd
+                || updater instanceof RmsProp)) {
+            return "updater " + updater.getClass().getSimpleName()
+                    + " (the training path runs Adam, Nesterovs, RmsProp and Sgd)";
         }
         for (Regularization r : regularization == null ? List.<Regularization>of() : regularization) {
             if (!(r instanceof WeightDecay || r instanceof L2Regularization || r instanceof L1Regularization)) {
@@ -118,11 +121,26 @@ final class Updates {
         for (UpdaterBlock b : ((BaseMultiLayerUpdater<?>) graph.getUpdater()).getUpdaterBlocks()) {
             int n = b.getParamOffsetEnd() - b.getParamOffsetStart();
             for (UpdaterBlock.ParamState ps : b.getLayersAndVariablesInBlock()) {
-                int at = b.getUpdaterViewOffsetStart() + ps.getParamOffsetStart() - b.getParamOffsetStart();
+                int at = b.getUpdaterViewOffsetStart() + offset(graph, ps) - b.getParamOffsetStart();
                 slots.put(ps.getLayer().getConfig().getLayerName() + "/" + ps.getParamName(), new Slot(at, at + n));
             }
         }
         return slots;
+    }
+
+    /**
+     * @return where the parameter of {@code ps} starts in the graph's flat parameter (and gradient) vector: where its
+     *     view really lies, which for DL4J M2.1's depthwise and separable convolutions differs from the updater block's
+     *     bookkeeping (that takes the weights first, while their views put the bias first; DL4J's own updater applies
+     *     the block as one range, so it does not notice)
+     */
+    static int offset(ComputationGraph graph, UpdaterBlock.ParamState ps) {
+        int length = ps.getParamOffsetEnd() - ps.getParamOffsetStart();
+        INDArray view = graph.getLayer(ps.getLayer().getConfig().getLayerName()).getParam(ps.getParamName());
+        INDArray flat = graph.params();
+        long at = view == null ? -1 : view.offset() - flat.offset();
+        boolean inside = view != null && view.length() == length && at >= 0 && at + length <= flat.length();
+        return inside ? (int) at : ps.getParamOffsetStart();
     }
 
     /**
@@ -140,6 +158,9 @@ final class Updates {
             IUpdater u = p.updater();
             p.first = u instanceof Sgd || u instanceof NoOp ? null : slice(st, s.first(), p.length);
             p.second = u instanceof Adam ? slice(st, s.second(), p.length) : null;
+            if (fresh && u instanceof RmsProp r) { // DL4J starts RMSprop's mean square at epsilon, not zero
+                java.util.Arrays.fill(p.first, (float) r.getEpsilon());
+            }
         }
     }
 
@@ -211,6 +232,8 @@ final class Updates {
                 }
                 if (u instanceof Adam ad) {
                     adam(p, w, g, at, n, lr, ad.getBeta1(), ad.getBeta2(), ad.getEpsilon(), iteration, decay);
+                } else if (u instanceof RmsProp r) {
+                    rmsProp(p.first, w, g, at, n, lr, r.getRmsDecay(), r.getEpsilon(), decay);
                 } else if (u instanceof Nesterovs ne) {
                     nesterovs(p.first, w, g, at, n, lr, ne.currentMomentum(iteration, epoch), decay);
                 } else {
@@ -295,6 +318,23 @@ final class Updates {
             v[j] = fmu * prev - flr * g[i];
             float wi = w[i];
             float up = fmu * prev - (1 + fmu) * v[j] + (float) (decay * wi);
+            w[i] = wi - up;
+        }
+    }
+
+    /**
+     * DL4J's {@code rms_prop_updater}: {@code s = decay * s + (1 - decay) * g^2}, {@code w -= lr * g / (sqrt(s) + eps)},
+     * epsilon outside the square root.
+     */
+    private static void rmsProp(float[] s, float[] w, float[] g, int at, int n, double lr, double rmsDecay, double eps,
+            double decay) {
+        float fd = (float) rmsDecay;
+        for (int i = 0; i < n; i++) {
+            int j = at + i;
+            float gi = g[i];
+            s[j] = s[j] * fd + gi * gi * (1 - fd);
+            float wi = w[i];
+            float up = (float) (lr * gi / (Math.sqrt(s[j]) + eps)) + (float) (decay * wi);
             w[i] = wi - up;
         }
     }

@@ -1,0 +1,290 @@
+package org.transferkit.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.RmsProp;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.transferkit.model.InputShape;
+
+/**
+ * Depthwise and separable convolutions on the oneDNN training path against DL4J's own backprop and updaters, on a
+ * tiny MobileNet / Xception-style graph (and against finite differences): a depthwise convolution with a depth multiplier (DL4J's [kH, kW, channels,
+ * multiplier] weights) in Same mode, one with stride 2 and padding in Truncate mode, a separable convolution (its
+ * [multiplier, channels, kH, kW] depthwise and [nOut, channels * multiplier, 1, 1] pointwise weights, the layer's
+ * bias on the pointwise part), ReLU, global pooling and a softmax output; Adam and RMSprop runs (RMSprop also with
+ * weight decay); zero padding folded into a strided depthwise convolution (MobileNet's Keras form, inference and
+ * training); Xception's entry-flow block (separable convolutions, training-mode batch normalization, Same-mode max
+ * pooling, a strided projection added); a dilated depthwise convolution refused with the reason.
+ */
+class TrainableDepthwiseTest {
+    private static final InputShape IN = new InputShape(3, 9, 9);
+
+    /** A 1x1 convolution, two depthwise convolutions and a separable one. */
+    static ComputationGraph net(IUpdater updater, boolean depthwiseBias) {
+        return net(updater, depthwiseBias, 0);
+    }
+
+    /** As {@link #net(IUpdater, boolean)}, with decoupled weight decay {@code decay} (applied with the learning rate). */
+    static ComputationGraph net(IUpdater updater, boolean depthwiseBias, double decay) {
+        var b = new NeuralNetConfiguration.Builder().seed(5).updater(updater).weightInit(WeightInit.RELU).weightDecay(decay)
+                .activation(Activation.RELU).graphBuilder().addInputs("in")
+                .setInputTypes(InputType.convolutional(9, 9, 3))
+                .addLayer("c0", new ConvolutionLayer.Builder(1, 1).nOut(3).convolutionMode(ConvolutionMode.Truncate)
+                        .build(), "in")
+                .addLayer("dw", new DepthwiseConvolution2D.Builder(3, 3).depthMultiplier(2).hasBias(depthwiseBias)
+                        .convolutionMode(ConvolutionMode.Same).build(), "c0")
+                .addLayer("dw2", new DepthwiseConvolution2D.Builder(3, 3).depthMultiplier(1).stride(2, 2).padding(1, 1)
+                        .convolutionMode(ConvolutionMode.Truncate).build(), "dw")
+                .addLayer("sep", new SeparableConvolution2D.Builder(3, 3).depthMultiplier(2).nOut(5).padding(1, 1)
+                        .convolutionMode(ConvolutionMode.Truncate).build(), "dw2")
+                .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "sep")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(), "gap")
+                .setOutputs("out");
+        ComputationGraph g = new ComputationGraph(b.build());
+        g.init();
+        return g;
+    }
+
+    static INDArray images(int n, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        return Nd4j.rand(DataType.FLOAT, n, 3, 9, 9).subi(0.5).muli(2);
+    }
+
+    static INDArray labels(int n) {
+        INDArray y = Nd4j.zeros(DataType.FLOAT, n, 3);
+        for (int i = 0; i < n; i++) {
+            y.putScalar(i, i % 3, 1);
+        }
+        return y;
+    }
+
+    static void assertClose(float[] want, float[] got, double tol, String what) {
+        assertEquals(want.length, got.length, what + ": lengths");
+        for (int i = 0; i < want.length; i++) {
+            double err = Math.abs(want[i] - got[i]);
+            assertTrue(err <= tol * (1 + Math.abs(want[i])), what + "[" + i + "]: DL4J " + want[i] + ", engine " + got[i]);
+        }
+    }
+
+    /** Gradients of one batch, the engine's (batch means) scaled back to DL4J's sums. */
+    private static void sameGradients(ComputationGraph g) {
+        INDArray x = images(5, 21);
+        INDArray y = labels(5);
+        g.setInputs(x);
+        g.setLabels(y);
+        g.computeGradientAndScore();
+        float[] want = g.gradient().gradient().castTo(DataType.FLOAT).toFloatVector();
+        double score = g.score();
+        try (TrainableGraph t = TrainableGraph.compile(g, IN, EngineMode.ONEDNN)) {
+            double loss = t.gradients(x, y).loss();
+            float[] got = t.flatGradients();
+            for (int i = 0; i < got.length; i++) {
+                got[i] *= 5;
+            }
+            // DL4J's gradient array holds a batch normalization's running-statistics update, not a gradient: skipped
+            for (var block : ((BaseMultiLayerUpdater<?>) g.getUpdater()).getUpdaterBlocks()) {
+                for (UpdaterBlock.ParamState ps : block.getLayersAndVariablesInBlock()) {
+                    if (List.of("mean", "var", "log10stdev").contains(ps.getParamName())) {
+                        int at = Updates.offset(g, ps);
+                        for (int i = at; i < at + ps.getParamOffsetEnd() - ps.getParamOffsetStart(); i++) {
+                            want[i] = 0;
+                            got[i] = 0;
+                        }
+                    }
+                }
+            }
+            assertClose(want, got, 2e-4, "gradient");
+            assertEquals(score, loss, 1e-5, "loss");
+        }
+    }
+
+    /** Steps on the engine against DL4J's fit: the same losses, parameters and updater state. */
+    static void sameRun(ComputationGraph dl4j, ComputationGraph onEngine) {
+        try (TrainableGraph t = TrainableGraph.compile(onEngine, IN, EngineMode.ONEDNN)) {
+            for (int step = 0; step < 6; step++) {
+                INDArray x = images(step % 2 == 0 ? 6 : 4, 300 + step); // two batch sizes: two plans
+                INDArray y = labels((int) x.size(0));
+                dl4j.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
+                double loss = t.fit(x, y).loss();
+                assertEquals(dl4j.score(), loss, 2e-4 * (1 + loss), "loss at step " + step);
+            }
+            t.store();
+        }
+        assertClose(dl4j.params().toFloatVector(), onEngine.params().toFloatVector(), 5e-4, "parameters");
+        assertClose(dl4j.getUpdater().getStateViewArray().toFloatVector(),
+                onEngine.getUpdater().getStateViewArray().toFloatVector(), 5e-4, "updater state");
+        assertEquals(dl4j.getConfiguration().getIterationCount(), onEngine.getConfiguration().getIterationCount());
+    }
+
+    @Test
+    void gradientsMatchDl4jBackprop() {
+        sameGradients(net(new Adam(1e-3), true));
+    }
+
+    @Test
+    void gradientsWithoutDepthwiseBiasMatchDl4jBackprop() {
+        sameGradients(net(new Adam(1e-3), false));
+    }
+
+    @Test
+    void gradientsMatchFiniteDifferences() {
+        ComputationGraph g = net(new Adam(1e-3), true);
+        INDArray x = images(3, 22);
+        INDArray y = labels(3);
+        try (TrainableGraph t = TrainableGraph.compile(g, IN, EngineMode.ONEDNN)) {
+            t.gradients(x, y);
+            float[] grad = t.flatGradients();
+            INDArray params = g.params();
+            for (int i = 0; i < grad.length; i += Math.max(1, grad.length / 30)) {
+                double w = params.getDouble(i);
+                double h = 1e-2;
+                params.putScalar(i, w + h);
+                t.load();
+                double up = t.gradients(x, y).loss();
+                params.putScalar(i, w - h);
+                t.load();
+                double down = t.gradients(x, y).loss();
+                params.putScalar(i, w);
+                double fd = (up - down) / (2 * h);
+                assertEquals(fd, grad[i], 2e-3 + 0.05 * Math.abs(fd), "parameter " + i);
+            }
+        }
+    }
+
+    @Test
+    void lowersDepthwiseAsGroupedConvolutions() {
+        try (TrainableGraph t = TrainableGraph.compile(net(new Adam(1e-3), true), IN, EngineMode.ONEDNN)) {
+            List<String> ops = t.operations();
+            assertTrue(ops.stream().anyMatch(o -> o.startsWith("dw CONV")), ops.toString());
+            assertTrue(ops.stream().anyMatch(o -> o.startsWith("sep:depthwise CONV")), ops.toString());
+        }
+    }
+
+    @Test
+    void adamRunMatchesDl4j() {
+        sameRun(net(new Adam(1e-2), true), net(new Adam(1e-2), true));
+    }
+
+    @Test
+    void rmsPropRunMatchesDl4j() {
+        sameRun(net(new RmsProp(1e-2, 0.9, 1e-6), true), net(new RmsProp(1e-2, 0.9, 1e-6), true));
+    }
+
+    @Test
+    void rmsPropRunWithWeightDecayMatchesDl4j() {
+        sameRun(net(new RmsProp(1e-2, 0.9, 1e-6), false, 1e-2), net(new RmsProp(1e-2, 0.9, 1e-6), false, 1e-2));
+    }
+
+    @Test
+    void rmsPropRunWithWeightDecayAndDepthwiseBiasMatchesDl4j() {
+        sameRun(net(new RmsProp(1e-2, 0.9, 1e-6), true, 1e-2), net(new RmsProp(1e-2, 0.9, 1e-6), true, 1e-2));
+    }
+
+    @Test
+    void refusesDilatedDepthwiseConvolution() {
+        var b = new NeuralNetConfiguration.Builder().seed(5).graphBuilder().addInputs("in")
+                .setInputTypes(InputType.convolutional(9, 9, 3))
+                .addLayer("dw", new DepthwiseConvolution2D.Builder(3, 3).dilation(2, 2).depthMultiplier(1)
+                        .convolutionMode(ConvolutionMode.Truncate).build(), "in")
+                .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "dw")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).build(), "gap")
+                .setOutputs("out");
+        ComputationGraph g = new ComputationGraph(b.build());
+        g.init();
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                () -> TrainableGraph.compile(g, IN, EngineMode.ONEDNN));
+        assertTrue(e.getMessage().contains("dilated"), e.getMessage());
+    }
+
+    /** MobileNet's strided block as Keras has it: asymmetric zero padding, then a stride-2 unpadded depthwise one. */
+    @Test
+    void zeroPaddingBeforeADepthwiseConvolutionFoldsIn() {
+        var b = new NeuralNetConfiguration.Builder().seed(6).updater(new Adam(1e-3)).weightInit(WeightInit.RELU)
+                .activation(Activation.RELU).convolutionMode(ConvolutionMode.Truncate).graphBuilder().addInputs("in")
+                .setInputTypes(InputType.convolutional(9, 9, 3))
+                .addLayer("c0", new ConvolutionLayer.Builder(1, 1).nOut(3).build(), "in")
+                .addLayer("pad", new ZeroPaddingLayer.Builder(0, 1, 0, 1).build(), "c0")
+                .addLayer("dw", new DepthwiseConvolution2D.Builder(3, 3).stride(2, 2).depthMultiplier(2).build(), "pad")
+                .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "dw")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(), "gap")
+                .setOutputs("out");
+        ComputationGraph g = new ComputationGraph(b.build());
+        g.init();
+        INDArray x = images(4, 31);
+        try (CompiledGraph c = CompiledGraph.compile(g, "out", IN, EngineMode.ONEDNN)) {
+            float[] want = g.outputSingle(x).dup('c').reshape(12).toFloatVector();
+            assertClose(want, c.output(x).dup('c').reshape(12).toFloatVector(), 1e-5, "inference");
+        }
+        sameGradients(g);
+    }
+
+    /**
+     * Xception's entry-flow block as DL4J's zoo builds it: two separable convolutions without bias, each with batch
+     * normalization (ReLU between), a Same-mode max pooling, and a strided 1x1 projection with batch normalization
+     * added to it.
+     */
+    static ComputationGraph xceptionBlock(IUpdater updater) {
+        var b = new NeuralNetConfiguration.Builder().seed(7).updater(updater).weightInit(WeightInit.RELU)
+                .activation(Activation.IDENTITY).convolutionMode(ConvolutionMode.Same).graphBuilder().addInputs("in")
+                .setInputTypes(InputType.convolutional(9, 9, 3))
+                .addLayer("c0", new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.RELU).build(), "in")
+                .addLayer("res", new ConvolutionLayer.Builder(1, 1).stride(2, 2).nOut(6).hasBias(false).build(), "c0")
+                .addLayer("res_bn", new BatchNormalization.Builder().build(), "res")
+                .addLayer("sep1", new SeparableConvolution2D.Builder(3, 3).nOut(6).hasBias(false).build(), "c0")
+                .addLayer("sep1_bn", new BatchNormalization.Builder().build(), "sep1")
+                .addLayer("sep1_relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), "sep1_bn")
+                .addLayer("sep2", new SeparableConvolution2D.Builder(3, 3).nOut(6).hasBias(false).build(), "sep1_relu")
+                .addLayer("sep2_bn", new BatchNormalization.Builder().build(), "sep2")
+                .addLayer("pool", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(3, 3).stride(2, 2).build(),
+                        "sep2_bn")
+                .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "pool", "res_bn")
+                .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "add")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(), "gap")
+                .setOutputs("out");
+        ComputationGraph g = new ComputationGraph(b.build());
+        g.init();
+        return g;
+    }
+
+    @Test
+    void xceptionBlockGradientsMatchDl4jBackprop() {
+        sameGradients(xceptionBlock(new Adam(1e-3)));
+    }
+
+    @Test
+    void xceptionBlockAdamRunMatchesDl4j() {
+        sameRun(xceptionBlock(new Adam(1e-2)), xceptionBlock(new Adam(1e-2)));
+    }
+}
