@@ -17,6 +17,7 @@ import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 
@@ -174,7 +175,7 @@ final class TrainMemory implements AutoCloseable {
 
     /** @return what the plan's buffers would take each in its own buffer, by kind, and what they take placed */
     String report() {
-        return String.format("%s; oneDNN's scratchpads (allocated by oneDNN): largest %.1f MB, all %.1f MB",
+        return String.format("%s; oneDNN's scratchpads (its memory consumption per primitive): largest %.1f MB, all %.1f MB",
                 placed.report(), scratchpadMax / 1e6, scratchpadSum / 1e6);
     }
 
@@ -232,11 +233,11 @@ final class TrainMemory implements AutoCloseable {
             placed.use(memories[i], kinds[i], fwd, into.size());
         }
         into.add(new Step(Dnnl.primitive(pd, "training step"), args.position(0), kinds.length));
-        dnnl_memory_desc_t scratch = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
-        if (scratch != null && !scratch.isNull()) {
-            long bytes = dnnl_memory_desc_get_size(scratch);
-            scratchpadMax = Math.max(scratchpadMax, bytes);
-            scratchpadSum += bytes;
+        try (LongPointer extra = new LongPointer(1)) { // the primitive's scratchpad, which oneDNN allocates
+            if (dnnl_primitive_desc_query(pd, dnnl_query_memory_consumption_s64, 0, extra) == dnnl_success) {
+                scratchpadMax = Math.max(scratchpadMax, extra.get());
+                scratchpadSum += extra.get();
+            }
         }
     }
 
