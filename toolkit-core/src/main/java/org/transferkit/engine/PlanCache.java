@@ -6,7 +6,8 @@ import java.util.Map;
 import java.util.function.IntFunction;
 
 /**
- * oneDNN plans by batch size, the most recently used few kept: making one more closes the least recently used. A plan
+ * oneDNN plans by batch size, the most recently used few kept: making one more first closes the least recently used
+ * (so its memory is free before the new plan takes its own). A plan
  * holds native memory for one batch size, so a graph fed two sizes (training and validation batches, a last partial
  * batch) keeps both without growing with every size it ever saw. Not thread-safe: its graph's lock guards it.
  *
@@ -32,18 +33,18 @@ final class PlanCache<P extends AutoCloseable> implements AutoCloseable {
     P get(int batch, IntFunction<P> make) {
         P p = plans.get(batch);
         if (p == null) {
-            p = make.apply(batch);
-            plans.put(batch, p);
-            if (plans.size() > kept) {
+            if (plans.size() >= kept) { // freed before the new one is made: never one plan more than kept
                 Iterator<Map.Entry<Integer, P>> it = plans.entrySet().iterator();
                 closeQuietly(it.next().getValue());
                 it.remove();
             }
+            p = make.apply(batch);
+            plans.put(batch, p);
         }
         return p;
     }
 
-    /** Closes every plan held. Idempotent. */
+    /** Closes every plan held; the cache stays usable (it makes plans again as asked). Idempotent. */
     @Override
     public void close() {
         plans.values().forEach(PlanCache::closeQuietly);

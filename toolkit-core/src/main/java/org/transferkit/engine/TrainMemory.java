@@ -17,6 +17,7 @@ import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 
@@ -24,7 +25,9 @@ import org.bytedeco.javacpp.PointerPointer;
  * The native side of one {@link TrainPlan}: its named tensors (values and gradients), the buffers behind them, the
  * memory objects wrapping those and the parameters, the primitive descriptors, and the forward and backward lists of
  * primitive steps, plus the helpers that create each of these (plain descriptors, reorders, binary operations, the
- * gradient targets that sum the gradients of a tensor read by several operations).
+ * gradient targets that sum the gradients of a tensor read by several operations). The buffers of activations,
+ * gradients and temporaries get their places once the plan is built ({@link #place}): by liveness over the forward
+ * and backward steps ({@link TrainBuffers}), so buffers that are never alive at the same time share memory.
  *
  * <p>Contract: it owns every native object it creates or is handed through {@link #own}; {@link #close()} frees all
  * of them exactly once (later calls find nothing left to free), and only its {@link TrainPlan} closes it. Memory it
@@ -41,7 +44,6 @@ final class TrainMemory implements AutoCloseable {
         final dnnl_memory_desc_t md;
         final long[] dims;
         final dnnl_memory value;
-        FloatPointer gradData;
         dnnl_memory grad;
         boolean written;
 
@@ -62,9 +64,12 @@ final class TrainMemory implements AutoCloseable {
     private final List<dnnl_primitive_desc> descs = new ArrayList<>();
     private final List<dnnl_memory> owned = new ArrayList<>();
     private final List<Pointer> buffers = new ArrayList<>();
+    private final TrainBuffers placed = new TrainBuffers();
     private final Map<String, Tensor> tensors = new HashMap<>();
     private final Set<Tensor> withGrad = new HashSet<>();
     private String input;
+    private long scratchpadMax;
+    private long scratchpadSum;
 
     TrainMemory(dnnl_engine engine, dnnl_stream stream, int batch) {
         this.engine = engine;
@@ -100,9 +105,9 @@ final class TrainMemory implements AutoCloseable {
         return t;
     }
 
-    /** @return a new tensor {@code name} with its own zeroed buffer in layout {@code md} */
+    /** @return a new tensor {@code name} in layout {@code md}, its buffer placed by liveness ({@link #place}) */
     Tensor tensor(String name, dnnl_memory_desc_t md, long[] dims) {
-        Tensor t = new Tensor(md, dims, buffer(md));
+        Tensor t = new Tensor(md, dims, buffer(md, TrainBuffers.Kind.ACTIVATION));
         tensors.put(name, t);
         return t;
     }
@@ -120,7 +125,10 @@ final class TrainMemory implements AutoCloseable {
         return m;
     }
 
-    /** @return a zeroed buffer with room for {@code md}, deallocated on close */
+    /**
+     * @return a zeroed buffer of its own with room for {@code md}, deallocated on close (for data read or written
+     *     outside the steps: masks, batch statistics)
+     */
     FloatPointer floats(dnnl_memory_desc_t md) {
         long n = dnnl_memory_desc_get_size(md) / Float.BYTES;
         FloatPointer p = new FloatPointer(Math.max(1, n));
@@ -129,9 +137,46 @@ final class TrainMemory implements AutoCloseable {
         return p;
     }
 
-    /** @return a memory object of layout {@code md} over a zeroed buffer of its own */
+    /**
+     * @return a memory object of layout {@code md} over a buffer placed by liveness once the plan is built
+     *     ({@link #place}): only the steps may read or write it, unless it is {@link #pin pinned}
+     */
     dnnl_memory buffer(dnnl_memory_desc_t md) {
-        return own(md, floats(md));
+        return buffer(md, TrainBuffers.Kind.OTHER);
+    }
+
+    private dnnl_memory buffer(dnnl_memory_desc_t md, TrainBuffers.Kind kind) {
+        dnnl_memory m = own(md, null);
+        placed.add(m, md, kind);
+        return m;
+    }
+
+    /** @return a memory object of layout {@code md} over the buffer of {@code of} (a {@link #buffer}), at its start */
+    dnnl_memory view(dnnl_memory_desc_t md, dnnl_memory of) {
+        dnnl_memory m = own(md, null);
+        placed.view(m, of);
+        return m;
+    }
+
+    /** Gives {@code m} (a {@link #buffer}) a zeroed buffer of its own, for reading or writing outside the steps. */
+    void pin(dnnl_memory m) {
+        placed.pin(m);
+    }
+
+    /** Places every {@link #buffer} by liveness over the steps built so far; call once, when the plan is built. */
+    void place() {
+        placed.place(forward.size());
+    }
+
+    /** @return bytes the plan's buffers take placed, and (second) what they would take each in a buffer of its own */
+    long[] bytes() {
+        return new long[] {placed.bytes(), placed.unplacedBytes()};
+    }
+
+    /** @return what the plan's buffers would take each in its own buffer, by kind, and what they take placed */
+    String report() {
+        return String.format("%s; oneDNN's scratchpads (its memory consumption per primitive): largest %.1f MB, all %.1f MB",
+                placed.report(), scratchpadMax / 1e6, scratchpadSum / 1e6);
     }
 
     /** @return a plain memory object over {@code data} (borrowed) */
@@ -139,11 +184,10 @@ final class TrainMemory implements AutoCloseable {
         return own(plain(dims), data);
     }
 
-    /** Gives {@code t} a zeroed gradient buffer unless it has one. */
+    /** Gives {@code t} a gradient buffer (placed by liveness: written before read) unless it has one. */
     void gradOf(Tensor t) {
         if (withGrad.add(t)) {
-            t.gradData = floats(t.md);
-            t.grad = own(t.md, t.gradData);
+            t.grad = buffer(t.md, TrainBuffers.Kind.GRADIENT);
         }
     }
 
@@ -158,7 +202,6 @@ final class TrainMemory implements AutoCloseable {
             return false;
         }
         withGrad.add(t);
-        t.gradData = from.gradData;
         t.grad = from.grad;
         t.written = true;
         return true;
@@ -184,10 +227,18 @@ final class TrainMemory implements AutoCloseable {
 
     void step(List<Step> into, dnnl_primitive_desc pd, int[] kinds, dnnl_memory... memories) {
         dnnl_exec_arg_t args = new dnnl_exec_arg_t(kinds.length);
+        boolean fwd = into == forward;
         for (int i = 0; i < kinds.length; i++) {
             args.position(i).arg(kinds[i]).memory(memories[i]);
+            placed.use(memories[i], kinds[i], fwd, into.size());
         }
         into.add(new Step(Dnnl.primitive(pd, "training step"), args.position(0), kinds.length));
+        try (LongPointer extra = new LongPointer(1)) { // the primitive's scratchpad, which oneDNN allocates
+            if (dnnl_primitive_desc_query(pd, dnnl_query_memory_consumption_s64, 0, extra) == dnnl_success) {
+                scratchpadMax = Math.max(scratchpadMax, extra.get());
+                scratchpadSum += extra.get();
+            }
+        }
     }
 
     /** Executes {@code steps} in order and waits for them. */
@@ -221,7 +272,7 @@ final class TrainMemory implements AutoCloseable {
             this.md = md;
             this.add = add;
             this.direct = !add && Dnnl.same(md, tensor.md);
-            this.memory = direct ? tensor.grad : buffer(md);
+            this.memory = direct ? tensor.grad : buffer(md, TrainBuffers.Kind.GRADIENT);
         }
 
         void finish() {
@@ -230,7 +281,7 @@ final class TrainMemory implements AutoCloseable {
             }
             dnnl_memory same = memory;
             if (!Dnnl.same(md, tensor.md)) {
-                same = add ? buffer(tensor.md) : tensor.grad;
+                same = add ? buffer(tensor.md, TrainBuffers.Kind.GRADIENT) : tensor.grad;
                 reorder(backward, md, memory, tensor.md, same);
             }
             if (!add) {
@@ -288,5 +339,6 @@ final class TrainMemory implements AutoCloseable {
         owned.clear();
         buffers.forEach(Pointer::deallocate);
         buffers.clear();
+        placed.close();
     }
 }

@@ -18,6 +18,8 @@ import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.transferkit.engine.TrainMemory.Target;
 import org.transferkit.engine.TrainMemory.Tensor;
 
@@ -26,7 +28,9 @@ import org.transferkit.engine.TrainMemory.Tensor;
  * mode (keeping every activation and each max pooling's workspace for the backward pass; lowered by
  * {@link TrainForward}), then backward-data and backward-weights in reverse order (lowered here), with gradients of a
  * tensor read by several operations summed. Everything is in plain layouts (NCHW activations, OIHW / OI weights), so
- * the parameters and their gradients are the same arrays the optimizer updates in place.
+ * the parameters and their gradients are the same arrays the optimizer updates in place. The buffers of
+ * activations and gradients are placed by liveness over the whole step once it is built ({@link TrainBuffers}), so
+ * one that no later step reads is reused.
  *
  * <p>Contract: every native object of the plan is owned by its one {@link TrainMemory}, which {@link #close()}
  * closes (a plan that fails to build closes it before throwing); the parameters, their gradients and the input
@@ -34,6 +38,7 @@ import org.transferkit.engine.TrainMemory.Tensor;
  * thread-safe.
  */
 final class TrainPlan implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainPlan.class);
     private final TrainMemory mem;
     private final TrainForward fwd;
     private final Map<String, TrainableGraph.Weighted> weighted;
@@ -64,6 +69,13 @@ final class TrainPlan implements AutoCloseable {
             for (int i = ops.size() - 1; i >= 0; i--) {
                 backward(ops.get(i));
             }
+            mem.pin(logits.value); // read after the forward pass,
+            mem.pin(logits.grad); // written before the backward pass
+            if (fwd.clean() != null) {
+                mem.pin(fwd.clean().value);
+            }
+            mem.place();
+            LOG.debug("training plan for batch {}: {}", batch, mem.report());
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -72,6 +84,11 @@ final class TrainPlan implements AutoCloseable {
 
     int batch() {
         return mem.batch();
+    }
+
+    /** @return bytes of the plan's activation, gradient and temporary buffers as placed, and each on its own */
+    long[] bytes() {
+        return mem.bytes();
     }
 
     /**
@@ -114,7 +131,7 @@ final class TrainPlan implements AutoCloseable {
 
     /** Runs the backward pass from the loss's gradient with respect to the logits; fills every weight gradient. */
     void backward(float[] gradLogits) {
-        logits.gradData.put(gradLogits);
+        new FloatPointer(TrainMemory.handle(logits.grad)).put(gradLogits);
         mem.run(mem.backward);
     }
 
@@ -131,7 +148,12 @@ final class TrainPlan implements AutoCloseable {
             case DENSE -> denseBackward(op, out);
             case POOL, GLOBAL_POOL -> poolBackward(op, out);
             case ELTWISE -> {
-                Target t = mem.target(op.inputs.get(0), out.md);
+                String in = op.inputs.get(0);
+                if (!mem.isInput(in) && mem.shareGradient(mem.get(in), out)) { // in place: the input's is the output's
+                    eltwiseBackward(op.name, op.act, out, out.grad);
+                    return;
+                }
+                Target t = mem.target(in, out.md);
                 if (t != null) {
                     eltwiseBackward(op.name, op.act, out, t.memory);
                     t.finish();
@@ -258,7 +280,7 @@ final class TrainPlan implements AutoCloseable {
                 dnnl_memory_desc_t sub = new dnnl_memory_desc_t();
                 Dnnl.check(dnnl_memory_desc_init_submemory(sub, out.md, src.dims, new long[] {0, offset, 0, 0}),
                         "gradient slice " + op.name);
-                dnnl_memory slice = mem.own(sub, out.gradData);
+                dnnl_memory slice = mem.view(sub, out.grad);
                 Target t = mem.target(name, plain(src.dims));
                 mem.reorder(mem.backward, sub, slice, plain(src.dims), t.memory);
                 t.finish();
@@ -307,8 +329,10 @@ final class TrainPlan implements AutoCloseable {
         Dnnl.check(dnnl_batch_normalization_backward_desc_init(d, dnnl_backward, out.md, src.md, op.norm.eps(),
                 TrainForward.normFlags(op)), "batch normalization gradient " + op.name);
         dnnl_primitive_desc pd = mem.own(Dnnl.describeBackward(d, engine, fwd.hint(op.name), op.name));
-        Target t = mem.isInput(in) ? null : mem.target(in, Dnnl.query(pd, dnnl_query_diff_src_md));
-        dnnl_memory diffSrc = t != null ? t.memory : mem.buffer(Dnnl.query(pd, dnnl_query_diff_src_md));
+        dnnl_memory_desc_t diffSrcMd = Dnnl.query(pd, dnnl_query_diff_src_md);
+        boolean inPlace = !mem.isInput(in) && Dnnl.same(diffSrcMd, out.md) && mem.shareGradient(src, out);
+        Target t = mem.isInput(in) || inPlace ? null : mem.target(in, diffSrcMd);
+        dnnl_memory diffSrc = inPlace ? out.grad : t != null ? t.memory : mem.buffer(diffSrcMd);
         dnnl_memory[] stats = fwd.normStats(op.name);
         mem.step(mem.backward, pd, new int[] {DNNL_ARG_SRC, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE, DNNL_ARG_DIFF_DST,
             DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_SCALE, DNNL_ARG_DIFF_SHIFT}, src.value,

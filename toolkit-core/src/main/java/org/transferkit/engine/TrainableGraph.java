@@ -154,6 +154,7 @@ public final class TrainableGraph implements AutoCloseable {
             t.bind();
             t.load();
             t.plan(1); // every primitive once: what oneDNN refuses shows up here
+            t.plans.close(); // not kept: its memory is for the batch sizes trained
         } catch (RuntimeException e) {
             t.close();
             throw e instanceof UnsupportedOperationException u ? u
@@ -431,6 +432,12 @@ public final class TrainableGraph implements AutoCloseable {
     /** @return the lowered operations, one line each */
     public List<String> operations() {
         return program.ops().stream().map(Op::toString).toList();
+    }
+
+    /** @return the plan for {@code batch}'s buffer bytes as placed by liveness, and each in a buffer of its own */
+    long[] planBytes(int batch) {
+        requireOpen();
+        return plan(batch).bytes();
     }
 
     private TrainPlan plan(int batch) {
