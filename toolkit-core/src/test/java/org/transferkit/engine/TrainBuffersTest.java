@@ -139,7 +139,7 @@ class TrainBuffersTest {
                 int n = step == 2 ? 3 : 4; // a second batch size: a second plan
                 Nd4j.getRandom().setSeed(400 + step);
                 INDArray x = Nd4j.rand(DataType.FLOAT, n, 3, 12, 12).subi(0.5).muli(2);
-                INDArray y = TrainableResidualTest.labels(n);
+                INDArray y = TrainingComparisons.labels(n);
                 dl4j.fit(new DataSet(x, y));
                 double loss = t.fit(x, y).loss();
                 assertEquals(dl4j.score(), loss, 5e-4 * (1 + loss), "loss at step " + step);
@@ -148,9 +148,9 @@ class TrainBuffersTest {
             assertTrue(bytes[0] < bytes[1] * 3 / 4, "buffers placed by liveness: " + bytes[0] + " of " + bytes[1]);
             t.store();
         }
-        TrainableResidualTest.assertClose(dl4j.params().toFloatVector(), onEngine.params().toFloatVector(), 2e-3,
+        TrainingComparisons.assertClose(dl4j.params().toFloatVector(), onEngine.params().toFloatVector(), 2e-3,
                 "parameters");
-        TrainableResidualTest.assertClose(dl4j.getUpdater().getStateViewArray().toFloatVector(),
+        TrainingComparisons.assertClose(dl4j.getUpdater().getStateViewArray().toFloatVector(),
                 onEngine.getUpdater().getStateViewArray().toFloatVector(), 2e-3, "updater state");
         assertNotEquals(0, dl4j.getIterationCount(), "trained");
     }

@@ -1,5 +1,7 @@
 package org.transferkit.engine;
 
+import static org.transferkit.engine.TrainingComparisons.assertClose;
+import static org.transferkit.engine.TrainingComparisons.labels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,22 +85,6 @@ class TrainableGraphTest {
     private static INDArray images(int n, long seed) {
         Nd4j.getRandom().setSeed(seed);
         return Nd4j.rand(DataType.FLOAT, n, 3, 12, 12).subi(0.5).muli(2);
-    }
-
-    private static INDArray labels(int n) {
-        INDArray y = Nd4j.zeros(DataType.FLOAT, n, 3);
-        for (int i = 0; i < n; i++) {
-            y.putScalar(i, i % 3, 1);
-        }
-        return y;
-    }
-
-    private static void assertClose(float[] want, float[] got, double tol, String what) {
-        assertEquals(want.length, got.length, what + ": lengths");
-        for (int i = 0; i < want.length; i++) {
-            double err = Math.abs(want[i] - got[i]);
-            assertTrue(err <= tol * (1 + Math.abs(want[i])), what + "[" + i + "]: DL4J " + want[i] + ", engine " + got[i]);
-        }
     }
 
     /** Gradients of one batch, the engine's (batch means) scaled back to DL4J's sums. */

@@ -1,5 +1,6 @@
 package org.transferkit.engine;
 
+import static org.transferkit.engine.TrainingComparisons.labels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -105,22 +106,6 @@ class TrainableResidualTest {
         return Nd4j.rand(DataType.FLOAT, n, 3, 13, 13).subi(0.5).muli(2);
     }
 
-    static INDArray labels(int n) {
-        INDArray y = Nd4j.zeros(DataType.FLOAT, n, 3);
-        for (int i = 0; i < n; i++) {
-            y.putScalar(i, i % 3, 1);
-        }
-        return y;
-    }
-
-    static void assertClose(float[] want, float[] got, double tol, String what) {
-        assertEquals(want.length, got.length, what + ": lengths");
-        for (int i = 0; i < want.length; i++) {
-            double err = Math.abs(want[i] - got[i]);
-            assertTrue(err <= tol * (1 + Math.abs(want[i])), what + "[" + i + "]: DL4J " + want[i] + ", engine " + got[i]);
-        }
-    }
-
     private static void assertClose(ComputationGraph g, float[] want, float[] got, double tol, String what) {
         assertEquals(want.length, got.length, what + ": lengths");
         for (int i = 0; i < want.length; i++) {
@@ -208,11 +193,11 @@ class TrainableResidualTest {
             t.store();
         }
         assertClose(dl4j, dl4j.params().toFloatVector(), onEngine.params().toFloatVector(), 2e-3, "parameters");
-        assertClose(dl4j.getUpdater().getStateViewArray().toFloatVector(),
+        TrainingComparisons.assertClose(dl4j.getUpdater().getStateViewArray().toFloatVector(),
                 onEngine.getUpdater().getStateViewArray().toFloatVector(), 2e-3, "updater state");
         for (String bn : List.of("stem_bn", "a2_bn", "bs_bn")) {
             for (Map.Entry<String, INDArray> e : dl4j.getLayer(bn).paramTable().entrySet()) {
-                assertClose(e.getValue().toFloatVector(), onEngine.getLayer(bn).getParam(e.getKey()).toFloatVector(), 2e-4,
+                TrainingComparisons.assertClose(e.getValue().toFloatVector(), onEngine.getLayer(bn).getParam(e.getKey()).toFloatVector(), 2e-4,
                         bn + "/" + e.getKey());
             }
         }
@@ -253,7 +238,7 @@ class TrainableResidualTest {
                 tb.store();
             }
         }
-        assertClose(a.params().toFloatVector(), b.params().toFloatVector(), 1e-6, "parameters");
+        TrainingComparisons.assertClose(a.params().toFloatVector(), b.params().toFloatVector(), 1e-6, "parameters");
     }
 
     @Test
