@@ -22,8 +22,6 @@ import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
-import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
@@ -81,36 +79,9 @@ class TrainableDepthwiseTest {
         return Nd4j.rand(DataType.FLOAT, n, 3, 9, 9).subi(0.5).muli(2);
     }
 
-    /** Gradients of one batch, the engine's (batch means) scaled back to DL4J's sums. */
+    /** One batch's gradients against DL4J's backprop ({@link TrainingComparisons#sameGradients}). */
     private static void sameGradients(ComputationGraph g) {
-        INDArray x = images(5, 21);
-        INDArray y = labels(5);
-        g.setInputs(x);
-        g.setLabels(y);
-        g.computeGradientAndScore();
-        float[] want = g.gradient().gradient().castTo(DataType.FLOAT).toFloatVector();
-        double score = g.score();
-        try (TrainableGraph t = TrainableGraph.compile(g, IN, EngineMode.ONEDNN)) {
-            double loss = t.gradients(x, y).loss();
-            float[] got = t.flatGradients();
-            for (int i = 0; i < got.length; i++) {
-                got[i] *= 5;
-            }
-            // DL4J's gradient array holds a batch normalization's running-statistics update, not a gradient: skipped
-            for (var block : ((BaseMultiLayerUpdater<?>) g.getUpdater()).getUpdaterBlocks()) {
-                for (UpdaterBlock.ParamState ps : block.getLayersAndVariablesInBlock()) {
-                    if (List.of("mean", "var", "log10stdev").contains(ps.getParamName())) {
-                        int at = Updates.offset(g, ps);
-                        for (int i = at; i < at + ps.getParamOffsetEnd() - ps.getParamOffsetStart(); i++) {
-                            want[i] = 0;
-                            got[i] = 0;
-                        }
-                    }
-                }
-            }
-            assertClose(want, got, 2e-4, "gradient");
-            assertEquals(score, loss, 1e-5, "loss");
-        }
+        TrainingComparisons.sameGradients(g, images(5, 21), IN);
     }
 
     /** Steps on the engine against DL4J's fit: the same losses, parameters and updater state. */

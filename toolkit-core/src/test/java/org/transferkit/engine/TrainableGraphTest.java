@@ -87,24 +87,9 @@ class TrainableGraphTest {
         return Nd4j.rand(DataType.FLOAT, n, 3, 12, 12).subi(0.5).muli(2);
     }
 
-    /** Gradients of one batch, the engine's (batch means) scaled back to DL4J's sums. */
+    /** One batch's gradients against DL4J's backprop ({@link TrainingComparisons#sameGradients}). */
     private static void sameGradients(ComputationGraph g) {
-        INDArray x = images(5, 11);
-        INDArray y = labels(5);
-        g.setInputs(x);
-        g.setLabels(y);
-        g.computeGradientAndScore();
-        float[] want = g.gradient().gradient().castTo(DataType.FLOAT).toFloatVector();
-        double score = g.score();
-        try (TrainableGraph t = TrainableGraph.compile(g, IN, EngineMode.ONEDNN)) {
-            double loss = t.gradients(x, y).loss();
-            float[] got = t.flatGradients();
-            for (int i = 0; i < got.length; i++) {
-                got[i] *= 5;
-            }
-            assertClose(want, got, 2e-4, "gradient");
-            assertEquals(score, loss, 1e-5, "loss");
-        }
+        TrainingComparisons.sameGradients(g, images(5, 11), IN);
     }
 
     @Test

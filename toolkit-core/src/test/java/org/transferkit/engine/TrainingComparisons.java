@@ -3,11 +3,19 @@ package org.transferkit.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.transferkit.model.InputShape;
 
-/** What the training-path tests share: one-hot labels over three classes and a relative closeness check vs DL4J. */
+/**
+ * What the training-path tests share: one-hot labels over three classes, a relative closeness check vs DL4J, and one
+ * batch's gradients on the engine against DL4J's own backprop.
+ */
 final class TrainingComparisons {
     private TrainingComparisons() {
     }
@@ -27,6 +35,41 @@ final class TrainingComparisons {
         for (int i = 0; i < want.length; i++) {
             double err = Math.abs(want[i] - got[i]);
             assertTrue(err <= tol * (1 + Math.abs(want[i])), what + "[" + i + "]: DL4J " + want[i] + ", engine " + got[i]);
+        }
+    }
+
+    /**
+     * Asserts that one batch's gradients and loss on the engine match DL4J's backprop: the engine's gradients (batch
+     * means) scaled back to DL4J's sums, within 2e-4 relative; a batch normalization's running statistics, which DL4J's
+     * gradient array holds as an update rather than a gradient, are skipped.
+     */
+    static void sameGradients(ComputationGraph g, INDArray x, InputShape in) {
+        int n = (int) x.size(0);
+        INDArray y = labels(n);
+        g.setInputs(x);
+        g.setLabels(y);
+        g.computeGradientAndScore();
+        float[] want = g.gradient().gradient().castTo(DataType.FLOAT).toFloatVector();
+        double score = g.score();
+        try (TrainableGraph t = TrainableGraph.compile(g, in, EngineMode.ONEDNN)) {
+            double loss = t.gradients(x, y).loss();
+            float[] got = t.flatGradients();
+            for (int i = 0; i < got.length; i++) {
+                got[i] *= n;
+            }
+            for (var block : ((BaseMultiLayerUpdater<?>) g.getUpdater()).getUpdaterBlocks()) {
+                for (UpdaterBlock.ParamState ps : block.getLayersAndVariablesInBlock()) {
+                    if (List.of("mean", "var", "log10stdev").contains(ps.getParamName())) {
+                        int at = Updates.offset(g, ps);
+                        for (int i = at; i < at + ps.getParamOffsetEnd() - ps.getParamOffsetStart(); i++) {
+                            want[i] = 0;
+                            got[i] = 0;
+                        }
+                    }
+                }
+            }
+            assertClose(want, got, 2e-4, "gradient");
+            assertEquals(score, loss, 1e-5, "loss");
         }
     }
 }
