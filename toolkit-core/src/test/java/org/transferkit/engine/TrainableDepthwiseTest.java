@@ -84,22 +84,9 @@ class TrainableDepthwiseTest {
         TrainingComparisons.sameGradients(g, images(5, 21), IN);
     }
 
-    /** Steps on the engine against DL4J's fit: the same losses, parameters and updater state. */
+    /** Steps on the engine against DL4J's fit ({@link TrainingComparisons#sameRun}). */
     static void sameRun(ComputationGraph dl4j, ComputationGraph onEngine) {
-        try (TrainableGraph t = TrainableGraph.compile(onEngine, IN, EngineMode.ONEDNN)) {
-            for (int step = 0; step < 6; step++) {
-                INDArray x = images(step % 2 == 0 ? 6 : 4, 300 + step); // two batch sizes: two plans
-                INDArray y = labels((int) x.size(0));
-                dl4j.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
-                double loss = t.fit(x, y).loss();
-                assertEquals(dl4j.score(), loss, 2e-4 * (1 + loss), "loss at step " + step);
-            }
-            t.store();
-        }
-        assertClose(dl4j.params().toFloatVector(), onEngine.params().toFloatVector(), 5e-4, "parameters");
-        assertClose(dl4j.getUpdater().getStateViewArray().toFloatVector(),
-                onEngine.getUpdater().getStateViewArray().toFloatVector(), 5e-4, "updater state");
-        assertEquals(dl4j.getConfiguration().getIterationCount(), onEngine.getConfiguration().getIterationCount());
+        TrainingComparisons.sameRun(dl4j, onEngine, IN, (n, seed) -> images(n, seed), 300);
     }
 
     @Test

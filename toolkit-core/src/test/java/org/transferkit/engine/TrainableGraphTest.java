@@ -127,22 +127,9 @@ class TrainableGraphTest {
         }
     }
 
-    /** Steps on the engine against DL4J's fit: the same losses, parameters and updater state. */
+    /** Steps on the engine against DL4J's fit ({@link TrainingComparisons#sameRun}). */
     private static void sameRun(ComputationGraph dl4j, ComputationGraph onEngine) {
-        try (TrainableGraph t = TrainableGraph.compile(onEngine, IN, EngineMode.ONEDNN)) {
-            for (int step = 0; step < 6; step++) {
-                INDArray x = images(step % 2 == 0 ? 6 : 4, 100 + step); // two batch sizes: two plans
-                INDArray y = labels((int) x.size(0));
-                dl4j.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
-                double loss = t.fit(x, y).loss();
-                assertEquals(dl4j.score(), loss, 2e-4 * (1 + loss), "loss at step " + step);
-            }
-            t.store();
-        }
-        assertClose(dl4j.params().toFloatVector(), onEngine.params().toFloatVector(), 5e-4, "parameters");
-        assertClose(dl4j.getUpdater().getStateViewArray().toFloatVector(),
-                onEngine.getUpdater().getStateViewArray().toFloatVector(), 5e-4, "updater state");
-        assertEquals(dl4j.getConfiguration().getIterationCount(), onEngine.getConfiguration().getIterationCount());
+        TrainingComparisons.sameRun(dl4j, onEngine, IN, (n, seed) -> images(n, seed), 100);
     }
 
     @Test

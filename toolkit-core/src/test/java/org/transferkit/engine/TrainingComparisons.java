@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.function.BiFunction;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
@@ -71,5 +72,30 @@ final class TrainingComparisons {
             assertClose(want, got, 2e-4, "gradient");
             assertEquals(score, loss, 1e-5, "loss");
         }
+    }
+
+    /**
+     * Six steps on the engine against DL4J's fit, alternating batches of 6 and 4 (two plans): the same losses within
+     * 2e-4 relative, then the same parameters, updater state (5e-4) and iteration count.
+     *
+     * @param images makes {@code n} inputs from a seed
+     * @param seed the first step's seed
+     */
+    static void sameRun(ComputationGraph dl4j, ComputationGraph onEngine, InputShape in,
+            BiFunction<Integer, Long, INDArray> images, long seed) {
+        try (TrainableGraph t = TrainableGraph.compile(onEngine, in, EngineMode.ONEDNN)) {
+            for (int step = 0; step < 6; step++) {
+                INDArray x = images.apply(step % 2 == 0 ? 6 : 4, seed + step);
+                INDArray y = labels((int) x.size(0));
+                dl4j.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
+                double loss = t.fit(x, y).loss();
+                assertEquals(dl4j.score(), loss, 2e-4 * (1 + loss), "loss at step " + step);
+            }
+            t.store();
+        }
+        assertClose(dl4j.params().toFloatVector(), onEngine.params().toFloatVector(), 5e-4, "parameters");
+        assertClose(dl4j.getUpdater().getStateViewArray().toFloatVector(),
+                onEngine.getUpdater().getStateViewArray().toFloatVector(), 5e-4, "updater state");
+        assertEquals(dl4j.getConfiguration().getIterationCount(), onEngine.getConfiguration().getIterationCount());
     }
 }
