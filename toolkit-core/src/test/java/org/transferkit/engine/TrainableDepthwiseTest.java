@@ -1,8 +1,6 @@
 package org.transferkit.engine;
 
 import static org.transferkit.engine.TrainingComparisons.assertClose;
-import static org.transferkit.engine.TrainingComparisons.labels;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -101,27 +99,7 @@ class TrainableDepthwiseTest {
 
     @Test
     void gradientsMatchFiniteDifferences() {
-        ComputationGraph g = net(new Adam(1e-3), true);
-        INDArray x = images(3, 22);
-        INDArray y = labels(3);
-        try (TrainableGraph t = TrainableGraph.compile(g, IN, EngineMode.ONEDNN)) {
-            t.gradients(x, y);
-            float[] grad = t.flatGradients();
-            INDArray params = g.params();
-            for (int i = 0; i < grad.length; i += Math.max(1, grad.length / 30)) {
-                double w = params.getDouble(i);
-                double h = 1e-2;
-                params.putScalar(i, w + h);
-                t.load();
-                double up = t.gradients(x, y).loss();
-                params.putScalar(i, w - h);
-                t.load();
-                double down = t.gradients(x, y).loss();
-                params.putScalar(i, w);
-                double fd = (up - down) / (2 * h);
-                assertEquals(fd, grad[i], 2e-3 + 0.05 * Math.abs(fd), "parameter " + i);
-            }
-        }
+        TrainingComparisons.matchesFiniteDifferences(net(new Adam(1e-3), true), images(3, 22), IN, 30);
     }
 
     @Test

@@ -104,27 +104,7 @@ class TrainableGraphTest {
 
     @Test
     void gradientsMatchFiniteDifferences() {
-        ComputationGraph g = fire(new Adam(1e-3), 0);
-        INDArray x = images(3, 12);
-        INDArray y = labels(3);
-        try (TrainableGraph t = TrainableGraph.compile(g, IN, EngineMode.ONEDNN)) {
-            t.gradients(x, y);
-            float[] grad = t.flatGradients();
-            INDArray params = g.params();
-            for (int i = 0; i < grad.length; i += Math.max(1, grad.length / 25)) {
-                double w = params.getDouble(i);
-                double h = 1e-2;
-                params.putScalar(i, w + h);
-                t.load();
-                double up = t.gradients(x, y).loss();
-                params.putScalar(i, w - h);
-                t.load();
-                double down = t.gradients(x, y).loss();
-                params.putScalar(i, w);
-                double fd = (up - down) / (2 * h);
-                assertEquals(fd, grad[i], 2e-3 + 0.05 * Math.abs(fd), "parameter " + i);
-            }
-        }
+        TrainingComparisons.matchesFiniteDifferences(fire(new Adam(1e-3), 0), images(3, 12), IN, 25);
     }
 
     /** Steps on the engine against DL4J's fit ({@link TrainingComparisons#sameRun}). */

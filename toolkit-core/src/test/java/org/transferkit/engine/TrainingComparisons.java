@@ -98,4 +98,30 @@ final class TrainingComparisons {
                 onEngine.getUpdater().getStateViewArray().toFloatVector(), 5e-4, "updater state");
         assertEquals(dl4j.getConfiguration().getIterationCount(), onEngine.getConfiguration().getIterationCount());
     }
+
+    /**
+     * Asserts that the engine's gradients match central finite differences (step 1e-2) of its own loss at about
+     * {@code samples} evenly spaced parameters, within {@code 2e-3 + 5%}.
+     */
+    static void matchesFiniteDifferences(ComputationGraph g, INDArray x, InputShape in, int samples) {
+        INDArray y = labels((int) x.size(0));
+        try (TrainableGraph t = TrainableGraph.compile(g, in, EngineMode.ONEDNN)) {
+            t.gradients(x, y);
+            float[] grad = t.flatGradients();
+            INDArray params = g.params();
+            for (int i = 0; i < grad.length; i += Math.max(1, grad.length / samples)) {
+                double w = params.getDouble(i);
+                double h = 1e-2;
+                params.putScalar(i, w + h);
+                t.load();
+                double up = t.gradients(x, y).loss();
+                params.putScalar(i, w - h);
+                t.load();
+                double down = t.gradients(x, y).loss();
+                params.putScalar(i, w);
+                double fd = (up - down) / (2 * h);
+                assertEquals(fd, grad[i], 2e-3 + 0.05 * Math.abs(fd), "parameter " + i);
+            }
+        }
+    }
 }
