@@ -3,6 +3,7 @@ import java.util.Map;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
@@ -16,7 +17,8 @@ import org.transferkit.zoo.BackboneCatalog;
 /**
  * Multiply-accumulates per image of the networks {@code transferkit bench models} times (backbone with random
  * weights, global pooling, 1000-way dense head): every convolution (output values x kernel area x input channels
- * per group) and dense layer (inputs x outputs), from DL4J's own shape inference. Run with the CLI jar on the
+ * per group) and dense layer (inputs x outputs; batch normalization, though DL4J types it a feed-forward layer, is
+ * per-element work like pooling and not counted), from DL4J's own shape inference. Run with the CLI jar on the
  * class path: {@code java -cp toolkit-examples/target/transferkit.jar bench/TkMacs.java squeezenet,resnet50,vgg16}.
  */
 public final class TkMacs {
@@ -42,7 +44,7 @@ public final class TkMacs {
                     InputType.InputTypeConvolutional out = (InputType.InputTypeConvolutional) types.get(e.getKey());
                     macs += out.getHeight() * out.getWidth() * out.getChannels() * c.getKernelSize()[0] * c.getKernelSize()[1]
                             * c.getNIn();
-                } else if (layer instanceof FeedForwardLayer f) {
+                } else if (layer instanceof FeedForwardLayer f && !(layer instanceof BatchNormalization)) {
                     macs += f.getNIn() * f.getNOut();
                 }
             }
