@@ -208,9 +208,10 @@ final class Lowering {
             tensorOf.put(name, tensor(in, name));
         } else if (lc instanceof ActivationLayer a) {
             activation(name, Act.of(a.getActivationFn(), name), in);
-            if (consumers.getOrDefault(in, 0) > 1 && !tensorOf.get(name).equals(tensorOf.get(in))) {
+            if (!training && consumers.getOrDefault(in, 0) > 1 && !tensorOf.get(name).equals(tensorOf.get(in))) {
                 // DL4J (M2.1) applies an ActivationLayer in place when not training: every later reader of its
                 // input sees the activated values (Xception's residual adds do). Mirror it, so outputs match DL4J's.
+                // Training, DL4J activates a copy (the other readers see the input itself), and so does this path.
                 tensorOf.put(in, tensorOf.get(name));
             }
         } else if (lc instanceof LossLayer loss) {

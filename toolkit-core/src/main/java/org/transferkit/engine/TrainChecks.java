@@ -72,13 +72,6 @@ final class TrainChecks {
                 throw unsupported(name, "a frozen layer other than a frozen batch-norm affine map");
             }
             layer(name, l.conf().getLayer(), l, name.equals(output));
-            if (l.conf().getLayer() instanceof ActivationLayer) {
-                String in = conf.getVertexInputs().get(name).get(0);
-                long readers = conf.getVertexInputs().values().stream().filter(ins -> ins.contains(in)).count();
-                if (readers > 1) {
-                    throw unsupported(name, "an activation layer whose input other vertices read too");
-                }
-            }
         }
         return output;
     }

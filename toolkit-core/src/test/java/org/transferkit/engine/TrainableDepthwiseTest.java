@@ -209,4 +209,39 @@ class TrainableDepthwiseTest {
     void xceptionBlockAdamRunMatchesDl4j() {
         sameRun(xceptionBlock(new Adam(1e-2)), xceptionBlock(new Adam(1e-2)));
     }
+
+    /**
+     * Xception's middle-flow shape: the sum of a block feeds both the next block's ReLU layer and the next residual
+     * add. Training, DL4J M2.1 activates a copy, so the add reads the sum itself (not activated); the training path
+     * must do the same (inference, DL4J activates in place and the engine mirrors that). No convolution before a batch
+     * normalization has a bias (as in Xception): its gradient is zero up to rounding, which Adam would amplify.
+     */
+    static ComputationGraph xceptionMiddle(IUpdater updater) {
+        var b = new NeuralNetConfiguration.Builder().seed(11).updater(updater).weightInit(WeightInit.RELU)
+                .activation(Activation.IDENTITY).convolutionMode(ConvolutionMode.Same).graphBuilder().addInputs("in")
+                .setInputTypes(InputType.convolutional(9, 9, 3))
+                .addLayer("c0", new ConvolutionLayer.Builder(3, 3).nOut(4).hasBias(false).build(), "in")
+                .addLayer("c0_bn", new BatchNormalization.Builder().build(), "c0")
+                .addLayer("act1", new ActivationLayer.Builder().activation(Activation.RELU).build(), "c0_bn")
+                .addLayer("sep1", new SeparableConvolution2D.Builder(3, 3).nOut(4).hasBias(false).build(), "act1")
+                .addLayer("sep1_bn", new BatchNormalization.Builder().build(), "sep1")
+                .addVertex("add1", new ElementWiseVertex(ElementWiseVertex.Op.Add), "sep1_bn", "c0_bn")
+                .addLayer("act2", new ActivationLayer.Builder().activation(Activation.RELU).build(), "add1")
+                .addLayer("sep2", new SeparableConvolution2D.Builder(3, 3).nOut(4).hasBias(false).build(), "act2")
+                .addLayer("sep2_bn", new BatchNormalization.Builder().build(), "sep2")
+                .addVertex("add2", new ElementWiseVertex(ElementWiseVertex.Op.Add), "sep2_bn", "add1")
+                .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "add2")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(), "gap")
+                .setOutputs("out");
+        ComputationGraph g = new ComputationGraph(b.build());
+        g.init();
+        return g;
+    }
+
+    @Test
+    void aSumReadByAReluLayerAndTheNextAddTrainsAsDl4jTrains() {
+        sameGradients(xceptionMiddle(new Adam(1e-3)));
+        sameRun(xceptionMiddle(new Adam(1e-2)), xceptionMiddle(new Adam(1e-2)));
+    }
 }
