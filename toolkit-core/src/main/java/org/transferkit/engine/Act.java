@@ -3,7 +3,11 @@ package org.transferkit.engine;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_clip;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_elu;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_logistic;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_elu_use_dst_for_bwd;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_logistic_use_dst_for_bwd;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_relu;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_relu_use_dst_for_bwd;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_tanh_use_dst_for_bwd;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_swish;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_tanh;
 
@@ -65,5 +69,26 @@ record Act(int alg, float alpha, float beta) {
         }
         throw new UnsupportedOperationException("vertex '" + where + "': activation " + fn + " is not supported by the engine; "
                 + "supported: " + SUPPORTED);
+    }
+
+    /**
+     * The same function as oneDNN computes its gradient from the function's output alone, so the training path keeps
+     * no input for it (and can write its input gradient in place): ReLU and leaky ReLU (slope at least 0), sigmoid,
+     * tanh, ELU (alpha at least 0). DL4J's derivatives of these are the same functions of the output.
+     *
+     * @return the {@code dnnl_eltwise_*_use_dst_for_bwd} algorithm, or -1 when the gradient needs the input
+     *     (ReLU6's clip, swish)
+     */
+    int fromOutput() {
+        if (alg == dnnl_eltwise_relu && alpha >= 0) {
+            return dnnl_eltwise_relu_use_dst_for_bwd;
+        } else if (alg == dnnl_eltwise_logistic) {
+            return dnnl_eltwise_logistic_use_dst_for_bwd;
+        } else if (alg == dnnl_eltwise_tanh) {
+            return dnnl_eltwise_tanh_use_dst_for_bwd;
+        } else if (alg == dnnl_eltwise_elu && alpha >= 0) {
+            return dnnl_eltwise_elu_use_dst_for_bwd;
+        }
+        return -1;
     }
 }

@@ -167,15 +167,17 @@ final class TrainPlan implements AutoCloseable {
     }
 
     private void eltwiseBackward(String name, Act act, Tensor out, dnnl_memory gradIn) {
-        if (act.alg() != dnnl_eltwise_relu || act.alpha() != 0) {
-            throw new UnsupportedOperationException("activation " + name + " does not train on the engine (ReLU only)");
+        int alg = act.fromOutput();
+        if (alg < 0) {
+            throw new UnsupportedOperationException("activation " + name + " does not train on the engine (ReLU, leaky "
+                    + "ReLU, sigmoid, tanh and ELU do)");
         }
         dnnl_eltwise_desc_t d = new dnnl_eltwise_desc_t();
-        Dnnl.check(dnnl_eltwise_backward_desc_init(d, dnnl_eltwise_relu_use_dst_for_bwd, out.md, out.md, 0f, 0f),
+        Dnnl.check(dnnl_eltwise_backward_desc_init(d, alg, out.md, out.md, act.alpha(), act.beta()),
                 "activation gradient " + name);
         dnnl_eltwise_desc_t f = new dnnl_eltwise_desc_t();
-        Dnnl.check(dnnl_eltwise_forward_desc_init(f, dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd, out.md,
-                0f, 0f), "activation " + name);
+        Dnnl.check(dnnl_eltwise_forward_desc_init(f, dnnl_forward_training, alg, out.md, act.alpha(), act.beta()),
+                "activation " + name);
         dnnl_primitive_desc hint = mem.own(Dnnl.describe(f, null, engine, name));
         dnnl_primitive_desc pd = mem.own(Dnnl.describeBackward(d, engine, hint, name));
         mem.step(mem.backward, pd, new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC}, out.value, out.grad,

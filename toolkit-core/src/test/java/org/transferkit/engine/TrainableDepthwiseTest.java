@@ -43,7 +43,7 @@ import org.transferkit.model.InputShape;
  * pooling, a strided projection added); a dilated depthwise convolution refused with the reason.
  */
 class TrainableDepthwiseTest {
-    private static final InputShape IN = new InputShape(3, 9, 9);
+    static final InputShape IN = new InputShape(3, 9, 9);
 
     /** A 1x1 convolution, two depthwise convolutions and a separable one. */
     static ComputationGraph net(IUpdater updater, boolean depthwiseBias) {
