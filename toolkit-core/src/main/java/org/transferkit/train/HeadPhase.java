@@ -26,8 +26,8 @@ import org.transferkit.task.Task;
  *
  * <p>Given an engine mode that trains on oneDNN, the head trains on the engine's training path ({@link TrainableGraph}:
  * the same batches, dropout draws and optimizer as DL4J's {@code fit}, without DL4J's per-call overhead, which is most
- * of a step's time for a head this small), and is measured on it; where that path does not cover the head (a loss
- * other than unweighted softmax cross-entropy, an optimizer it does not know) it trains on DL4J, and
+ * of a step's time for a head this small), and is measured on it; where that path does not cover the head (an
+ * output activation and loss it does not compute, an optimizer it does not know) it trains on DL4J, and
  * {@link #trainingPath()} says why. The head's DL4J network stays the model of record: its weights and updater state
  * are taken when the first epoch starts and written back whenever the epoch loop reads them (a kept epoch, a
  * checkpoint, the end: {@link #syncNetwork()}), so it reads them as DL4J would have left them; nothing else may change
