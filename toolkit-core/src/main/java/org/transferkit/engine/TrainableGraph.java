@@ -134,7 +134,8 @@ public final class TrainableGraph implements AutoCloseable {
      * @param plansKept batch sizes whose plans stay built, at least 1
      * @return the graph compiled for training, loaded with the graph's current state (close it)
      * @throws IllegalArgumentException if {@code input} is not three positive sizes or {@code plansKept} < 1
-     * @throws UnsupportedOperationException naming what the training path does not cover (then train on DL4J)
+     * @throws UnsupportedOperationException naming what the training path does not cover (then train on DL4J); a
+     *     {@link NativeMemoryExceeded} if the native memory it needs is refused (everything it allocated is freed)
      */
     public static TrainableGraph compile(ComputationGraph graph, long[] input, EngineMode mode, int plansKept) {
         Objects.requireNonNull(graph, "graph");
@@ -161,8 +162,11 @@ public final class TrainableGraph implements AutoCloseable {
             t.load();
             t.plan(1); // every primitive once: what oneDNN refuses shows up here
             t.plans.close(); // not kept: its memory is for the batch sizes trained
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError e) {
             t.close();
+            if (e instanceof OutOfMemoryError oom) { // JavaCPP refused the parameters' and gradients' buffers
+                throw new NativeMemoryExceeded("parameters and gradients", oom);
+            }
             throw e instanceof UnsupportedOperationException u ? u
                     : new UnsupportedOperationException("the training path cannot build this graph: " + e.getMessage(), e);
         }
@@ -259,6 +263,7 @@ public final class TrainableGraph implements AutoCloseable {
      * @return the outputs (after the output layer's activation) of this step's forward pass (weights before the
      *     update) and the mean loss
      * @throws IllegalArgumentException if the shapes do not match
+     * @throws NativeMemoryExceeded if the plan for this batch size cannot be allocated (nothing changed)
      */
     public Step fit(INDArray images, INDArray labels) {
         Step s = gradients(images, labels);
@@ -276,6 +281,7 @@ public final class TrainableGraph implements AutoCloseable {
      * @return batch x outputs, after the output layer's activation
      * @throws IllegalArgumentException if the shape does not match
      * @throws IllegalStateException if the graph has a training-mode batch normalization ({@link #hasBatchStatistics})
+     * @throws NativeMemoryExceeded if the plan for this batch size cannot be allocated (nothing changed)
      */
     public INDArray output(INDArray images) {
         requireOpen();
@@ -360,6 +366,7 @@ public final class TrainableGraph implements AutoCloseable {
      * @param n the batch size, >= 1
      * @return the mean loss, as DL4J's score reports it
      * @throws IllegalArgumentException if the lengths do not match {@code n}
+     * @throws NativeMemoryExceeded if the plan or input buffer for {@code n} cannot be allocated (nothing changed)
      */
     public double fit(float[] images, float[] labels, int n) {
         TrainPlan plan = planFor(images, n);
@@ -384,6 +391,7 @@ public final class TrainableGraph implements AutoCloseable {
      * @param n the number of examples, >= 1
      * @return n x outputs after the output layer's activation, row-major
      * @throws IllegalArgumentException if the length does not match {@code n}
+     * @throws NativeMemoryExceeded if the plan or input buffer for {@code n} cannot be allocated (nothing changed)
      */
     public float[] output(float[] images, int n) {
         TrainPlan plan = planFor(images, n);
@@ -408,8 +416,13 @@ public final class TrainableGraph implements AutoCloseable {
             if (staging != null) {
                 buffers.remove(staging);
                 staging.deallocate();
+                staging = null;
             }
-            staging = floats(images.length);
+            try {
+                staging = floats(images.length);
+            } catch (OutOfMemoryError e) {
+                throw new NativeMemoryExceeded("input buffer of " + images.length + " values", e);
+            }
         }
         staging.put(images, 0, images.length);
         return staging;
@@ -446,8 +459,16 @@ public final class TrainableGraph implements AutoCloseable {
         return plan(batch).bytes();
     }
 
+    /**
+     * @return the plan for {@code batch}, built (and allocated) if not held
+     * @throws NativeMemoryExceeded if its native memory is refused: nothing else changed (the plan frees what it took)
+     */
     private TrainPlan plan(int batch) {
-        return plans.get(batch, b -> new TrainPlan(program, logits, weighted, norms, dropout, b, engine, stream));
+        try {
+            return plans.get(batch, b -> new TrainPlan(program, logits, weighted, norms, dropout, b, engine, stream));
+        } catch (OutOfMemoryError e) {
+            throw new NativeMemoryExceeded("training plan for batch " + batch, e);
+        }
     }
 
     private void requireOpen() {
