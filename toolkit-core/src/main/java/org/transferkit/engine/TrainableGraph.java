@@ -42,7 +42,9 @@ import org.transferkit.model.InputShape;
  * multi-class cross-entropy, class-weighted or not; sigmoid with binary cross-entropy; identity with MSE, L2, MAE or
  * L1); no other frozen layers, no gradient normalization. Steps and outputs take ND4J arrays, or plain row-major arrays
  * ({@link #fit(float[], float[], int)}, {@link #output(float[], int)}) for networks so small that making ND4J arrays
- * per step costs more than the step (a head on cached features). Not thread-safe; holds native memory: close it.
+ * per step costs more than the step (a head on cached features). Native memory is taken when compiling (parameters,
+ * gradients) and per batch size at its first step or output (its plan, kept for the few latest sizes); if it is
+ * refused, {@link NativeMemoryExceeded} says so before anything changed. Not thread-safe; holds native memory: close it.
  */
 public final class TrainableGraph implements AutoCloseable {
     private static final int PLANS_KEPT = 2;

@@ -29,10 +29,11 @@ import org.transferkit.task.Task;
  * the same batches, dropout draws and optimizer as DL4J's {@code fit}, without DL4J's per-call overhead, which is most
  * of a step's time for a head this small), and is measured on it; where that path does not cover the head (an
  * output activation and loss it does not compute, an optimizer it does not know) it trains on DL4J, and
- * {@link #trainingPath()} says why. The head's DL4J network stays the model of record: its weights and updater state
- * are taken when the first epoch starts and written back whenever the epoch loop reads them (a kept epoch, a
- * checkpoint, the end: {@link #syncNetwork()}), so it reads them as DL4J would have left them; nothing else may change
- * them in between. {@link #close()} frees the engine's plans.
+ * {@link #trainingPath()} says why; so it does when the engine's native memory is refused mid-way (what the engine
+ * trained is written back first, and DL4J goes on from the step that could not run). The head's DL4J network stays
+ * the model of record: its weights and updater state are taken when the first epoch starts and written back whenever
+ * the epoch loop reads them (a kept epoch, a checkpoint, the end: {@link #syncNetwork()}), so it reads them as DL4J
+ * would have left them; nothing else may change them in between. {@link #close()} frees the engine's plans.
  */
 final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HeadPhase.class);
@@ -232,7 +233,10 @@ final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
         return a.castTo(DataType.FLOAT).dup('c').data().asFloat();
     }
 
-    /** @return {@code engine} or {@code dl4j: why}: the path that trains the head (null before the first epoch) */
+    /**
+     * @return {@code engine} or {@code dl4j: why}: the path that trains the head (null before the first epoch); the
+     *     DL4J path and why from the point where the engine's native memory was refused, if it was
+     */
     String trainingPath() {
         return path;
     }

@@ -35,6 +35,9 @@ import org.transferkit.task.Task;
  * <p>The training metric comes from each fit's own forward pass ({@link FitOutputs}: outputs with the weights
  * before that batch's step, without dropout, as Keras and PyTorch report a running training accuracy), not from a
  * second pass; only a head whose output layer cannot be recomputed from its input falls back to a second pass.
+ * The trainable part trains on the engine's training path where it covers it, else on DL4J (the listener hears which,
+ * and why); if a training plan's native memory is refused mid-way ({@code NativeMemoryExceeded}, before that step
+ * changed anything), what the engine trained is written back and the rest of the phase trains on DL4J.
  * {@link #close()} releases the compiled frozen part.
  */
 final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
