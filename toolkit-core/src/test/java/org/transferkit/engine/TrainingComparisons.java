@@ -14,8 +14,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.transferkit.model.InputShape;
 
 /**
- * What the training-path tests share: one-hot labels over three classes, a relative closeness check vs DL4J, and one
- * batch's gradients on the engine against DL4J's own backprop.
+ * What the training-path tests share: one-hot labels over three classes (or targets given), a relative closeness check
+ * vs DL4J, one batch's gradients on the engine against DL4J's own backprop, and runs against DL4J's fit.
  */
 final class TrainingComparisons {
     private TrainingComparisons() {
