@@ -88,7 +88,9 @@ final class Lowering {
      * As {@link #lower} for the training path: batch normalization is not folded into the convolution before it
      * but lowered as its own {@link Op.Kind#BATCH_NORM} (a trainable layer in training mode; the frozen affine map
      * {@code BatchNormFreezer} makes, a 1x1 depthwise convolution inside {@code FrozenLayerWithBackprop}, as a fixed
-     * one), and element-wise additions are not fused into a convolution but lowered as {@link Op.Kind#ADD}.
+     * one), element-wise additions are not fused into a convolution but lowered as {@link Op.Kind#ADD}, and an
+     * output layer whose activation is not softmax ends the program at its logits ({@code <vertex>:linear}, as a
+     * softmax output's linear part is named): the training path applies that activation with the loss.
      *
      * @param graph an initialized graph
      * @param output the vertex whose activations the program computes
@@ -234,13 +236,17 @@ final class Lowering {
             throw unsupported(name, "dense layer with nIn " + lc.getNIn() + " after " + nIn + " values");
         }
         Act act = Act.of(lc.getActivationFn(), name);
-        Op op = new Op(act == Act.SOFTMAX ? name + ":linear" : name, Op.Kind.DENSE, List.of(t));
+        // for training, an output layer's activation is its loss's (Losses): the program ends at its logits
+        boolean lossActivated = training && lc instanceof OutputLayer && act != Act.SOFTMAX;
+        Op op = new Op(act == Act.SOFTMAX || lossActivated ? name + ":linear" : name, Op.Kind.DENSE, List.of(t));
         op.weights = p.floats("W", true);
         op.bias = lc instanceof DenseLayer d && !d.hasBias() ? new float[(int) lc.getNOut()] : p.floats("b", false);
         op.shape = new long[] {lc.getNOut()};
         if (act == Act.SOFTMAX) {
             register(null, op);
             activation(name, act, op.name); // softmax is its own operation, named after the vertex
+        } else if (lossActivated) {
+            register(name, op);
         } else {
             if (act != null) {
                 op.post.add(new Op.Post(act, null));

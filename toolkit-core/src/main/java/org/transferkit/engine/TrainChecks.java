@@ -25,14 +25,12 @@ import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.FrozenLayer;
 import org.deeplearning4j.nn.layers.FrozenLayerWithBackprop;
-import org.nd4j.linalg.activations.impl.ActivationSoftmax;
-import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
 /**
  * What the training path covers, checked on a DL4J graph and on its lowered program: the layers and vertices
  * {@link TrainableGraph} lists (depthwise and separable convolutions included; their grouped convolutions' weights are
- * checked when bound, by {@link WeightBinding}), the updaters and regularization {@link Updates} applies (Adam,
- * Nesterovs, RmsProp, Sgd; L1, L2, weight decay). Stateless.
+ * checked when bound, by {@link WeightBinding}), the output layers {@link Losses} computes, the updaters and
+ * regularization {@link Updates} applies (Adam, Nesterovs, RmsProp, Sgd; L1, L2, weight decay). Stateless.
  */
 final class TrainChecks {
     private TrainChecks() {
@@ -106,11 +104,10 @@ final class TrainChecks {
             }
         }
         if (lc instanceof OutputLayer o) {
-            boolean ok = isOutput && o.getActivationFn() instanceof ActivationSoftmax
-                    && o.getLossFn() instanceof LossMCXENT x && x.getWeights() == null;
-            if (!ok) {
-                throw unsupported(name, "an output layer other than softmax with unweighted multi-class cross-entropy");
+            if (!isOutput) {
+                throw unsupported(name, "an output layer that is not the graph's output");
             }
+            Losses.of(name, o); // refuses an activation and loss it does not cover
         } else if (isOutput) {
             throw unsupported(name, "an output that is not a dense output layer");
         }
@@ -144,10 +141,13 @@ final class TrainChecks {
             }
         }
         Op last = ops.get(ops.size() - 1);
-        if (last.kind != Op.Kind.SOFTMAX || !last.inputs.get(0).equals(output + ":linear")) {
-            throw unsupported(output, "an output other than a dense softmax layer");
+        String logits = output + ":linear";
+        boolean softmax = last.kind == Op.Kind.SOFTMAX && last.inputs.get(0).equals(logits);
+        boolean linear = last.kind == Op.Kind.DENSE && last.name.equals(logits) && last.post.isEmpty();
+        if (!softmax && !linear) { // the output layer's activation is left to its loss (Losses)
+            throw unsupported(output, "an output other than a dense output layer");
         }
-        return last.inputs.get(0);
+        return logits;
     }
 
     static UnsupportedOperationException unsupported(String vertex, String what) {

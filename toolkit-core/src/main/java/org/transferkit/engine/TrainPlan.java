@@ -6,6 +6,7 @@ import static org.transferkit.engine.TrainMemory.plain;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntPredicate;
 import org.bytedeco.dnnl.dnnl_batch_normalization_desc_t;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
 import org.bytedeco.dnnl.dnnl_eltwise_desc_t;
@@ -16,6 +17,7 @@ import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_pooling_v2_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.slf4j.Logger;
@@ -39,6 +41,12 @@ import org.transferkit.engine.TrainMemory.Tensor;
  */
 final class TrainPlan implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TrainPlan.class);
+    /**
+     * Test seam, never set by the product: the batch sizes whose plans fail to allocate their buffers, with the
+     * {@link OutOfMemoryError} JavaCPP throws when native memory is refused (by asking it for an impossible buffer
+     * right before the plan's own buffers are placed). Default: none.
+     */
+    static volatile IntPredicate nativeMemoryExhaustedForTests = batch -> false;
     private final TrainMemory mem;
     private final TrainForward fwd;
     private final Map<String, TrainableGraph.Weighted> weighted;
@@ -74,9 +82,12 @@ final class TrainPlan implements AutoCloseable {
             if (fwd.clean() != null) {
                 mem.pin(fwd.clean().value);
             }
+            if (nativeMemoryExhaustedForTests.test(batch)) {
+                new BytePointer(Long.MAX_VALUE / 4).close(); // JavaCPP's own OutOfMemoryError: no allocator has this
+            }
             mem.place();
             LOG.debug("training plan for batch {}: {}", batch, mem.report());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError e) { // native memory refused: what was allocated is freed too
             close();
             throw e;
         }

@@ -12,6 +12,7 @@ import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
@@ -22,8 +23,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.transferkit.model.InputShape;
 
 /**
- * The training path of the compiled engine: a whole DL4J graph (everything trainable, one input, a softmax output
- * with cross-entropy) trained step by step on oneDNN primitives built from the same lowering as inference
+ * The training path of the compiled engine: a whole DL4J graph (everything trainable, one input, one dense output
+ * layer) trained step by step on oneDNN primitives built from the same lowering as inference
  * ({@link TrainPlan}), with the optimizer DL4J's configuration names (SGD, Nesterov momentum, Adam, RMSprop; L1, L2
  * and decoupled weight decay) applied in place. The DL4J graph stays the model of record: {@link #load} takes its
  * parameters, updater state and iteration count, {@link #store} writes them back (so checkpoints, evaluation and
@@ -37,10 +38,13 @@ import org.transferkit.model.InputShape;
  * normalization of feature maps in training mode (batch statistics; gamma and beta trained; the running mean and
  * variance, or log10 standard deviation, moved after each step as DL4J moves them), the frozen affine map
  * {@code BatchNormFreezer} makes of a batch normalization (fixed, passes gradients through), plain dropout on a dense
- * layer's input, and a dense softmax output layer with multi-class cross-entropy and no class weights; no other
- * frozen layers, no gradient normalization. Steps and outputs take ND4J arrays, or plain row-major arrays
+ * layer's input, and a dense output layer with the activations and losses {@link Losses} computes (softmax with
+ * multi-class cross-entropy, class-weighted or not; sigmoid with binary cross-entropy; identity with MSE, L2, MAE or
+ * L1); no other frozen layers, no gradient normalization. Steps and outputs take ND4J arrays, or plain row-major arrays
  * ({@link #fit(float[], float[], int)}, {@link #output(float[], int)}) for networks so small that making ND4J arrays
- * per step costs more than the step (a head on cached features). Not thread-safe; holds native memory: close it.
+ * per step costs more than the step (a head on cached features). Native memory is taken when compiling (parameters,
+ * gradients) and per batch size at its first step or output (its plan, kept for the few latest sizes); if it is
+ * refused, {@link NativeMemoryExceeded} says so before anything changed. Not thread-safe; holds native memory: close it.
  */
 public final class TrainableGraph implements AutoCloseable {
     private static final int PLANS_KEPT = 2;
@@ -64,6 +68,7 @@ public final class TrainableGraph implements AutoCloseable {
     private final ComputationGraph graph;
     private final Lowering.Program program;
     private final String logits;
+    private final Losses.OutputLoss loss;
     private final Map<String, Weighted> weighted = new HashMap<>();
     private final Map<String, Normed> norms = new HashMap<>();
     /** Dense operations with dropout on their input: the retain probability. */
@@ -80,11 +85,13 @@ public final class TrainableGraph implements AutoCloseable {
     private int epoch;
     private boolean closed;
 
-    private TrainableGraph(ComputationGraph graph, Lowering.Program program, String logits, int plansKept) {
+    private TrainableGraph(ComputationGraph graph, Lowering.Program program, String logits, Losses.OutputLoss loss,
+            int plansKept) {
         this.plans = new PlanCache<>(plansKept);
         this.graph = graph;
         this.program = program;
         this.logits = logits;
+        this.loss = loss;
         dnnl_engine e = Dnnl.cpuEngine();
         dnnl_stream s = Dnnl.stream(e);
         this.engine = e;
@@ -129,7 +136,8 @@ public final class TrainableGraph implements AutoCloseable {
      * @param plansKept batch sizes whose plans stay built, at least 1
      * @return the graph compiled for training, loaded with the graph's current state (close it)
      * @throws IllegalArgumentException if {@code input} is not three positive sizes or {@code plansKept} < 1
-     * @throws UnsupportedOperationException naming what the training path does not cover (then train on DL4J)
+     * @throws UnsupportedOperationException naming what the training path does not cover (then train on DL4J); a
+     *     {@link NativeMemoryExceeded} if the native memory it needs is refused (everything it allocated is freed)
      */
     public static TrainableGraph compile(ComputationGraph graph, long[] input, EngineMode mode, int plansKept) {
         Objects.requireNonNull(graph, "graph");
@@ -149,14 +157,18 @@ public final class TrainableGraph implements AutoCloseable {
         String output = TrainChecks.check(graph);
         Lowering.Program p = Lowering.lowerForTraining(graph, output, input.clone());
         String logits = TrainChecks.logits(p, output);
-        TrainableGraph t = new TrainableGraph(graph, p, logits, plansKept);
+        Losses.OutputLoss loss = Losses.of(output, (OutputLayer) graph.getLayer(output).conf().getLayer());
+        TrainableGraph t = new TrainableGraph(graph, p, logits, loss, plansKept);
         try {
             t.bind();
             t.load();
             t.plan(1); // every primitive once: what oneDNN refuses shows up here
             t.plans.close(); // not kept: its memory is for the batch sizes trained
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError e) {
             t.close();
+            if (e instanceof OutOfMemoryError oom) { // JavaCPP refused the parameters' and gradients' buffers
+                throw new NativeMemoryExceeded("parameters and gradients", oom);
+            }
             throw e instanceof UnsupportedOperationException u ? u
                     : new UnsupportedOperationException("the training path cannot build this graph: " + e.getMessage(), e);
         }
@@ -245,13 +257,15 @@ public final class TrainableGraph implements AutoCloseable {
     }
 
     /**
-     * One training step: forward, softmax cross-entropy against {@code labels}, backward, and the optimizer's update
-     * of every parameter in place.
+     * One training step: forward, the output layer's activation and loss against {@code labels} ({@link Losses}),
+     * backward, and the optimizer's update of every parameter in place.
      *
      * @param images batch x C x H x W (NCHW) of the compiled input shape
-     * @param labels batch x classes targets (one-hot or smoothed)
-     * @return the softmax outputs of this step's forward pass (weights before the update) and the mean loss
+     * @param labels batch x outputs targets (one-hot or smoothed classes, 0/1 labels, numbers)
+     * @return the outputs (after the output layer's activation) of this step's forward pass (weights before the
+     *     update) and the mean loss
      * @throws IllegalArgumentException if the shapes do not match
+     * @throws NativeMemoryExceeded if the plan for this batch size cannot be allocated (nothing changed)
      */
     public Step fit(INDArray images, INDArray labels) {
         Step s = gradients(images, labels);
@@ -266,9 +280,10 @@ public final class TrainableGraph implements AutoCloseable {
      * on the training plan's forward pass: nothing is compiled again after the weights change.
      *
      * @param images batch x C x H x W (NCHW) of the compiled input shape
-     * @return batch x classes softmax outputs
+     * @return batch x outputs, after the output layer's activation
      * @throws IllegalArgumentException if the shape does not match
      * @throws IllegalStateException if the graph has a training-mode batch normalization ({@link #hasBatchStatistics})
+     * @throws NativeMemoryExceeded if the plan for this batch size cannot be allocated (nothing changed)
      */
     public INDArray output(INDArray images) {
         requireOpen();
@@ -287,7 +302,7 @@ public final class TrainableGraph implements AutoCloseable {
         }
         float[] z = plan.forward(x.data().addressPointer(), masks)[0];
         int k = z.length / n;
-        Updates.softmaxCrossEntropy(z, new float[z.length], n, k);
+        loss.activate(z, n, k);
         return Nd4j.create(z, new long[] {n, k}, 'c');
     }
 
@@ -323,15 +338,15 @@ public final class TrainableGraph implements AutoCloseable {
         if (y.length != z.length) {
             throw new IllegalArgumentException("labels have " + labels.size(1) + " classes; the network outputs " + k);
         }
-        // z becomes the softmax, y the logits' gradient; the loss is reported as DL4J's score is, with weight decay's term
-        double loss = Updates.softmaxCrossEntropy(z, y, n, k) + Updates.regularizationScore(params, iteration, epoch);
+        // z becomes the outputs, y the logits' gradient; the loss is reported as DL4J's score is, with weight decay's term
+        double score = loss.apply(z, y, n, k) + Updates.regularizationScore(params, iteration, epoch);
         plan.backward(y);
         float[] shown = z;
         if (out[1] != null) { // the outputs without the output layer's input dropout, as DL4J's path reports them
             shown = out[1];
-            Updates.softmaxCrossEntropy(shown, new float[shown.length], n, k);
+            loss.activate(shown, n, k);
         }
-        return new Step(Nd4j.create(shown, new long[] {n, k}, 'c'), loss);
+        return new Step(Nd4j.create(shown, new long[] {n, k}, 'c'), score);
     }
 
     /** @return every parameter's gradient of the latest step, in the graph's flat parameter order */
@@ -349,10 +364,11 @@ public final class TrainableGraph implements AutoCloseable {
      * masks are still DL4J's draws from ND4J's generator, into arrays kept per batch size.
      *
      * @param images n examples of the compiled input shape, row-major (NCHW)
-     * @param labels n x classes targets, row-major (one-hot or smoothed); not changed
+     * @param labels n x outputs targets, row-major (as {@link #fit(INDArray, INDArray)} takes them); not changed
      * @param n the batch size, >= 1
      * @return the mean loss, as DL4J's score reports it
      * @throws IllegalArgumentException if the lengths do not match {@code n}
+     * @throws NativeMemoryExceeded if the plan or input buffer for {@code n} cannot be allocated (nothing changed)
      */
     public double fit(float[] images, float[] labels, int n) {
         TrainPlan plan = planFor(images, n);
@@ -363,12 +379,11 @@ public final class TrainableGraph implements AutoCloseable {
                     + z.length / n + " classes need " + z.length);
         }
         float[] g = labels.clone(); // becomes the logits' gradient
-        double loss = Updates.softmaxCrossEntropy(z, g, n, z.length / n) + Updates.regularizationScore(params, iteration,
-                epoch);
+        double score = loss.apply(z, g, n, z.length / n) + Updates.regularizationScore(params, iteration, epoch);
         plan.backward(g);
         Updates.apply(params, iteration, epoch);
         iteration++;
-        return loss;
+        return score;
     }
 
     /**
@@ -376,13 +391,14 @@ public final class TrainableGraph implements AutoCloseable {
      *
      * @param images n examples of the compiled input shape, row-major (NCHW)
      * @param n the number of examples, >= 1
-     * @return n x classes softmax outputs, row-major
+     * @return n x outputs after the output layer's activation, row-major
      * @throws IllegalArgumentException if the length does not match {@code n}
+     * @throws NativeMemoryExceeded if the plan or input buffer for {@code n} cannot be allocated (nothing changed)
      */
     public float[] output(float[] images, int n) {
         TrainPlan plan = planFor(images, n);
         float[] z = plan.forward(staged(images), drawnMasks(plan, n, false))[0];
-        Updates.softmaxCrossEntropy(z, new float[z.length], n, z.length / n);
+        loss.activate(z, n, z.length / n);
         return z;
     }
 
@@ -402,8 +418,13 @@ public final class TrainableGraph implements AutoCloseable {
             if (staging != null) {
                 buffers.remove(staging);
                 staging.deallocate();
+                staging = null;
             }
-            staging = floats(images.length);
+            try {
+                staging = floats(images.length);
+            } catch (OutOfMemoryError e) {
+                throw new NativeMemoryExceeded("input buffer of " + images.length + " values", e);
+            }
         }
         staging.put(images, 0, images.length);
         return staging;
@@ -440,8 +461,16 @@ public final class TrainableGraph implements AutoCloseable {
         return plan(batch).bytes();
     }
 
+    /**
+     * @return the plan for {@code batch}, built (and allocated) if not held
+     * @throws NativeMemoryExceeded if its native memory is refused: nothing else changed (the plan frees what it took)
+     */
     private TrainPlan plan(int batch) {
-        return plans.get(batch, b -> new TrainPlan(program, logits, weighted, norms, dropout, b, engine, stream));
+        try {
+            return plans.get(batch, b -> new TrainPlan(program, logits, weighted, norms, dropout, b, engine, stream));
+        } catch (OutOfMemoryError e) {
+            throw new NativeMemoryExceeded("training plan for batch " + batch, e);
+        }
     }
 
     private void requireOpen() {

@@ -345,35 +345,4 @@ final class Updates {
             w[i] = wi - (float) (lr * g[i] + decay * wi);
         }
     }
-
-    /**
-     * Softmax cross-entropy of a batch, as DL4J's {@code LossMCXENT} scores it (probabilities clipped to
-     * [1e-10, 1 - 1e-10] inside the logarithm), averaged over the batch.
-     *
-     * @param z n x k logits, replaced by their softmax
-     * @param y n x k targets, replaced by the gradient of the mean loss with respect to the logits
-     * @return the mean loss
-     */
-    static double softmaxCrossEntropy(float[] z, float[] y, int n, int k) {
-        double eps = 1e-10;
-        double total = 0;
-        for (int r = 0; r < n; r++) {
-            int o = r * k;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < k; j++) {
-                max = Math.max(max, z[o + j]);
-            }
-            double sum = 0;
-            for (int j = 0; j < k; j++) {
-                sum += Math.exp(z[o + j] - max);
-            }
-            for (int j = 0; j < k; j++) {
-                float pj = (float) (Math.exp(z[o + j] - max) / sum);
-                z[o + j] = pj;
-                total -= y[o + j] * Math.log(Math.min(Math.max(pj, eps), 1 - eps));
-                y[o + j] = (pj - y[o + j]) / n;
-            }
-        }
-        return total / n;
-    }
 }

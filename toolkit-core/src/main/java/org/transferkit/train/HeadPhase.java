@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.transferkit.engine.Engine;
 import org.transferkit.engine.EngineMode;
+import org.transferkit.engine.NativeMemoryExceeded;
 import org.transferkit.engine.TrainableGraph;
 import org.transferkit.task.Loss;
 import org.transferkit.task.Task;
@@ -26,12 +27,13 @@ import org.transferkit.task.Task;
  *
  * <p>Given an engine mode that trains on oneDNN, the head trains on the engine's training path ({@link TrainableGraph}:
  * the same batches, dropout draws and optimizer as DL4J's {@code fit}, without DL4J's per-call overhead, which is most
- * of a step's time for a head this small), and is measured on it; where that path does not cover the head (a loss
- * other than unweighted softmax cross-entropy, an optimizer it does not know) it trains on DL4J, and
- * {@link #trainingPath()} says why. The head's DL4J network stays the model of record: its weights and updater state
- * are taken when the first epoch starts and written back whenever the epoch loop reads them (a kept epoch, a
- * checkpoint, the end: {@link #syncNetwork()}), so it reads them as DL4J would have left them; nothing else may change
- * them in between. {@link #close()} frees the engine's plans.
+ * of a step's time for a head this small), and is measured on it; where that path does not cover the head (an
+ * output activation and loss it does not compute, an optimizer it does not know) it trains on DL4J, and
+ * {@link #trainingPath()} says why; so it does when the engine's native memory is refused mid-way (what the engine
+ * trained is written back first, and DL4J goes on from the step that could not run). The head's DL4J network stays
+ * the model of record: its weights and updater state are taken when the first epoch starts and written back whenever
+ * the epoch loop reads them (a kept epoch, a checkpoint, the end: {@link #syncNetwork()}), so it reads them as DL4J
+ * would have left them; nothing else may change them in between. {@link #close()} frees the engine's plans.
  */
 final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HeadPhase.class);
@@ -72,6 +74,8 @@ final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
     private float[] trainX;
     /** The engine has trained steps the DL4J network does not have yet. */
     private boolean dirty;
+    /** The listener of the latest epoch, told when training moves to DL4J after the engine ran out of memory. */
+    private TrainingListener pathListener = TrainingListener.NONE;
 
     /**
      * @param head the head: DL4J's unfrozen part of the transfer graph at the feature vertex
@@ -122,10 +126,11 @@ final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
 
     @Override
     public EpochLoop.Measured trainEpoch(int epoch, TrainingListener listener) {
+        pathListener = listener;
         if (path == null) {
             choosePath(listener);
         }
-        double lossSum = trainable != null ? trainOnEngine(epoch, listener) : trainOnDl4j(epoch, listener);
+        double lossSum = trainable != null ? trainOnEngine(epoch, listener) : trainOnDl4j(epoch, listener, 0, 0);
         int n = fitOn.numExamples();
         if (train == null) {
             return new EpochLoop.Measured(lossSum / n, Double.NaN, n);
@@ -133,13 +138,17 @@ final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
         return new EpochLoop.Measured(lossSum / n, task.score(output(train), trainTargets), n);
     }
 
-    /** @return the epoch's summed loss (mean per batch times its examples), trained by DL4J's {@code fit} */
-    private double trainOnDl4j(int epoch, TrainingListener listener) {
+    /**
+     * @param fromBatch the first batch of the epoch's to train (0: all; later ones after the engine trained those
+     *     before)
+     * @param lossSum the summed loss of the batches before it
+     * @return the epoch's summed loss (mean per batch times its examples), trained by DL4J's {@code fit}
+     */
+    private double trainOnDl4j(int epoch, TrainingListener listener, int fromBatch, double lossSum) {
         DataSet shuffled = fitOn.copy();
         shuffled.shuffle(seed + epoch);
-        double lossSum = 0;
         List<DataSet> batches = batches(shuffled, batchSize);
-        for (int bi = 0; bi < batches.size(); bi++) {
+        for (int bi = fromBatch; bi < batches.size(); bi++) {
             DataSet batch = batches.get(bi);
             head.fit(batch);
             lossSum += head.score() * batch.numExamples();
@@ -152,7 +161,8 @@ final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
      * The same epoch on the engine's training path: the same shuffled order ({@link #order}) and consecutive batches,
      * each gathered into plain arrays; the head's weights and updater state are taken from its DL4J network at the
      * first epoch and written back when the epoch loop reads them ({@link #syncNetwork()}; nothing else changes them
-     * in between).
+     * in between). If a batch size's plan cannot get its native memory, the steps so far are written back, the engine
+     * is freed and DL4J trains the rest ({@link #trainingPath()} says why).
      *
      * @return the epoch's summed loss
      */
@@ -177,7 +187,13 @@ final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
                 System.arraycopy(fitX, order[from + r] * width, x, r * width, width);
                 System.arraycopy(fitY, order[from + r] * k, y, r * k, k);
             }
-            double loss = trainable.fit(x, y, m);
+            double loss;
+            try {
+                loss = trainable.fit(x, y, m);
+            } catch (NativeMemoryExceeded e) { // before the step changed anything
+                outOfNativeMemory(e);
+                return trainOnDl4j(epoch, listener, bi - 1, lossSum);
+            }
             lossSum += loss * m;
             listener.onBatchEnd(epoch, bi, batches, loss);
         }
@@ -217,7 +233,10 @@ final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
         return a.castTo(DataType.FLOAT).dup('c').data().asFloat();
     }
 
-    /** @return {@code engine} or {@code dl4j: why}: the path that trains the head (null before the first epoch) */
+    /**
+     * @return {@code engine} or {@code dl4j: why}: the path that trains the head (null before the first epoch); the
+     *     DL4J path and why from the point where the engine's native memory was refused, if it was
+     */
     String trainingPath() {
         return path;
     }
@@ -229,12 +248,24 @@ final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
             try {
                 trainable = TrainableGraph.compile(head, inputShape(fitOn.getFeatures()), engine, PLANS_KEPT);
                 path = "engine";
-            } catch (UnsupportedOperationException e) {
+            } catch (UnsupportedOperationException e) { // NativeMemoryExceeded too: its reason is the message
                 path = "dl4j: " + e.getMessage();
             }
         }
         LOG.debug("head trains on {}", path);
         listener.onTrainingPath(path);
+    }
+
+    /**
+     * Gives up the engine's path after its native memory was refused: writes what it trained back into the head's
+     * DL4J network, frees it, and reports the path DL4J now trains on.
+     */
+    private void outOfNativeMemory(NativeMemoryExceeded e) {
+        syncNetwork();
+        close();
+        path = "dl4j: " + e.getMessage();
+        LOG.warn("the head's training goes on on DL4J: {}", e.getMessage());
+        pathListener.onTrainingPath(path);
     }
 
     /** @return one example's shape as the engine takes it: {C, H, W}, a vector of n values as {n, 1, 1} */
@@ -255,7 +286,13 @@ final class HeadPhase implements EpochLoop.Phase, AutoCloseable {
             x = trainX = trainX != null ? trainX : flat(d.getFeatures());
         }
         int n = d.numExamples();
-        float[] z = trainable.output(x, n);
+        float[] z;
+        try {
+            z = trainable.output(x, n);
+        } catch (NativeMemoryExceeded e) { // the plan for the whole set: measure it on DL4J
+            outOfNativeMemory(e);
+            return output(d);
+        }
         int k = z.length / n;
         float[][] out = new float[n][k];
         for (int i = 0; i < n; i++) {

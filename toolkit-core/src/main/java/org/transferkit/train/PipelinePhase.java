@@ -12,6 +12,7 @@ import org.transferkit.data.DatasetSplit;
 import org.transferkit.data.ImageDataset;
 import org.transferkit.data.ImagePipeline;
 import org.transferkit.engine.Engine;
+import org.transferkit.engine.NativeMemoryExceeded;
 import org.transferkit.engine.Runner;
 import org.transferkit.engine.TrainableGraph;
 import org.transferkit.runtime.CpuHelpers;
@@ -34,6 +35,9 @@ import org.transferkit.task.Task;
  * <p>The training metric comes from each fit's own forward pass ({@link FitOutputs}: outputs with the weights
  * before that batch's step, without dropout, as Keras and PyTorch report a running training accuracy), not from a
  * second pass; only a head whose output layer cannot be recomputed from its input falls back to a second pass.
+ * The trainable part trains on the engine's training path where it covers it, else on DL4J (the listener hears which,
+ * and why); if a training plan's native memory is refused mid-way ({@code NativeMemoryExceeded}, before that step
+ * changed anything), what the engine trained is written back and the rest of the phase trains on DL4J.
  * {@link #close()} releases the compiled frozen part.
  */
 final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
@@ -60,6 +64,8 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
     private ComputationGraph trainedOn;
     private TrainableGraph trainable;
     private String engineFailed;
+    /** The listener of the latest epoch, told when training moves to DL4J after the engine ran out of memory. */
+    private TrainingListener pathListener = TrainingListener.NONE;
 
     PipelinePhase(ComputationGraph graph, DatasetSplit data, InputShape shape, Preprocessing pre, FineTune settings,
             RunEnvironment env, Task task) {
@@ -151,6 +157,7 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
     @Override
     public EpochLoop.Measured trainEpoch(int epoch, TrainingListener listener) {
         ComputationGraph net = network();
+        pathListener = listener;
         if (trainedOn != net) {
             trainedOn = net;
             engineFailed = !Engine.enabled(env.runtime().engine()) ? "the engine is off" : null;
@@ -166,18 +173,22 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
             if (engineFailed == null && trainable == null && first != null) {
                 compileTrainable(net, first.getFeatures(), listener);
             }
-            EpochLoop.Measured m = engineFailed == null ? trainOnEngine(epoch, listener, train, first)
-                    : trainOnDl4j(epoch, listener, net, train, first);
+            Tally tally = new Tally();
+            // the engine hands back the batch it could not allocate a plan for (then DL4J goes on from it), or null
+            DataSet rest = engineFailed == null ? trainOnEngine(epoch, listener, train, first, tally) : first;
+            if (rest != null) {
+                trainOnDl4j(epoch, listener, net, train, rest, tally);
+            }
+            EpochLoop.Measured m = tally.measured(task);
             trainImages = m.images();
             return m;
         }
     }
 
-    /** One epoch's training on DL4J, from {@code first} on. */
-    private EpochLoop.Measured trainOnDl4j(int epoch, TrainingListener listener, ComputationGraph net, Batches train,
-            DataSet first) {
+    /** One epoch's training on DL4J, from {@code first} on, into {@code tally}. */
+    private void trainOnDl4j(int epoch, TrainingListener listener, ComputationGraph net, Batches train, DataSet first,
+            Tally tally) {
         FitOutputs fitOutputs = FitOutputs.of(net);
-        Tally tally = new Tally();
         int batches = (data.train().size() + settings.batchSize() - 1) / settings.batchSize();
         var old = new ArrayList<>(net.getListeners());
         if (fitOutputs != null) {
@@ -195,7 +206,6 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
         } finally {
             net.setListeners(old);
         }
-        return tally.measured(task);
     }
 
     /**
@@ -212,36 +222,48 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
                 LOG.info("training on the engine: {} operations on oneDNN", trainable.operations().size());
                 listener.onTrainingPath("engine");
                 return;
-            } catch (UnsupportedOperationException e) {
+            } catch (UnsupportedOperationException e) { // NativeMemoryExceeded too: its reason is the message
                 engineFailed = e.getMessage();
             }
         }
-        LOG.info("training on DL4J: the engine's training path does not cover this network: {}", engineFailed);
+        LOG.info("training on DL4J: the engine's training path does not take this network: {}", engineFailed);
         listener.onTrainingPath("dl4j: " + engineFailed);
     }
 
     /**
-     * One epoch on the engine's training path, from {@code first} on: the graph's weights and updater state are taken
-     * at the start and written back at the end, so the epoch loop, checkpoints and validation see the graph as DL4J
-     * would have left it.
+     * One epoch on the engine's training path, from {@code first} on, into {@code tally}: the graph's weights and
+     * updater state are taken at the start and written back at the end, so the epoch loop, checkpoints and validation
+     * see the graph as DL4J would have left it. If the plan for a batch's size cannot get its native memory, the
+     * steps trained so far are written back, the engine's memory is freed, and the rest of the phase trains on DL4J
+     * (the listener hears why).
+     *
+     * @return the batch the engine could not train (DL4J goes on from it), or null when the epoch is done
      */
-    private EpochLoop.Measured trainOnEngine(int epoch, TrainingListener listener, Batches train, DataSet first) {
-        Tally tally = new Tally();
+    private DataSet trainOnEngine(int epoch, TrainingListener listener, Batches train, DataSet first, Tally tally) {
         int batches = (data.train().size() + settings.batchSize() - 1) / settings.batchSize();
         if (first == null) {
-            return tally.measured(task);
+            return null;
         }
         trainable.load();
         try {
             for (DataSet batch = first; batch != null; batch = train.next()) {
-                TrainableGraph.Step step = trainable.fit(batch.getFeatures(), batch.getLabels());
+                TrainableGraph.Step step;
+                try {
+                    step = trainable.fit(batch.getFeatures(), batch.getLabels());
+                } catch (NativeMemoryExceeded e) { // before the step changed anything
+                    trainable.store();
+                    outOfNativeMemory(e);
+                    return batch;
+                }
                 tally.add(step.outputs(), batch, step.loss());
                 listener.onBatchEnd(epoch, tally.outs.size(), batches, step.loss());
             }
         } finally {
-            trainable.store();
+            if (trainable != null) {
+                trainable.store();
+            }
         }
-        return tally.measured(task);
+        return null;
     }
 
     /** An epoch's outputs, targets and loss, batch by batch. */
@@ -262,6 +284,17 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
             return seen == 0 ? EpochLoop.Measured.NONE
                     : new EpochLoop.Measured(lossSum / seen, task.score(stack(outs), stack(targets)), seen);
         }
+    }
+
+    /**
+     * Gives up the engine's training path for the rest of the phase after its native memory was refused (what it
+     * trained already written back): frees it and tells the listener why training goes on on DL4J.
+     */
+    private void outOfNativeMemory(NativeMemoryExceeded e) {
+        closeTrainable();
+        engineFailed = e.getMessage();
+        LOG.warn("training goes on on DL4J: {}", engineFailed);
+        pathListener.onTrainingPath("dl4j: " + engineFailed);
     }
 
     private void closeTrainable() {
@@ -323,6 +356,16 @@ final class PipelinePhase implements EpochLoop.Phase, AutoCloseable {
         if (!hasValidation()) {
             return EpochLoop.Measured.NONE;
         }
+        try {
+            return measureValidation();
+        } catch (NativeMemoryExceeded e) { // the engine's plan for a validation batch: measure without it
+            outOfNativeMemory(e);
+            return measureValidation();
+        }
+    }
+
+    /** @return the validation figures, on the engine's training path where it trains the network */
+    private EpochLoop.Measured measureValidation() {
         if (cacheSpec != null) {
             if (valCache == null) {
                 valCache = BoundaryCache.compute(backbone, cacheSpec, data.val(), pre, settings, env, skipped,

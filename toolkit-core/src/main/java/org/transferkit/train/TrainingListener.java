@@ -67,10 +67,11 @@ public interface TrainingListener {
 
     /**
      * Called once per network trained through the image pipeline (from scratch, phase 2), when its first epoch
-     * starts: where its training steps run.
+     * starts: where its training steps run; and again with {@code dl4j: } if the engine's native memory is refused
+     * later (a batch size whose training plan cannot be allocated), when the rest of the training moves to DL4J.
      *
      * @param path {@code engine} (the compiled engine's oneDNN training path) or {@code dl4j: } and the reason
-     *     (the engine is off, or what the engine's training path does not cover)
+     *     (the engine is off, what the engine's training path does not cover, or the native memory it was refused)
      */
     default void onTrainingPath(String path) {
     }

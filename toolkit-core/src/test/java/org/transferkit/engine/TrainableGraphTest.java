@@ -2,6 +2,7 @@ package org.transferkit.engine;
 
 import static org.transferkit.engine.TrainingComparisons.assertClose;
 import static org.transferkit.engine.TrainingComparisons.labels;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -156,6 +157,35 @@ class TrainableGraphTest {
             }
         }
         assertClose(a.params().toFloatVector(), b.params().toFloatVector(), 1e-6, "parameters");
+    }
+
+    /**
+     * Native memory refused as JavaCPP refuses it past its limit: compiling says so (nothing left allocated), and a
+     * step at a batch size whose plan cannot be allocated changes nothing, so the graph can go on (here, or on DL4J).
+     */
+    @Test
+    void nativeMemoryRefusedChangesNothingAndSaysWhy() {
+        ComputationGraph g = cnn(new Adam(1e-2), 0);
+        try (NativeMemoryExhaustion x = NativeMemoryExhaustion.at(b -> b == 1)) {
+            NativeMemoryExceeded e = assertThrows(NativeMemoryExceeded.class,
+                    () -> TrainableGraph.compile(g, IN, EngineMode.ONEDNN));
+            assertTrue(e.getMessage().startsWith("the engine's training plan for batch 1 needs more native memory than "
+                    + "allowed (Cannot allocate new BytePointer(") && e.getMessage().endsWith("raise -Xmx or lower the "
+                    + "batch size"), e.getMessage());
+            assertTrue(e.getCause() instanceof OutOfMemoryError, String.valueOf(e.getCause()));
+        }
+        float[] before = g.params().toFloatVector();
+        try (TrainableGraph t = TrainableGraph.compile(g, IN, EngineMode.ONEDNN);
+                NativeMemoryExhaustion x = NativeMemoryExhaustion.at(b -> b == 6)) {
+            NativeMemoryExceeded e = assertThrows(NativeMemoryExceeded.class, () -> t.fit(images(6, 300), labels(6)));
+            assertTrue(e.getMessage().contains("training plan for batch 6"), e.getMessage());
+            t.store();
+            assertArrayEquals(before, g.params().toFloatVector(), 0f);
+            assertEquals(0, g.getConfiguration().getIterationCount());
+            t.fit(images(4, 301), labels(4)); // other plans still build
+            t.store();
+            assertEquals(1, g.getConfiguration().getIterationCount());
+        }
     }
 
     @Test

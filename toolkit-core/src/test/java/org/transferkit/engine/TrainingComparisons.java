@@ -14,8 +14,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.transferkit.model.InputShape;
 
 /**
- * What the training-path tests share: one-hot labels over three classes, a relative closeness check vs DL4J, and one
- * batch's gradients on the engine against DL4J's own backprop.
+ * What the training-path tests share: one-hot labels over three classes (or targets given), a relative closeness check
+ * vs DL4J, one batch's gradients on the engine against DL4J's own backprop, and runs against DL4J's fit.
  */
 final class TrainingComparisons {
     private TrainingComparisons() {
@@ -45,8 +45,12 @@ final class TrainingComparisons {
      * gradient array holds as an update rather than a gradient, are skipped.
      */
     static void sameGradients(ComputationGraph g, INDArray x, InputShape in) {
+        sameGradients(g, x, labels((int) x.size(0)), in);
+    }
+
+    /** As {@link #sameGradients(ComputationGraph, INDArray, InputShape)} against the targets {@code y}. */
+    static void sameGradients(ComputationGraph g, INDArray x, INDArray y, InputShape in) {
         int n = (int) x.size(0);
-        INDArray y = labels(n);
         g.setInputs(x);
         g.setLabels(y);
         g.computeGradientAndScore();
@@ -83,10 +87,19 @@ final class TrainingComparisons {
      */
     static void sameRun(ComputationGraph dl4j, ComputationGraph onEngine, InputShape in,
             BiFunction<Integer, Long, INDArray> images, long seed) {
+        sameRun(dl4j, onEngine, in, images, (n, s) -> labels(n), seed);
+    }
+
+    /**
+     * As {@link #sameRun(ComputationGraph, ComputationGraph, InputShape, BiFunction, long)} against the targets
+     * {@code targets} makes for {@code n} examples and the step's seed.
+     */
+    static void sameRun(ComputationGraph dl4j, ComputationGraph onEngine, InputShape in,
+            BiFunction<Integer, Long, INDArray> images, BiFunction<Integer, Long, INDArray> targets, long seed) {
         try (TrainableGraph t = TrainableGraph.compile(onEngine, in, EngineMode.ONEDNN)) {
             for (int step = 0; step < 6; step++) {
                 INDArray x = images.apply(step % 2 == 0 ? 6 : 4, seed + step);
-                INDArray y = labels((int) x.size(0));
+                INDArray y = targets.apply((int) x.size(0), seed + step);
                 dl4j.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
                 double loss = t.fit(x, y).loss();
                 assertEquals(dl4j.score(), loss, 2e-4 * (1 + loss), "loss at step " + step);
