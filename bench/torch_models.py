@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""PyTorch side of `bench/models.sh`: images/s of torchvision's SqueezeNet 1.1, ResNet50 and VGG16
-(random weights, 2 threads) for inference, a frozen-backbone training step (forward everything,
+"""PyTorch side of `bench/models.sh`: images/s of torchvision's SqueezeNet 1.1, ResNet50 and VGG16 (and Keras's
+Xception, bench/torch_xception.py) (random weights, 2 threads) for inference, a frozen-backbone training step (forward everything,
 backward the classifier only), a full training step, and a partial step (the top blocks and the
 classifier trainable, batch norm in inference mode, as TransferKit's phase 2 has it); median of N
 after warm-up; peak RSS. Prints the same key=value lines as `transferkit bench models`.
@@ -23,7 +23,7 @@ import torch  # noqa: E402  (after the re-exec on purpose)
 import torchvision  # noqa: E402
 
 torch.set_num_threads(2)
-SIZES = {"squeezenet": 227, "resnet50": 224, "vgg16": 224}
+SIZES = {"squeezenet": 227, "resnet50": 224, "vgg16": 224, "xception": 299}
 # Parameter-name prefixes of each model's blocks, top block first, matching the blocks TransferKit publishes:
 # SqueezeNet fire9, fire8, ... (torchvision's features.12, features.11, ...); ResNet50 its stages (layer4 = stage 5);
 # VGG16 its convolution blocks (block 5 = features.24/26/28).
@@ -33,8 +33,9 @@ BLOCKS = {
     "resnet50": [["layer4."], ["layer3."], ["layer2."], ["layer1."]],
     "vgg16": [["features.24.", "features.26.", "features.28."], ["features.17.", "features.19.", "features.21."],
               ["features.10.", "features.12.", "features.14."], ["features.5.", "features.7."]],
+    "xception": [["block%d." % i] for i in range(14, 0, -1)],
 }
-DEFAULT_UNFREEZE = {"squeezenet": 2, "resnet50": 1, "vgg16": 1}  # as TransferKit's PartialStep.defaultBlocks
+DEFAULT_UNFREEZE = {"squeezenet": 2, "resnet50": 1, "vgg16": 1, "xception": 1}  # as TransferKit's PartialStep.defaultBlocks
 
 
 def blas():
@@ -65,6 +66,9 @@ def build(name):
         return torchvision.models.resnet50(), "fc"
     if name == "vgg16":
         return torchvision.models.vgg16(), "classifier"
+    if name == "xception":
+        from torch_xception import Xception  # beside this script
+        return Xception(), "fc"
     raise SystemExit("unknown model " + name)
 
 
