@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
@@ -62,8 +63,13 @@ class TrainableDepthwiseTest {
                 .addLayer("dw2", new DepthwiseConvolution2D.Builder(3, 3).depthMultiplier(1).stride(2, 2).padding(1, 1)
                         .convolutionMode(ConvolutionMode.Truncate).build(), "dw")
                 .addLayer("sep", new SeparableConvolution2D.Builder(3, 3).depthMultiplier(2).nOut(5).padding(1, 1)
-                        .convolutionMode(ConvolutionMode.Truncate).build(), "dw2")
-                .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "sep")
+                        .convolutionMode(ConvolutionMode.Truncate).build(), "dw2");
+        return pooledSoftmax(b, "sep");
+    }
+
+    /** Ends {@code b} with global average pooling of {@code from} and a 3-way softmax output; built and initialized. */
+    static ComputationGraph pooledSoftmax(ComputationGraphConfiguration.GraphBuilder b, String from) {
+        b.addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), from)
                 .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
                         .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(), "gap")
                 .setOutputs("out");
@@ -156,13 +162,8 @@ class TrainableDepthwiseTest {
                 .setInputTypes(InputType.convolutional(9, 9, 3))
                 .addLayer("c0", new ConvolutionLayer.Builder(1, 1).nOut(3).build(), "in")
                 .addLayer("pad", new ZeroPaddingLayer.Builder(0, 1, 0, 1).build(), "c0")
-                .addLayer("dw", new DepthwiseConvolution2D.Builder(3, 3).stride(2, 2).depthMultiplier(2).build(), "pad")
-                .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "dw")
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
-                        .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(), "gap")
-                .setOutputs("out");
-        ComputationGraph g = new ComputationGraph(b.build());
-        g.init();
+                .addLayer("dw", new DepthwiseConvolution2D.Builder(3, 3).stride(2, 2).depthMultiplier(2).build(), "pad");
+        ComputationGraph g = pooledSoftmax(b, "dw");
         INDArray x = images(4, 31);
         try (CompiledGraph c = CompiledGraph.compile(g, "out", IN, EngineMode.ONEDNN)) {
             float[] want = g.outputSingle(x).dup('c').reshape(12).toFloatVector();
@@ -190,14 +191,8 @@ class TrainableDepthwiseTest {
                 .addLayer("sep2_bn", new BatchNormalization.Builder().build(), "sep2")
                 .addLayer("pool", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(3, 3).stride(2, 2).build(),
                         "sep2_bn")
-                .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "pool", "res_bn")
-                .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "add")
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
-                        .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(), "gap")
-                .setOutputs("out");
-        ComputationGraph g = new ComputationGraph(b.build());
-        g.init();
-        return g;
+                .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "pool", "res_bn");
+        return pooledSoftmax(b, "add");
     }
 
     @Test
@@ -229,14 +224,8 @@ class TrainableDepthwiseTest {
                 .addLayer("act2", new ActivationLayer.Builder().activation(Activation.RELU).build(), "add1")
                 .addLayer("sep2", new SeparableConvolution2D.Builder(3, 3).nOut(4).hasBias(false).build(), "act2")
                 .addLayer("sep2_bn", new BatchNormalization.Builder().build(), "sep2")
-                .addVertex("add2", new ElementWiseVertex(ElementWiseVertex.Op.Add), "sep2_bn", "add1")
-                .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "add2")
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
-                        .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(), "gap")
-                .setOutputs("out");
-        ComputationGraph g = new ComputationGraph(b.build());
-        g.init();
-        return g;
+                .addVertex("add2", new ElementWiseVertex(ElementWiseVertex.Op.Add), "sep2_bn", "add1");
+        return pooledSoftmax(b, "add2");
     }
 
     @Test
