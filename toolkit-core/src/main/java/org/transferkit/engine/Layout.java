@@ -42,7 +42,9 @@ enum Layout {
 
     /**
      * @return where oneDNN runs AVX-512 kernels: {@link #BLOCKED} for a light program, {@link #LARGE_BLOCKED} for a heavy
-     *     one with residual additions (a convolution that adds into another's output), else {@link #CHOSEN}
+     *     one with residual additions on large feature maps (a convolution of at least {@link #LARGE_AREA} output pixels
+     *     that adds into another's output: ResNet50, not Xception, whose fused additions are at 19x19), else
+     *     {@link #CHOSEN}
      */
     static Layout of(Lowering.Program program) {
         if (!sixteenFloatKernels()) {
@@ -51,7 +53,12 @@ enum Layout {
         if (macs(program) < LIGHT_MACS) {
             return BLOCKED;
         }
-        return program.ops().stream().anyMatch(o -> o.kind == Op.Kind.CONV && o.sumWith() != null) ? LARGE_BLOCKED : CHOSEN;
+        return largeResiduals(program) ? LARGE_BLOCKED : CHOSEN;
+    }
+
+    /** @return true if a convolution of at least {@link #LARGE_AREA} output pixels adds into another's output */
+    static boolean largeResiduals(Lowering.Program program) {
+        return program.ops().stream().anyMatch(o -> o.kind == Op.Kind.CONV && o.sumWith() != null && o.dims[1] * o.dims[2] >= LARGE_AREA);
     }
 
     /** @return true if oneDNN runs its AVX-512 kernels here (its natives must be loaded) */

@@ -1,6 +1,7 @@
 package org.transferkit.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.transferkit.engine.CompiledGraphTest.assertClose;
 
@@ -96,13 +97,17 @@ class LargeBlockedLayoutTest {
     }
 
     @Test
-    void heavyProgramsWithResidualAdditionsArePlannedLargeBlocked() {
+    void heavyProgramsWithResidualAdditionsOnLargeFeatureMapsArePlannedLargeBlocked() {
         ComputationGraph g = residualNet();
         Lowering.Program heavy = Lowering.lower(g, "out", new long[] {3, 600, 600});
         assertTrue(Layout.macs(heavy) >= Layout.LIGHT_MACS);
         assertEquals(Layout.sixteenFloatKernels() ? Layout.LARGE_BLOCKED : Layout.CHOSEN, Layout.of(heavy));
         // without the additions (the first stage's 3x3 convolution only) a heavy program stays as oneDNN chooses
         assertEquals(Layout.CHOSEN, Layout.of(Lowering.lower(g, "b1b", new long[] {3, 1200, 1200})));
+        // the residual additions count where they add on at least 28x28 pixels: b1's at 30x30 and 28x28, not at 27x27
+        assertTrue(Layout.largeResiduals(Lowering.lower(g, "out", new long[] {3, 30, 30})));
+        assertTrue(Layout.largeResiduals(Lowering.lower(g, "out", new long[] {3, 28, 28})));
+        assertFalse(Layout.largeResiduals(Lowering.lower(g, "out", new long[] {3, 27, 27})));
     }
 
     private static int index(List<String> steps, String prefix) {
