@@ -15,7 +15,8 @@ import java.util.Random;
  * Inference images/s of ONNX models on ONNX Runtime's CPU provider: all graph optimizations, sequential execution,
  * THREADS intra-op threads, one batch of random input per iteration, the median of the timed iterations after the
  * warm-up; the process's peak resident memory so far. Prints the key=value lines of {@code transferkit bench models}.
- * Run by run.sh: {@code OrtBench ONNX_DIR MODELS BATCH ITERATIONS WARMUP THREADS}.
+ * Run by run.sh: {@code OrtBench ONNX_DIR MODELS BATCH ITERATIONS WARMUP THREADS [PROFILE_PREFIX]}; with a profile
+ * prefix, ONNX Runtime also writes its per-node timings (JSON, microseconds) to a file starting with that prefix.
  */
 public final class OrtBench {
     private static final Map<String, Integer> SIZES = Map.of("squeezenet", 227, "resnet50", 224, "vgg16", 224);
@@ -29,6 +30,7 @@ public final class OrtBench {
         int iterations = Integer.parseInt(args[3]);
         int warmup = Integer.parseInt(args[4]);
         int threads = Integer.parseInt(args[5]);
+        String profile = args.length > 6 ? args[6] : null;
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         for (String model : args[1].split(",")) {
             int size = SIZES.get(model);
@@ -37,6 +39,9 @@ public final class OrtBench {
                 opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
                 opts.setIntraOpNumThreads(threads);
                 opts.setInterOpNumThreads(1);
+                if (profile != null) {
+                    opts.enableProfiling(profile + "-" + model);
+                }
                 try (OrtSession session = env.createSession(dir.resolve(model + ".onnx").toString(), opts)) {
                     double rate = time(env, session, batch, size, iterations, warmup);
                     System.out.printf(Locale.ROOT, "model=%s mode=inference batch=%d input=3x%dx%d images_per_s=%.2f "

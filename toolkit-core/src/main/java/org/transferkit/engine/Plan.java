@@ -48,7 +48,8 @@ final class Plan implements AutoCloseable {
     private final List<String> implementations = new ArrayList<>();
     private final Arena arena = new Arena();
     private final Map<dnnl_memory, Arena.Block> blockOf = new java.util.IdentityHashMap<>();
-    private final List<Arena.Block> temporaries = new ArrayList<>();
+    /** Copies of a tensor's memory in other layouts, made for one reader and shared by its later ones. */
+    private final Map<dnnl_memory, List<Tensor>> converted = new java.util.IdentityHashMap<>();
     private dnnl_memory in;
     private dnnl_memory out;
 
@@ -129,7 +130,7 @@ final class Plan implements AutoCloseable {
         return arena.bytes();
     }
 
-    /** Gives back the buffers of the tensors {@code op} read last, and its temporaries. */
+    /** Gives back the buffers of the tensors {@code op} read last, and of their copies in other layouts. */
     private void release(Op op, int index) {
         dnnl_memory produced = tensors.get(op.name).memory();
         Op parts = split.concatReadBy(op);
@@ -139,12 +140,17 @@ final class Plan implements AutoCloseable {
         }
         for (String t : new java.util.LinkedHashSet<>(read)) {
             dnnl_memory m = tensors.get(t).memory();
-            if (lastUse.get(t) == index && m != produced && blockOf.containsKey(m)) {
+            if (lastUse.get(t) != index) {
+                continue;
+            }
+            for (Tensor c : converted.getOrDefault(m, List.of())) {
+                arena.give(blockOf.remove(c.memory()));
+            }
+            converted.remove(m);
+            if (m != produced && blockOf.containsKey(m)) {
                 arena.give(blockOf.remove(m));
             }
         }
-        temporaries.forEach(arena::give);
-        temporaries.clear();
     }
 
     private long[] full(long[] perExample) {
@@ -177,14 +183,19 @@ final class Plan implements AutoCloseable {
         long[] wDims = g == 1 ? new long[] {op.shape[0], src.dims()[1], op.kernel[0], op.kernel[1]}
                 : new long[] {g, op.shape[0] / g, src.dims()[1] / g, op.kernel[0], op.kernel[1]};
         String sum = op.sumWith();
-        dnnl_memory_desc_t dstMd = sum != null ? tensors.get(sum).md() : Dnnl.md(full(op.dims), layout.tag(op.shape[0]));
+        dnnl_memory_desc_t dstMd = sum != null ? tensors.get(sum).md() : Dnnl.md(full(op.dims), layout.tag(op.shape[0], area(op)));
         weighted(op, index, convDesc(op, src, wDims, dstMd), src, wDims, g == 1 ? dnnl_abcd : dnnl_goihw);
+    }
+
+    /** @return the pixels of a convolution's output */
+    private static long area(Op op) {
+        return op.dims[1] * op.dims[2];
     }
 
     private dnnl_convolution_desc_t convDesc(Op op, Tensor src, long[] wDims, dnnl_memory_desc_t dstMd) {
         dnnl_convolution_desc_t d = new dnnl_convolution_desc_t();
         Dnnl.check(dnnl_convolution_forward_desc_init(d, dnnl_forward_inference, dnnl_convolution_direct,
-                Dnnl.md(src.dims(), layout.tag(src.dims()[1])), Dnnl.md(wDims, dnnl_format_tag_any), Dnnl.md(new long[] {op.shape[0]}, dnnl_x),
+                Dnnl.md(src.dims(), layout.tag(src.dims()[1], area(op))), Dnnl.md(wDims, dnnl_format_tag_any), Dnnl.md(new long[] {op.shape[0]}, dnnl_x),
                 dstMd, toLong(op.stride), toLong(op.padL), toLong(op.padR)), "convolution " + op.name);
         return d;
     }
@@ -197,7 +208,7 @@ final class Plan implements AutoCloseable {
         int out = (int) op.shape[0];
         int in = (int) concat.shape[0];
         long[] dims = full(op.dims);
-        dnnl_memory_desc_t dstMd = Dnnl.md(dims, layout.tag(out));
+        dnnl_memory_desc_t dstMd = Dnnl.md(dims, layout.tag(out, area(op)));
         dnnl_memory dst = null;
         int from = 0;
         for (int k = 0; k < concat.inputs.size(); k++) {
@@ -330,13 +341,22 @@ final class Plan implements AutoCloseable {
         tensors.put(op.name, new Tensor(dst, dstMd, full(op.dims)));
     }
 
-    /** @return {@code t}'s memory in layout {@code want}, reordering into a new buffer when it differs */
+    /**
+     * @return {@code t}'s memory in layout {@code want}: its own, or a copy reordered into that layout, made once and
+     *     kept for later readers until {@code t} is read for the last time
+     */
     private dnnl_memory convert(Tensor t, dnnl_memory_desc_t want) {
         if (Dnnl.same(t.md(), want)) {
             return t.memory();
         }
+        List<Tensor> copies = converted.computeIfAbsent(t.memory(), k -> new ArrayList<>());
+        for (Tensor c : copies) {
+            if (Dnnl.same(c.md(), want)) {
+                return c.memory();
+            }
+        }
         dnnl_memory m = buffer(want);
-        temporaries.add(blockOf.remove(m)); // read only by the operation being planned
+        copies.add(new Tensor(m, want, t.dims()));
         reorder(t.memory(), t.md(), m, want);
         return m;
     }
