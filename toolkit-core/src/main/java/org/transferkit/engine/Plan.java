@@ -52,12 +52,13 @@ final class Plan implements AutoCloseable {
     private dnnl_memory in;
     private dnnl_memory out;
 
-    Plan(Lowering.Program program, int batch, Layout layout, dnnl_engine engine, dnnl_stream stream, Weights weights) {
+    Plan(Lowering.Program lowered, int batch, Layout layout, dnnl_engine engine, dnnl_stream stream, Weights weights) {
         this.layout = layout;
         this.engine = engine;
         this.stream = stream;
         this.weights = weights;
         this.batch = batch;
+        Lowering.Program program = PoolConcats.apply(lowered); // first: the pooled parts' merge may then be split too
         this.split = SplitConcats.of(program);
         List<Op> ops = program.ops();
         for (int i = 0; i < ops.size(); i++) {
