@@ -13,8 +13,8 @@ import org.transferkit.model.InputShape;
 
 /**
  * A light program's batch runs in parts, one per oneDNN thread of the caller, side by side ({@link BatchParts}): the
- * outputs are DL4J's whatever the parts (even and uneven, fewer threads than parts, one example), and a heavy
- * program is never cut.
+ * outputs are DL4J's whatever the parts (even and uneven, fewer threads than parts, one example, primitives that
+ * need a scratchpad: each plan has its own, so a part runs on any thread), and a heavy program is never cut.
  */
 class BatchPartsTest {
     private static final InputShape IN = new InputShape(3, 35, 35);
@@ -45,6 +45,12 @@ class BatchPartsTest {
                 assertEquals(1, cg.parts(4), "a plan made now, with one thread");
             }
             DnnlThreads.set(2);
+            ComputationGraph odd = CompiledGraphTest.graph(); // odd channel counts: convolutions with a scratchpad
+            try (CompiledGraph cg = CompiledGraph.compile(odd, "out", CompiledGraphTest.IN, Engine.Executor.ONEDNN)) {
+                INDArray x = CompiledGraphTest.images(5);
+                assertClose(odd.outputSingle(false, x), cg.output(x), "odd channels, batch 5");
+                assertEquals(2, cg.parts(5));
+            }
             try (CompiledGraph cg = CompiledGraph.compile(g, "f3", IN, Engine.Executor.ONEDNN)) {
                 INDArray x = images(4);
                 assertClose(g.feedForward(x, false).get("f3"), cg.output(x), "a feature map, batch 4");
