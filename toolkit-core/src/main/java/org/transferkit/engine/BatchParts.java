@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.javacpp.Pointer;
@@ -15,10 +16,11 @@ import org.bytedeco.javacpp.Pointer;
  * One batch size's execution: a {@link Plan} per part of the batch. A light program's layers are small (SqueezeNet
  * 1.1's 1x1 convolutions of 16-64 channels at 13x13), and one plan shared by several OpenMP threads pays a fork, a
  * barrier and, with passively waiting threads ({@code runtime.NativeThreads}), a wake-up per primitive, a good part of
- * such a layer's time. So a light program's batch is cut into as many parts as oneDNN has threads (at most one
- * example each), and each part runs its own plan on one thread: the first on the caller's, the others on worker
- * threads, with no synchronization between them until the batch is done. Examples are independent, so the outputs
- * are those of one plan. A single part is simply the plan. Not thread-safe: its graph's lock guards it.
+ * such a layer's time. So a light program's batch is cut into parts (twice as many as oneDNN has threads, at least
+ * one example each: a thread slowed by other work on its core takes fewer of them), each part runs its own plan on
+ * one thread, and the caller's thread and workers take parts until none is left, with no synchronization between
+ * them until the batch is done. Examples are independent, so the outputs are those of one plan. A single part is
+ * simply the plan. Not thread-safe: its graph's lock guards it.
  */
 final class BatchParts implements AutoCloseable {
     private final List<Plan> plans = new ArrayList<>();
@@ -68,36 +70,43 @@ final class BatchParts implements AutoCloseable {
     }
 
     /**
-     * Runs the batch: {@code input} holds batch x C x H x W floats (NCHW), {@code output} receives the result. The
-     * parts run side by side when oneDNN has as many threads on the calling thread as there are parts, else one
-     * after the other on the calling thread.
+     * Runs the batch: {@code input} holds batch x C x H x W floats (NCHW), {@code output} receives the result. As many
+     * threads as oneDNN has on the calling thread (the caller's and workers', at most one a part) take the parts in
+     * turn, each part on one thread, until none is left; with one thread the caller runs them one after the other.
      *
-     * @param workers runs the parts after the first (able to run parts - 1 tasks at once); unused for one part
+     * @param workers runs the threads after the caller's (able to run that many tasks at once); unused for one part
      */
     void run(Pointer input, Pointer output, ExecutorService workers) {
-        int threads = DnnlThreads.max();
-        if (plans.size() == 1 || threads < plans.size()) {
+        int own = DnnlThreads.max();
+        int threads = Math.min(own, plans.size());
+        if (threads == 1) {
             for (int k = 0; k < plans.size(); k++) {
                 runPart(k, input, output);
             }
             return;
         }
+        AtomicInteger next = new AtomicInteger();
         List<Future<?>> rest = new ArrayList<>();
-        for (int k = 1; k < plans.size(); k++) {
-            int part = k;
+        for (int t = 1; t < threads; t++) {
             rest.add(workers.submit(() -> {
                 DnnlThreads.set(1);
-                runPart(part, input, output);
+                takeParts(next, input, output);
             }));
         }
         DnnlThreads.set(1);
         try {
-            runPart(0, input, output);
+            takeParts(next, input, output);
         } finally {
-            DnnlThreads.set(threads);
+            DnnlThreads.set(own);
             for (Future<?> f : rest) {
                 await(f);
             }
+        }
+    }
+
+    private void takeParts(AtomicInteger next, Pointer input, Pointer output) {
+        for (int k = next.getAndIncrement(); k < plans.size(); k = next.getAndIncrement()) {
+            runPart(k, input, output);
         }
     }
 

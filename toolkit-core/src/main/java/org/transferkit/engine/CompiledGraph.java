@@ -240,10 +240,12 @@ public final class CompiledGraph implements AutoCloseable {
 
     /**
      * @return how many parts a batch of {@code batch} is cut into ({@link BatchParts}): for a light program
-     *     ({@link Layout#LIGHT_MACS}), oneDNN's OpenMP threads on this thread (at most one example a part); else 1
+     *     ({@link Layout#LIGHT_MACS}) and more than one oneDNN thread on this thread, twice the threads (at most one
+     *     example a part); else 1
      */
     private int partsFor(int batch) {
-        return light && DnnlThreads.available() ? Math.max(1, Math.min(DnnlThreads.max(), batch)) : 1;
+        int threads = light && DnnlThreads.available() ? DnnlThreads.max() : 1;
+        return threads > 1 ? Math.min(2 * threads, batch) : 1;
     }
 
     /** Frees the native memory; later calls to {@link #output} throw. Idempotent. */
