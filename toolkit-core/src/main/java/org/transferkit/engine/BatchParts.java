@@ -48,6 +48,10 @@ final class BatchParts implements AutoCloseable {
         this.inFloats = inFloats;
         this.outFloats = outFloats;
         this.first = new int[parts + 1];
+        int own = DnnlThreads.max();
+        if (parts > 1) {
+            DnnlThreads.set(1); // oneDNN fixes a primitive's threads when it makes it: the parts' plans run on one each
+        }
         try {
             for (int k = 0; k < parts; k++) {
                 first[k + 1] = first[k] + batch / parts + (k < batch % parts ? 1 : 0);
@@ -61,6 +65,8 @@ final class BatchParts implements AutoCloseable {
         } catch (RuntimeException e) {
             close();
             throw e;
+        } finally {
+            DnnlThreads.set(own);
         }
     }
 
