@@ -6,6 +6,8 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_destroy;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -19,6 +21,8 @@ import org.transferkit.model.InputShape;
  * by one {@link Engine.Executor}: oneDNN primitives, or ND4J's own operations. It copies the graph's
  * weights when compiled: later changes to the graph are not seen. oneDNN plans are made per batch size
  * on first use and the two most recent are kept.
+ *
+ * A light program's batch runs cut into parts side by side, one thread each ({@link BatchParts}).
  *
  * <p>Thread-safe: calls to {@link #output} are serialized (each already uses every core it is given).
  * Holds native memory: close it.
@@ -35,12 +39,17 @@ public final class CompiledGraph implements AutoCloseable {
     private final OpsProgram ops;
     private final long[] outputShape;
     private final Layout layout;
-    private final PlanCache<Plan> plans = new PlanCache<>(PLANS_KEPT);
+    /** Below {@link Layout#LIGHT_MACS}: batches are cut into parts that run side by side. */
+    private final boolean light;
+    private final PlanCache<BatchParts> plans = new PlanCache<>(PLANS_KEPT);
+    /** Runs a light program's batch parts after the first ({@link BatchParts}); made on first use. */
+    private ExecutorService workers;
     private boolean closed;
 
     private CompiledGraph(Lowering.Program program, String vertex, Engine.Executor executor, Layout layout) {
         this.program = program;
         this.layout = layout;
+        this.light = Layout.macs(program) < Layout.LIGHT_MACS;
         this.vertex = vertex;
         this.executor = executor;
         this.outputShape = program.ops().stream().filter(o -> o.name.equals(program.output())).findFirst()
@@ -161,12 +170,19 @@ public final class CompiledGraph implements AutoCloseable {
         }
         INDArray x = images.dataType() == DataType.FLOAT && images.ordering() == 'c' && !images.isView() && images.offset() == 0
                 ? images : images.castTo(DataType.FLOAT).dup('c');
-        Plan plan = plan((int) s[0]);
+        BatchParts plan = plan((int) s[0]);
         long[] outShape = new long[outputShape.length + 1];
         outShape[0] = s[0];
         System.arraycopy(outputShape, 0, outShape, 1, outputShape.length);
         INDArray y = Nd4j.createUninitializedDetached(DataType.FLOAT, outShape);
-        plan.run(x.data().addressPointer(), y.data().addressPointer());
+        if (plan.parts() > 1 && workers == null) {
+            workers = Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "transferkit-engine-part");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        plan.run(x.data().addressPointer(), y.data().addressPointer(), workers);
         return y;
     }
 
@@ -196,6 +212,11 @@ public final class CompiledGraph implements AutoCloseable {
         return plan(batch).implementations();
     }
 
+    /** @return how many parts a batch of {@code batch} runs in (its plan is made if needed) */
+    synchronized int parts(int batch) {
+        return ops != null ? 1 : plan(batch).parts();
+    }
+
     /** @return how the oneDNN plans lay out feature maps */
     Layout layout() {
         return layout;
@@ -212,8 +233,19 @@ public final class CompiledGraph implements AutoCloseable {
                 : program.ops().stream().filter(o -> o.weights != null).mapToLong(o -> 4L * (o.weights.length + o.bias.length)).sum();
     }
 
-    private Plan plan(int batch) {
-        return plans.get(batch, b -> new Plan(program, b, layout, engine, stream, weights));
+    private BatchParts plan(int batch) {
+        return plans.get(batch, b -> new BatchParts(program, b, partsFor(b), layout, engine, stream, weights,
+                Lowering.product(program.inputShape()), Lowering.product(outputShape)));
+    }
+
+    /**
+     * @return how many parts a batch of {@code batch} is cut into ({@link BatchParts}): for a light program
+     *     ({@link Layout#LIGHT_MACS}) and more than one oneDNN thread on this thread, twice the threads (at most one
+     *     example a part); else 1
+     */
+    private int partsFor(int batch) {
+        int threads = light && DnnlThreads.available() ? DnnlThreads.max() : 1;
+        return threads > 1 ? Math.min(2 * threads, batch) : 1;
     }
 
     /** Frees the native memory; later calls to {@link #output} throw. Idempotent. */
@@ -224,6 +256,9 @@ public final class CompiledGraph implements AutoCloseable {
         }
         closed = true;
         plans.close();
+        if (workers != null) {
+            workers.shutdown();
+        }
         if (weights != null) {
             weights.close();
             dnnl_stream_destroy(stream);

@@ -116,8 +116,20 @@ final class Dnnl {
 
     /** @return a primitive descriptor for an operation descriptor, with post-ops from {@code post} */
     static dnnl_primitive_desc describe(Pointer opDesc, List<Op.Post> post, dnnl_engine engine, String what) {
+        return describe(opDesc, post, engine, what, false);
+    }
+
+    /**
+     * @param userScratchpad the primitive takes its scratchpad as an argument ({@code DNNL_ARG_SCRATCHPAD}) instead of
+     *     using the library's, which is per thread and sized on the thread that made the primitive
+     * @return a primitive descriptor for an operation descriptor, with post-ops from {@code post}
+     */
+    static dnnl_primitive_desc describe(Pointer opDesc, List<Op.Post> post, dnnl_engine engine, String what, boolean userScratchpad) {
         dnnl_primitive_attr attr = null;
         dnnl_post_ops ops = null;
+        if (userScratchpad) {
+            attr = userScratchpad();
+        }
         if (post != null && !post.isEmpty()) {
             ops = new dnnl_post_ops();
             check(dnnl_post_ops_create(ops), "post-ops");
@@ -128,8 +140,10 @@ final class Dnnl {
                     check(dnnl_post_ops_append_eltwise(ops, 1f, p.act().alg(), p.act().alpha(), p.act().beta()), "activation of " + what);
                 }
             }
-            attr = new dnnl_primitive_attr();
-            check(dnnl_primitive_attr_create(attr), "attributes");
+            if (attr == null) {
+                attr = new dnnl_primitive_attr();
+                check(dnnl_primitive_attr_create(attr), "attributes");
+            }
             check(dnnl_primitive_attr_set_post_ops(attr, ops), "post-ops of " + what);
         }
         dnnl_primitive_desc pd = new dnnl_primitive_desc();
@@ -138,10 +152,21 @@ final class Dnnl {
         } finally {
             if (ops != null) {
                 dnnl_post_ops_destroy(ops);
+            }
+            if (attr != null) {
                 org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_destroy(attr);
             }
         }
         return pd;
+    }
+
+    /** @return new attributes asking for a user-provided scratchpad (destroy with dnnl_primitive_attr_destroy) */
+    static dnnl_primitive_attr userScratchpad() {
+        dnnl_primitive_attr attr = new dnnl_primitive_attr();
+        check(dnnl_primitive_attr_create(attr), "attributes");
+        check(org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_scratchpad_mode(attr,
+                org.bytedeco.dnnl.global.dnnl.dnnl_scratchpad_mode_user), "scratchpad mode");
+        return attr;
     }
 
     /** @return a primitive descriptor of a backward operation, guided by its forward primitive's descriptor */

@@ -16,6 +16,7 @@ import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_pooling_v2_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_softmax_desc_t;
 import org.bytedeco.dnnl.dnnl_stream;
@@ -50,15 +51,18 @@ final class Plan implements AutoCloseable {
     private final Map<dnnl_memory, Arena.Block> blockOf = new java.util.IdentityHashMap<>();
     /** Copies of a tensor's memory in other layouts, made for one reader and shared by its later ones. */
     private final Map<dnnl_memory, List<Tensor>> converted = new java.util.IdentityHashMap<>();
+    /** Bytes of the largest scratchpad a step asks for. */
+    private long scratchBytes;
     private dnnl_memory in;
     private dnnl_memory out;
 
-    Plan(Lowering.Program program, int batch, Layout layout, dnnl_engine engine, dnnl_stream stream, Weights weights) {
+    Plan(Lowering.Program lowered, int batch, Layout layout, dnnl_engine engine, dnnl_stream stream, Weights weights) {
         this.layout = layout;
         this.engine = engine;
         this.stream = stream;
         this.weights = weights;
         this.batch = batch;
+        Lowering.Program program = PoolConcats.apply(lowered); // first: the pooled parts' merge may then be split too
         this.split = SplitConcats.of(program);
         List<Op> ops = program.ops();
         for (int i = 0; i < ops.size(); i++) {
@@ -104,6 +108,27 @@ final class Plan implements AutoCloseable {
         out = Dnnl.wrap(outMd, engine, null);
         owned.add(out);
         reorder(last.memory(), last.md(), out, outMd);
+        scratchpad();
+    }
+
+    /**
+     * Gives every step that needs one the plan's scratchpad: one buffer of the largest size asked, as the steps run one
+     * after the other. The plan's own, not oneDNN's per-thread one, so the plan can run on any thread.
+     */
+    private void scratchpad() {
+        if (scratchBytes == 0) {
+            return;
+        }
+        dnnl_memory_desc_t md = new dnnl_memory_desc_t();
+        Dnnl.check(dnnl_memory_desc_init_by_tag(md, 1, new long[] {scratchBytes}, dnnl_u8, dnnl_a), "scratchpad");
+        dnnl_memory m = Dnnl.allocate(md, engine);
+        owned.add(m);
+        for (Step s : steps) {
+            if (s.args().position(s.count() - 1).arg() == DNNL_ARG_SCRATCHPAD) {
+                s.args().memory(m);
+            }
+            s.args().position(0);
+        }
     }
 
     /** Runs the program: {@code input} holds batch x C x H x W floats (NCHW), {@code output} receives the result. */
@@ -222,7 +247,7 @@ final class Plan implements AutoCloseable {
             if (k == concat.inputs.size() - 1) {
                 post.addAll(op.post);
             }
-            dnnl_primitive_desc pd = Dnnl.describe(convDesc(op, src, wDims, dstMd), post, engine, op.name);
+            dnnl_primitive_desc pd = Dnnl.describe(convDesc(op, src, wDims, dstMd), post, engine, op.name, true);
             descs.add(pd);
             if (k == 0) {
                 dstMd = Dnnl.query(pd, dnnl_query_dst_md); // the later parts add into the first one's layout
@@ -253,7 +278,7 @@ final class Plan implements AutoCloseable {
 
     /** Convolution or dense: source reordered if needed, weights from the cache, optional in-place sum. */
     private void weighted(Op op, int index, Pointer desc, Tensor src, long[] wDims, int plainTag) {
-        dnnl_primitive_desc pd = Dnnl.describe(desc, op.post, engine, op.name);
+        dnnl_primitive_desc pd = Dnnl.describe(desc, op.post, engine, op.name, true);
         descs.add(pd);
         dnnl_memory s = convert(src, Dnnl.query(pd, dnnl_query_src_md));
         dnnl_memory w = weights.get(op.name + "/W", op.weights, wDims, plainTag, Dnnl.query(pd, dnnl_query_weights_md));
@@ -303,7 +328,7 @@ final class Plan implements AutoCloseable {
         Tensor b = tensors.get(op.inputs.get(1));
         dnnl_binary_desc_t d = new dnnl_binary_desc_t();
         Dnnl.check(dnnl_binary_desc_init(d, dnnl_binary_add, a.md(), b.md(), a.md()), "add " + op.name);
-        dnnl_primitive_desc pd = Dnnl.describe(d, null, engine, op.name);
+        dnnl_primitive_desc pd = Dnnl.describe(d, null, engine, op.name, true);
         descs.add(pd);
         dnnl_memory dst = buffer(a.md());
         step(pd, op.name, new int[] {DNNL_ARG_SRC_0, DNNL_ARG_SRC_1, DNNL_ARG_DST}, a.memory(), b.memory(), dst);
@@ -322,7 +347,12 @@ final class Plan implements AutoCloseable {
             args[i] = DNNL_ARG_MULTIPLE_SRC + i;
         }
         dnnl_primitive_desc pd = new dnnl_primitive_desc();
-        Dnnl.check(dnnl_concat_primitive_desc_create(pd, null, n, 1, srcs, null, engine), "merge " + op.name);
+        dnnl_primitive_attr attr = Dnnl.userScratchpad();
+        try {
+            Dnnl.check(dnnl_concat_primitive_desc_create(pd, null, n, 1, srcs, attr, engine), "merge " + op.name);
+        } finally {
+            dnnl_primitive_attr_destroy(attr);
+        }
         descs.add(pd);
         dnnl_memory_desc_t dstMd = Dnnl.query(pd, dnnl_query_dst_md);
         mems[n] = buffer(dstMd);
@@ -333,7 +363,7 @@ final class Plan implements AutoCloseable {
 
     /** One source, one destination in the layout the primitive picks. */
     private void simple(Op op, Pointer desc, Tensor src) {
-        dnnl_primitive_desc pd = Dnnl.describe(desc, null, engine, op.name);
+        dnnl_primitive_desc pd = Dnnl.describe(desc, null, engine, op.name, true);
         descs.add(pd);
         dnnl_memory_desc_t dstMd = Dnnl.query(pd, dnnl_query_dst_md);
         dnnl_memory dst = buffer(dstMd);
@@ -363,7 +393,12 @@ final class Plan implements AutoCloseable {
 
     private void reorder(dnnl_memory from, dnnl_memory_desc_t fromMd, dnnl_memory to, dnnl_memory_desc_t toMd) {
         dnnl_primitive_desc pd = new dnnl_primitive_desc();
-        Dnnl.check(dnnl_reorder_primitive_desc_create(pd, fromMd, engine, toMd, engine, null), "reorder");
+        dnnl_primitive_attr attr = Dnnl.userScratchpad();
+        try {
+            Dnnl.check(dnnl_reorder_primitive_desc_create(pd, fromMd, engine, toMd, engine, attr), "reorder");
+        } finally {
+            dnnl_primitive_attr_destroy(attr);
+        }
         descs.add(pd);
         step(pd, "reorder", new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, from, to);
     }
@@ -377,11 +412,16 @@ final class Plan implements AutoCloseable {
     }
 
     private void step(dnnl_primitive_desc pd, String name, int[] kinds, dnnl_memory... memories) {
-        dnnl_exec_arg_t args = new dnnl_exec_arg_t(kinds.length);
+        long scratch = dnnl_memory_desc_get_size(dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0));
+        dnnl_exec_arg_t args = new dnnl_exec_arg_t(kinds.length + (scratch > 0 ? 1 : 0));
         for (int i = 0; i < kinds.length; i++) {
             args.position(i).arg(kinds[i]).memory(memories[i]);
         }
-        steps.add(new Step(Dnnl.primitive(pd, name), args.position(0), kinds.length));
+        if (scratch > 0) { // given the plan's scratchpad once every step is known (scratchpad())
+            args.position(kinds.length).arg(DNNL_ARG_SCRATCHPAD);
+            scratchBytes = Math.max(scratchBytes, scratch);
+        }
+        steps.add(new Step(Dnnl.primitive(pd, name), args.position(0), kinds.length + (scratch > 0 ? 1 : 0)));
         implementations.add(name + ": " + Dnnl.implementation(pd));
     }
 
