@@ -3,7 +3,6 @@ package org.transferkit.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.transferkit.engine.CompiledGraphTest.assertClose;
 
 import java.util.List;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -68,17 +67,8 @@ class LargeBlockedLayoutTest {
 
     @Test
     void residualNetMatchesDl4jInEveryLayout() {
-        ComputationGraph g = residualNet();
-        for (Layout layout : Layout.values()) {
-            for (String v : List.of("b1r", "b2s", "b2r", "out")) {
-                try (CompiledGraph cg = CompiledGraph.compile(g, v, IN, Engine.Executor.ONEDNN, layout)) {
-                    for (int n : new int[] {1, 3}) {
-                        INDArray x = images(n);
-                        assertClose(g.feedForward(x, false).get(v), cg.output(x), layout + " " + v + " batch " + n);
-                    }
-                }
-            }
-        }
+        LayoutTest.matchesDl4jInEveryLayout(residualNet(), IN, List.of("b1r", "b2s", "b2r", "out"),
+                LargeBlockedLayoutTest::images, 1, 3);
     }
 
     /** b1r, blocked at 30x30, is read by b2a and b2s at 15x15: one reorder between them, none after. */

@@ -6,6 +6,7 @@ import static org.transferkit.engine.CompiledGraphTest.assertClose;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
@@ -68,12 +69,21 @@ class LayoutTest {
 
     @Test
     void fireModulesMatchDl4jInBothLayoutsAtEveryBatchSize() {
-        ComputationGraph g = fireModules();
+        matchesDl4jInEveryLayout(fireModules(), IN, List.of("pool1", "f2_sq", "f2", "f3_e3", "f3", "pool", "out"),
+                LayoutTest::images, 1, 4);
+    }
+
+    /**
+     * Asserts that {@code g} compiled up to each of {@code vertices}, in every {@link Layout}, gives DL4J's activations
+     * of that vertex at each batch size.
+     */
+    static void matchesDl4jInEveryLayout(ComputationGraph g, InputShape in, List<String> vertices,
+            IntFunction<INDArray> images, int... batches) {
         for (Layout layout : Layout.values()) {
-            for (String v : List.of("pool1", "f2_sq", "f2", "f3_e3", "f3", "pool", "out")) {
-                try (CompiledGraph cg = CompiledGraph.compile(g, v, IN, Engine.Executor.ONEDNN, layout)) {
-                    for (int n : new int[] {1, 4}) {
-                        INDArray x = images(n);
+            for (String v : vertices) {
+                try (CompiledGraph cg = CompiledGraph.compile(g, v, in, Engine.Executor.ONEDNN, layout)) {
+                    for (int n : batches) {
+                        INDArray x = images.apply(n);
                         assertClose(g.feedForward(x, false).get(v), cg.output(x), layout + " " + v + " batch " + n);
                     }
                 }

@@ -3,7 +3,6 @@ package org.transferkit.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.transferkit.engine.CompiledGraphTest.assertClose;
 
 import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -64,17 +63,8 @@ class PoolConcatsTest {
 
     @Test
     void pooledMergesMatchDl4jInBothLayouts() {
-        ComputationGraph g = firesWithPooling();
-        for (Layout layout : Layout.values()) {
-            for (String v : List.of("f2", "p2", "f3_sq", "f3", "pool", "out")) {
-                try (CompiledGraph cg = CompiledGraph.compile(g, v, IN, Engine.Executor.ONEDNN, layout)) {
-                    for (int n : new int[] {1, 3}) {
-                        INDArray x = images(n);
-                        assertClose(g.feedForward(x, false).get(v), cg.output(x), layout + " " + v + " batch " + n);
-                    }
-                }
-            }
-        }
+        LayoutTest.matchesDl4jInEveryLayout(firesWithPooling(), IN, List.of("f2", "p2", "f3_sq", "f3", "pool", "out"),
+                PoolConcatsTest::images, 1, 3);
     }
 
     @Test
