@@ -11,16 +11,11 @@ import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.transferkit.model.InputShape;
 
 /**
@@ -46,14 +41,8 @@ class LargeBlockedLayoutTest {
                 .addLayer("b2b", conv(3, 1, 16, Activation.RELU), "b2a")
                 .addLayer("b2c", conv(1, 1, 32, Activation.IDENTITY), "b2b")
                 .addVertex("b2", new ElementWiseVertex(ElementWiseVertex.Op.Add), "b2c", "b2s")
-                .addLayer("b2r", new ActivationLayer.Builder().activation(Activation.RELU).build(), "b2")
-                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "b2r")
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(5).activation(Activation.SOFTMAX)
-                        .build(), "pool")
-                .setOutputs("out");
-        ComputationGraph g = new ComputationGraph(b.build());
-        g.init();
-        return g;
+                .addLayer("b2r", new ActivationLayer.Builder().activation(Activation.RELU).build(), "b2");
+        return LayoutTest.pooledOutput(b, "b2r");
     }
 
     private static ConvolutionLayer conv(int k, int stride, int out, Activation act) {
@@ -61,8 +50,7 @@ class LargeBlockedLayoutTest {
     }
 
     private static INDArray images(int n) {
-        Nd4j.getRandom().setSeed(40 + n);
-        return Nd4j.rand(new long[] {n, 3, 30, 30}).subi(0.5);
+        return LayoutTest.images(40, n, 30);
     }
 
     @Test

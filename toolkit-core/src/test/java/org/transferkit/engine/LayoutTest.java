@@ -43,9 +43,23 @@ class LayoutTest {
                 .addLayer("relu1", new ActivationLayer.Builder().activation(Activation.RELU).build(), "conv1")
                 .addLayer("pool1", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX, new int[] {3, 3}, new int[] {2, 2})
                         .build(), "relu1");
-        fire(b, "f2", 16, "pool1");
-        fire(b, "f3", 12, "f2");
-        b.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "f3")
+        fire(b, "f2", 16, 32, "pool1");
+        fire(b, "f3", 12, 32, "f2");
+        return pooledOutput(b, "f3");
+    }
+
+    /** A SqueezeNet fire module: 1x1 squeeze, then 1x1 and 3x3 expands merged, ReLU after each convolution. */
+    static void fire(ComputationGraphConfiguration.GraphBuilder b, String name, int squeeze, int expand, String in) {
+        b.addLayer(name + "_sq", new ConvolutionLayer.Builder(1, 1).nOut(squeeze).activation(Activation.RELU).build(), in)
+                .addLayer(name + "_e1", new ConvolutionLayer.Builder(1, 1).nOut(expand).activation(Activation.RELU).build(), name + "_sq")
+                .addLayer(name + "_e3", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(expand).activation(Activation.RELU)
+                        .build(), name + "_sq")
+                .addVertex(name, new MergeVertex(), name + "_e1", name + "_e3");
+    }
+
+    /** Ends {@code b} with global average pooling of {@code from} ("pool") and a 5-way softmax ("out"); built, initialized. */
+    static ComputationGraph pooledOutput(ComputationGraphConfiguration.GraphBuilder b, String from) {
+        b.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), from)
                 .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(5).activation(Activation.SOFTMAX)
                         .build(), "pool")
                 .setOutputs("out");
@@ -54,17 +68,14 @@ class LayoutTest {
         return g;
     }
 
-    private static void fire(ComputationGraphConfiguration.GraphBuilder b, String name, int squeeze, String in) {
-        b.addLayer(name + "_sq", new ConvolutionLayer.Builder(1, 1).nOut(squeeze).activation(Activation.RELU).build(), in)
-                .addLayer(name + "_e1", new ConvolutionLayer.Builder(1, 1).nOut(32).activation(Activation.RELU).build(), name + "_sq")
-                .addLayer(name + "_e3", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(32).activation(Activation.RELU).build(),
-                        name + "_sq")
-                .addVertex(name, new MergeVertex(), name + "_e1", name + "_e3");
+    /** @return {@code n} images of {@code 3 x size x size} in [-0.5, 0.5), from seed {@code seed + n} */
+    static INDArray images(long seed, int n, int size) {
+        Nd4j.getRandom().setSeed(seed + n);
+        return Nd4j.rand(new long[] {n, 3, size, size}).subi(0.5);
     }
 
     private static INDArray images(int n) {
-        Nd4j.getRandom().setSeed(100 + n);
-        return Nd4j.rand(new long[] {n, 3, 33, 33}).subi(0.5);
+        return images(100, n, 33);
     }
 
     @Test

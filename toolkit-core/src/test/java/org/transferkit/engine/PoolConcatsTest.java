@@ -5,22 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.transferkit.model.InputShape;
 
 /**
@@ -36,29 +29,14 @@ class PoolConcatsTest {
         var b = new NeuralNetConfiguration.Builder().seed(12).weightInit(WeightInit.RELU).graphBuilder().addInputs("in")
                 .setInputTypes(InputType.convolutional(35, 35, 3))
                 .addLayer("conv1", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(32).activation(Activation.RELU).build(), "in");
-        fire(b, "f2", 16, 16, "conv1");
+        LayoutTest.fire(b, "f2", 16, 16, "conv1");
         b.addLayer("p2", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX, new int[] {3, 3}, new int[] {2, 2}).build(), "f2");
-        fire(b, "f3", 12, 32, "p2");
-        b.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "f3")
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(5).activation(Activation.SOFTMAX)
-                        .build(), "pool")
-                .setOutputs("out");
-        ComputationGraph g = new ComputationGraph(b.build());
-        g.init();
-        return g;
-    }
-
-    private static void fire(ComputationGraphConfiguration.GraphBuilder b, String name, int squeeze, int expand, String in) {
-        b.addLayer(name + "_sq", new ConvolutionLayer.Builder(1, 1).nOut(squeeze).activation(Activation.RELU).build(), in)
-                .addLayer(name + "_e1", new ConvolutionLayer.Builder(1, 1).nOut(expand).activation(Activation.RELU).build(), name + "_sq")
-                .addLayer(name + "_e3", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(expand).activation(Activation.RELU)
-                        .build(), name + "_sq")
-                .addVertex(name, new MergeVertex(), name + "_e1", name + "_e3");
+        LayoutTest.fire(b, "f3", 12, 32, "p2");
+        return LayoutTest.pooledOutput(b, "f3");
     }
 
     private static INDArray images(int n) {
-        Nd4j.getRandom().setSeed(200 + n);
-        return Nd4j.rand(new long[] {n, 3, 35, 35}).subi(0.5);
+        return LayoutTest.images(200, n, 35);
     }
 
     @Test
