@@ -34,14 +34,15 @@ final class BatchParts implements AutoCloseable {
      * @param batch the batch size
      * @param parts how many parts, 1 to {@code batch}
      * @param layout the plans' layout
+     * @param winograd whether the plans run 3x3 stride-1 convolutions with Winograd's algorithm where oneDNN can
      * @param engine the oneDNN engine
      * @param stream the stream of the first part (the others get their own)
      * @param weights the weights, shared by every part (only read once the plans are made)
      * @param inFloats floats per input example
      * @param outFloats floats per output example
      */
-    BatchParts(Lowering.Program program, int batch, int parts, Layout layout, dnnl_engine engine, dnnl_stream stream,
-            Weights weights, long inFloats, long outFloats) {
+    BatchParts(Lowering.Program program, int batch, int parts, Layout layout, boolean winograd, dnnl_engine engine,
+            dnnl_stream stream, Weights weights, long inFloats, long outFloats) {
         if (parts < 1 || parts > batch) {
             throw new IllegalArgumentException("parts must be 1 to the batch size " + batch + ", got " + parts);
         }
@@ -60,7 +61,7 @@ final class BatchParts implements AutoCloseable {
                     s = Dnnl.stream(engine);
                     streams.add(s);
                 }
-                plans.add(new Plan(program, first[k + 1] - first[k], layout, engine, s, weights));
+                plans.add(new Plan(program, first[k + 1] - first[k], layout, winograd, engine, s, weights));
             }
         } catch (RuntimeException e) {
             close();

@@ -39,6 +39,8 @@ public final class CompiledGraph implements AutoCloseable {
     private final OpsProgram ops;
     private final long[] outputShape;
     private final Layout layout;
+    /** 3x3 stride-1 convolutions run with Winograd's algorithm where oneDNN has it ({@code Plan}). */
+    private final boolean winograd;
     /** Below {@link Layout#LIGHT_MACS}: batches are cut into parts that run side by side. */
     private final boolean light;
     private final PlanCache<BatchParts> plans = new PlanCache<>(PLANS_KEPT);
@@ -46,9 +48,10 @@ public final class CompiledGraph implements AutoCloseable {
     private ExecutorService workers;
     private boolean closed;
 
-    private CompiledGraph(Lowering.Program program, String vertex, Engine.Executor executor, Layout layout) {
+    private CompiledGraph(Lowering.Program program, String vertex, Engine.Executor executor, Layout layout, boolean winograd) {
         this.program = program;
         this.layout = layout;
+        this.winograd = winograd;
         this.light = Layout.macs(program) < Layout.LIGHT_MACS;
         this.vertex = vertex;
         this.executor = executor;
@@ -126,6 +129,15 @@ public final class CompiledGraph implements AutoCloseable {
 
     /** As {@link #compile(ComputationGraph, String, InputShape, Engine.Executor)}, in {@code layout} (null: {@link Layout#of}). */
     static CompiledGraph compile(ComputationGraph graph, String vertex, InputShape input, Engine.Executor executor, Layout layout) {
+        return compile(graph, vertex, input, executor, layout, true);
+    }
+
+    /**
+     * As {@link #compile(ComputationGraph, String, InputShape, Engine.Executor, Layout)}; {@code winograd} false keeps
+     * every convolution on oneDNN's direct algorithm (for comparisons: the library always passes true).
+     */
+    static CompiledGraph compile(ComputationGraph graph, String vertex, InputShape input, Engine.Executor executor, Layout layout,
+            boolean winograd) {
         Objects.requireNonNull(graph, "graph");
         Objects.requireNonNull(input, "input");
         Objects.requireNonNull(executor, "executor");
@@ -134,7 +146,7 @@ public final class CompiledGraph implements AutoCloseable {
         }
         Lowering.Program p = Lowering.lower(graph, vertex, new long[] {input.channels(), input.height(), input.width()});
         CompiledGraph g = new CompiledGraph(p, vertex, executor,
-                layout != null ? layout : executor == Engine.Executor.ONEDNN ? Layout.of(p) : Layout.CHOSEN);
+                layout != null ? layout : executor == Engine.Executor.ONEDNN ? Layout.of(p) : Layout.CHOSEN, winograd);
         if (executor == Engine.Executor.ND4J) {
             return g;
         }
@@ -234,7 +246,7 @@ public final class CompiledGraph implements AutoCloseable {
     }
 
     private BatchParts plan(int batch) {
-        return plans.get(batch, b -> new BatchParts(program, b, partsFor(b), layout, engine, stream, weights,
+        return plans.get(batch, b -> new BatchParts(program, b, partsFor(b), layout, winograd, engine, stream, weights,
                 Lowering.product(program.inputShape()), Lowering.product(outputShape)));
     }
 

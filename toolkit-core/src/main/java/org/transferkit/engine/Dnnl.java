@@ -125,6 +125,21 @@ final class Dnnl {
      * @return a primitive descriptor for an operation descriptor, with post-ops from {@code post}
      */
     static dnnl_primitive_desc describe(Pointer opDesc, List<Op.Post> post, dnnl_engine engine, String what, boolean userScratchpad) {
+        return describe(opDesc, post, engine, what, userScratchpad, false);
+    }
+
+    /**
+     * As {@link #describe(Pointer, List, dnnl_engine, String, boolean)} with a user scratchpad, for an algorithm oneDNN
+     * may not implement for this shape or machine.
+     *
+     * @return the primitive descriptor, or null if oneDNN has no implementation of it
+     */
+    static dnnl_primitive_desc describeIfImplemented(Pointer opDesc, List<Op.Post> post, dnnl_engine engine, String what) {
+        return describe(opDesc, post, engine, what, true, true);
+    }
+
+    private static dnnl_primitive_desc describe(Pointer opDesc, List<Op.Post> post, dnnl_engine engine, String what,
+            boolean userScratchpad, boolean unimplementedIsNull) {
         dnnl_primitive_attr attr = null;
         dnnl_post_ops ops = null;
         if (userScratchpad) {
@@ -148,7 +163,11 @@ final class Dnnl {
         }
         dnnl_primitive_desc pd = new dnnl_primitive_desc();
         try {
-            check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(opDesc), attr, engine, null), what);
+            int status = dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(opDesc), attr, engine, null);
+            if (unimplementedIsNull && status == org.bytedeco.dnnl.global.dnnl.dnnl_unimplemented) {
+                return null;
+            }
+            check(status, what);
         } finally {
             if (ops != null) {
                 dnnl_post_ops_destroy(ops);

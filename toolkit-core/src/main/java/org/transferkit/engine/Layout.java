@@ -10,39 +10,34 @@ import java.util.Map;
 
 /**
  * How a {@link Plan} lays out the feature maps between its operations. oneDNN 2.5 left to choose (format
- * "any") picks NHWC and its brgemm kernels on AVX-512 machines, the faster choice for heavy convolutions
- * (VGG16, ResNet50: 4–15% faster per convolution than blocked, docs/benchmarks.md); on light ones (SqueezeNet's 1x1
- * convolutions of 16–64 channels, 3x3 convolutions of 16–64 input channels) its direct kernels on 16-channel
- * blocks (nChw16c) are faster, and so are the concatenations, poolings and the first convolution, which then
- * reads the NCHW input without a reorder (SqueezeNet 1.1 at batch 16: 17% less time in oneDNN). In residual
- * networks the 1x1 convolutions on large feature maps are faster blocked too, most those that add the shortcut
- * (ResNet50 at 55x55, batch 16, one thread: 9.5 ms blocked against 14.7 ms NHWC; at 28x28 8.5 against 10.8),
- * while its 3x3 convolutions stay faster in NHWC (16-17 against 18 ms). So light programs are planned blocked,
- * heavy residual ones blocked where a convolution's output has at least 28x28 pixels and as oneDNN chooses
- * below (one reorder where the layout changes, shared by every reader: ResNet50 2.3% less CPU time), and other
- * heavy ones as oneDNN chooses. Either way the numbers are the same within float rounding. Blocked needs oneDNN's AVX-512 kernels (16 floats a register); without them (AVX2) every program
- * is planned as oneDNN chooses, which there is already 8-channel blocks.
+ * "any") picks NHWC and its brgemm kernels on AVX-512 machines, the faster choice for heavy convolutions without
+ * Winograd's algorithm (VGG16: 4–15% faster per convolution than blocked, docs/benchmarks.md); on light programs
+ * (SqueezeNet's 1x1 convolutions of 16–64 channels, 3x3 convolutions of 16–64 input channels) its direct kernels on
+ * 16-channel blocks (nChw16c) are faster, and so are the concatenations, poolings and the first convolution, which
+ * then reads the NCHW input without a reorder (SqueezeNet 1.1 at batch 16: 17% less time in oneDNN). In residual
+ * networks the 1x1 convolutions that add the shortcut are faster blocked (ResNet50 at 55x55, batch 16, one thread:
+ * 9.5 ms blocked against 14.7 ms NHWC), and their 3x3 convolutions run Winograd's algorithm, which oneDNN has on
+ * 16-channel blocks only (ResNet50's 2.2x faster than NHWC's direct ones). So light programs and heavy residual ones
+ * are planned blocked, other heavy ones as oneDNN chooses (their Winograd convolutions still take and give
+ * 16-channel blocks, with a reorder where the layout changes). Either way the numbers are the same within float
+ * rounding. Blocked needs oneDNN's AVX-512 kernels (16 floats a register); without them (AVX2) every program is
+ * planned as oneDNN chooses, which there is already 8-channel blocks.
  */
 enum Layout {
     /** Every convolution's source and destination in the layout oneDNN prefers for it. */
     CHOSEN,
     /** Feature maps whose channels are a multiple of 16 in nChw16c; others as oneDNN prefers. */
-    BLOCKED,
-    /**
-     * Each convolution's source and destination in nChw16c when its output has at least {@link #LARGE_AREA}
-     * pixels and their channels are a multiple of 16, else as oneDNN prefers: for heavy residual programs.
-     */
-    LARGE_BLOCKED;
+    BLOCKED;
 
     /** Programs below this many multiply-accumulates per example are light (SqueezeNet 1.1: 0.27 G; ResNet50: 3.9 G). */
     static final long LIGHT_MACS = 1_000_000_000L;
 
-    /** Outputs of at least this many pixels are blocked in {@link #LARGE_BLOCKED} (ResNet50: stages 1 to 3, 112x112 to 28x28). */
+    /** Residual additions on outputs of at least this many pixels make a heavy program blocked (ResNet50: 112x112 to 28x28). */
     static final long LARGE_AREA = 28 * 28;
 
     /**
-     * @return where oneDNN runs AVX-512 kernels: {@link #BLOCKED} for a light program, {@link #LARGE_BLOCKED} for a heavy
-     *     one with residual additions on large feature maps (a convolution of at least {@link #LARGE_AREA} output pixels
+     * @return where oneDNN runs AVX-512 kernels: {@link #BLOCKED} for a light program and for a heavy one with
+     *     residual additions on large feature maps (a convolution of at least {@link #LARGE_AREA} output pixels
      *     that adds into another's output: ResNet50, not Xception, whose fused additions are at 19x19), else
      *     {@link #CHOSEN}
      */
@@ -50,10 +45,7 @@ enum Layout {
         if (!sixteenFloatKernels()) {
             return CHOSEN;
         }
-        if (macs(program) < LIGHT_MACS) {
-            return BLOCKED;
-        }
-        return largeResiduals(program) ? LARGE_BLOCKED : CHOSEN;
+        return macs(program) < LIGHT_MACS || largeResiduals(program) ? BLOCKED : CHOSEN;
     }
 
     /** @return true if a convolution of at least {@link #LARGE_AREA} output pixels adds into another's output */
@@ -85,11 +77,9 @@ enum Layout {
 
     /**
      * @param channels the feature map's channels
-     * @param area the pixels of the convolution's output
      * @return the format tag for a convolution's source or destination feature map
      */
-    int tag(long channels, long area) {
-        boolean blocked = this == BLOCKED || this == LARGE_BLOCKED && area >= LARGE_AREA;
-        return blocked && channels % 16 == 0 ? dnnl_aBcd16b : dnnl_format_tag_any;
+    int tag(long channels) {
+        return this == BLOCKED && channels % 16 == 0 ? dnnl_aBcd16b : dnnl_format_tag_any;
     }
 }

@@ -85,17 +85,20 @@ class LayoutTest {
     }
 
     /**
-     * Asserts that {@code g} compiled up to each of {@code vertices}, in every {@link Layout}, gives DL4J's activations
-     * of that vertex at each batch size.
+     * Asserts that {@code g} compiled up to each of {@code vertices}, in every {@link Layout}, with and without Winograd
+     * convolutions, gives DL4J's activations of that vertex at each batch size.
      */
     static void matchesDl4jInEveryLayout(ComputationGraph g, InputShape in, List<String> vertices,
             IntFunction<INDArray> images, int... batches) {
         for (Layout layout : Layout.values()) {
-            for (String v : vertices) {
-                try (CompiledGraph cg = CompiledGraph.compile(g, v, in, Engine.Executor.ONEDNN, layout)) {
-                    for (int n : batches) {
-                        INDArray x = images.apply(n);
-                        assertClose(g.feedForward(x, false).get(v), cg.output(x), layout + " " + v + " batch " + n);
+            for (boolean winograd : new boolean[] {true, false}) {
+                for (String v : vertices) {
+                    try (CompiledGraph cg = CompiledGraph.compile(g, v, in, Engine.Executor.ONEDNN, layout, winograd)) {
+                        for (int n : batches) {
+                            INDArray x = images.apply(n);
+                            assertClose(g.feedForward(x, false).get(v), cg.output(x),
+                                    layout + (winograd ? "" : " direct") + " " + v + " batch " + n);
+                        }
                     }
                 }
             }
