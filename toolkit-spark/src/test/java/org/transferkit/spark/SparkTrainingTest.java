@@ -143,7 +143,9 @@ class SparkTrainingTest {
             float[] want = cache.get(key.getFileName().toString(), r.getAs(FeatureRows.CONTENT_SHA256), got.size());
             assertNotNull(want, path);
             for (int i = 0; i < want.length; i++) {
-                assertEquals(want[i], got.get(i), 1e-5, path + " value " + i);
+                // relative: the jobs featurize in batches of another size, and oneDNN's Winograd convolutions may
+                // then round differently (a different tile size), by a few parts in a million
+                assertEquals(want[i], got.get(i), 1e-5 * Math.max(1, Math.abs(want[i])), path + " value " + i);
             }
             compared++;
         }
