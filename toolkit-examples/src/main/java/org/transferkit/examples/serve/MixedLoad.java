@@ -249,6 +249,53 @@ public final class MixedLoad {
         }
     }
 
+    /**
+     * Returns whether an answer under load is the one the same body got alone: the same status and the same JSON, its
+     * numbers (probabilities, thresholds) within 1e-5. oneDNN's kernels may round the last bits differently from one
+     * run to another (how a primitive splits its work depends on the threads it runs on); an answer mixed up with
+     * another request's, or computed from damaged pixels, differs by far more.
+     */
+    static boolean sameAnswer(Answer alone, Answer now) {
+        if (alone.equals(now)) {
+            return true;
+        }
+        if (alone.status() != now.status()) {
+            return false;
+        }
+        try {
+            return close(JSON.readTree(alone.text()), JSON.readTree(now.text()));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean close(JsonNode a, JsonNode b) {
+        if (a.isNumber() && b.isNumber()) {
+            return Math.abs(a.asDouble() - b.asDouble()) <= 1e-5;
+        }
+        if (a.getNodeType() != b.getNodeType() || a.size() != b.size()) {
+            return false;
+        }
+        if (a.isArray()) {
+            for (int i = 0; i < a.size(); i++) {
+                if (!close(a.get(i), b.get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (a.isObject()) {
+            for (var it = a.fieldNames(); it.hasNext();) {
+                String n = it.next();
+                if (!b.has(n) || !close(a.get(n), b.get(n))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return a.equals(b);
+    }
+
     /** Returns the answer without its timing. */
     static Answer answer(int status, String body) {
         try {

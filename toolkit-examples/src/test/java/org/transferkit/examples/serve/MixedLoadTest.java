@@ -1,6 +1,7 @@
 package org.transferkit.examples.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -105,5 +106,21 @@ class MixedLoadTest {
         assertTrue(noJpeg.getMessage().contains("JPEG"), noJpeg.getMessage());
         assertThrows(IllegalArgumentException.class, () -> MixedLoad.run(URI.create("http://192.0.2.1:9/predict"),
                 images, new MixedLoad.Plan(1, 0, 0, 0, 1, 1, 3)), "loopback only");
+    }
+
+    /** Rounding in the last bits is the same answer; another label, order, status or a visible change is not. */
+    @Test
+    void answersAreTheSameUpToRoundingOnly() {
+        MixedLoad.Answer alone = MixedLoad.answer(200,
+                "{\"predictions\":[{\"label\":\"ant\",\"probability\":0.7312},{\"label\":\"bee\",\"probability\":0.2688}],\"millis\":3}");
+        assertTrue(MixedLoad.sameAnswer(alone, MixedLoad.answer(200,
+                "{\"predictions\":[{\"label\":\"ant\",\"probability\":0.7312004},{\"label\":\"bee\",\"probability\":0.2687996}],\"millis\":9}")));
+        assertFalse(MixedLoad.sameAnswer(alone, MixedLoad.answer(200,
+                "{\"predictions\":[{\"label\":\"ant\",\"probability\":0.7313},{\"label\":\"bee\",\"probability\":0.2687}]}")));
+        assertFalse(MixedLoad.sameAnswer(alone, MixedLoad.answer(200,
+                "{\"predictions\":[{\"label\":\"bee\",\"probability\":0.7312},{\"label\":\"ant\",\"probability\":0.2688}]}")));
+        assertFalse(MixedLoad.sameAnswer(alone, MixedLoad.answer(200,
+                "{\"predictions\":[{\"label\":\"ant\",\"probability\":0.7312}]}")));
+        assertFalse(MixedLoad.sameAnswer(alone, MixedLoad.answer(400, alone.text())));
     }
 }
